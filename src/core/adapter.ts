@@ -1,0 +1,111 @@
+/**
+ * The contract between the archive core and a store adapter. One folder per store under
+ * src/adapters/ implements it; test/conformance runs the same suite against every adapter.
+ *
+ * A **source** describes its datasets before any data (so the archive header can carry every
+ * schema fingerprint), then yields each dataset's records in batches, record kind by record kind,
+ * in the order DATASET_KINDS gives. A source owns any temporary state (a graph copy, a
+ * connection) and releases it in `close()`, which is called on success, failure and interrupt.
+ *
+ * A **sink** receives one dataset at a time: `open()` with the header's descriptor (create or
+ * check the target, before any record arrives), `write()` with batches whose shard has already
+ * been verified, then exactly one of `commit()` (only after the archive's trailer has been
+ * verified: make the data durable and visible, check counts and digest) or `abort(err)` (roll
+ * back: drop a staging collection, leave the original untouched). `commit()` resolving means the
+ * data is durable and verified.
+ */
+import type { DatasetKind, JsonObject, RecordByKind, RecordKind } from '../format/records.ts';
+
+export interface DatasetDescriptor {
+  /** The dataset's name in its store: a collection or graph name. */
+  name: string;
+  kind: DatasetKind;
+  /** Store-specific schema, captured before the data. Compared semantically by the adapter. */
+  fingerprint: JsonObject;
+  /** Where it came from, with every credential removed (see redact.ts). */
+  source: SourceDescription;
+}
+
+export interface SourceDescription {
+  type: string; // 'qdrant' | 'falkordb' | 'synthetic' | …
+  url?: string; // redacted
+  serverVersion?: string;
+  [key: string]: unknown;
+}
+
+export interface DatasetSource {
+  readonly descriptor: DatasetDescriptor;
+  /** Batches of records of one kind. Called once per kind, in DATASET_KINDS order. */
+  batches<K extends RecordKind>(kind: K, signal?: AbortSignal): AsyncIterable<RecordByKind[K][]>;
+}
+
+export interface Source {
+  /** Lists and describes the datasets (fingerprints included) without reading data. */
+  open(signal?: AbortSignal): Promise<DatasetSource[]>;
+  close(): Promise<void>;
+}
+
+export interface DatasetTotals {
+  /** Record count per kind. */
+  records: Partial<Record<RecordKind, number>>;
+  /** The dataset's content digest (spec/FORMAT.md, "Content digest"): 64 hex digits. */
+  digest: string;
+}
+
+export interface SinkContext {
+  /**
+   * Identifies what is being loaded: the SHA-256 of the archive's header entry for an import, a
+   * run id for a migration. A resume checkpoint is only valid for the same id.
+   */
+  runId: string;
+  /** Continue an interrupted load: `open()` reports the shards already durable. */
+  resume: boolean;
+  /** Validate everything, report what would be done, write nothing to the target. */
+  dryRun: boolean;
+  signal?: AbortSignal;
+  /** Progress and warnings; never includes credentials. */
+  log?: (msg: string) => void;
+}
+
+/** One shard of the archive, as the sink sees it (migrations cut the stream into pseudo-shards). */
+export interface ShardRef {
+  entry: string;
+  kind: RecordKind;
+  seq: number;
+  records: number;
+}
+
+export interface OpenResult {
+  /** Entries of shards an interrupted run already wrote durably (with ctx.resume); the core skips them. */
+  done?: string[];
+}
+
+export interface CommitReport {
+  dataset: string;
+  target: string;
+  records: Partial<Record<RecordKind, number>>;
+  digest: string;
+  /** What was done or, in a dry run, would be done: human-readable lines. */
+  actions: string[];
+}
+
+export interface DatasetSink {
+  open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void>;
+  write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal): Promise<void>;
+  /** Every batch of `shard` has been written: persist the resume checkpoint. */
+  shardDone(shard: ShardRef): Promise<void>;
+  /**
+   * Called once the archive's trailer is verified, with the trailer's totals for this dataset.
+   * Makes the data visible (alias switch), checks exact counts and the live digest against
+   * `expected`, and throws VERIFY_FAILED on any difference. Resolving means durable and verified.
+   */
+  commit(expected: DatasetTotals): Promise<CommitReport>;
+  /** Rolls back: drops staging data; an existing target is left untouched. Never throws. */
+  abort(err: unknown): Promise<void>;
+}
+
+export interface Sink {
+  /** A sink for one dataset, or null to skip it (not selected by --collections/--graphs). */
+  dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,120 @@
+/**
+ * Content digest of a dataset (spec/FORMAT.md, "Content digest"). Order-independent and
+ * multiset-sensitive: each record's SHA-256 is read as a 256-bit big-endian integer and the
+ * digest is their sum modulo 2^256, so a duplicated or dropped record changes it, while the order
+ * of records and shards does not. The same function runs over an archive and over a live store.
+ *
+ * Graph records are hashed without their archive keys, which mean nothing outside one archive:
+ * a node by its labels (sorted) and properties, an edge by its type, properties and the hashes of
+ * its two endpoint nodes. So a restored graph, whose internal ids differ, has the same digest.
+ * That needs a key → node-hash table: 32 bytes plus a Map entry per node, the one place where
+ * memory grows with a dataset (with the node count, not the archive size).
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical.ts';
+import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind } from './records.ts';
+
+const PREFIX: Record<RecordKind, string> = {
+  point: 'memarc.v1.point\n',
+  node: 'memarc.v1.node\n',
+  edge: 'memarc.v1.edge\n',
+};
+
+export function pointCanonical(p: PointRecord): string {
+  return canonicalJson({ id: normId(p.id), payload: p.payload ?? {}, vectors: p.vectors } as unknown as Json);
+}
+
+export function nodeCanonical(n: NodeRecord): string {
+  return canonicalJson({ labels: [...n.labels].sort(), props: n.props } as unknown as Json);
+}
+
+export function edgeCanonical(e: EdgeRecord, srcHash: string, dstHash: string): string {
+  return canonicalJson({ dst: dstHash, props: e.props, src: srcHash, type: e.type } as unknown as Json);
+}
+
+function normId(id: number | bigint | string): number | bigint | string {
+  if (typeof id === 'string') return id.toLowerCase(); // UUIDs; Qdrant answers lowercase hyphenated
+  return id;
+}
+
+/** Makes equal keys equal Map keys: 5 and 5n are the same node. */
+export function normKey(k: NodeKey): number | string | bigint {
+  if (typeof k === 'bigint' && k >= BigInt(Number.MIN_SAFE_INTEGER) && k <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(k);
+  return k;
+}
+
+function sha256(prefix: string, body: string): Buffer {
+  return createHash('sha256').update(prefix).update(body).digest();
+}
+
+export class UnknownNodeKeyError extends Error {
+  readonly key: NodeKey;
+  constructor(key: NodeKey) {
+    super(`edge endpoint ${String(key)} is not the key of any node of this dataset`);
+    this.key = key;
+  }
+}
+
+/** Accumulates the digest of one dataset. Feed nodes before edges. */
+export class DatasetDigest {
+  /** The 256-bit sum, as eight 32-bit big-endian limbs. */
+  private readonly sum = new Uint32Array(8);
+  readonly counts: Partial<Record<RecordKind, number>> = {};
+  private nodeHashes: Map<number | string | bigint, string> | null = null;
+
+  /** Adds one record; returns its SHA-256 (hex) for callers that compare record by record. */
+  add(kind: RecordKind, record: AnyRecord): string {
+    let h: Buffer;
+    switch (kind) {
+      case 'point':
+        h = sha256(PREFIX.point, pointCanonical(record as PointRecord));
+        break;
+      case 'node': {
+        const n = record as NodeRecord;
+        h = sha256(PREFIX.node, nodeCanonical(n));
+        (this.nodeHashes ??= new Map()).set(normKey(n.key), h.toString('hex'));
+        break;
+      }
+      case 'edge': {
+        const e = record as EdgeRecord;
+        const s = this.nodeHashes?.get(normKey(e.src));
+        const d = this.nodeHashes?.get(normKey(e.dst));
+        if (s === undefined) throw new UnknownNodeKeyError(e.src);
+        if (d === undefined) throw new UnknownNodeKeyError(e.dst);
+        h = sha256(PREFIX.edge, edgeCanonical(e, s, d));
+        break;
+      }
+    }
+    this.addHash(h);
+    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+    return h.toString('hex');
+  }
+
+  /** Adds a record hash computed elsewhere (e.g. a verified record of a resumed import). */
+  addHash(h: Uint8Array): void {
+    let carry = 0;
+    for (let i = 7; i >= 0; i--) {
+      const limb = ((h[i * 4]! << 24) | (h[i * 4 + 1]! << 16) | (h[i * 4 + 2]! << 8) | h[i * 4 + 3]!) >>> 0;
+      const s = this.sum[i]! + limb + carry;
+      this.sum[i] = s >>> 0;
+      carry = s > 0xffffffff ? 1 : 0;
+    }
+  }
+
+  /** Adds another partial digest (hex sum) to this one: digests of disjoint parts add up. */
+  addDigest(hex: string): void {
+    this.addHash(Buffer.from(hex, 'hex'));
+  }
+
+  /** The digest: 64 hex digits of the sum. The empty dataset's digest is 64 zeros. */
+  hex(): string {
+    let out = '';
+    for (const limb of this.sum) out += limb.toString(16).padStart(8, '0');
+    return out;
+  }
+
+  /** Releases the node-hash table once edges are done. */
+  dropNodeTable(): void {
+    this.nodeHashes = null;
+  }
+}
