@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Runs the compiled CLI when the package is installed; in a checkout (Node >= 22.18 strips types)
+// it falls back to the TypeScript sources.
+import { existsSync } from 'node:fs';
+const compiled = new URL('../dist/cli/main.js', import.meta.url);
+await import(existsSync(compiled) ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href);

@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+/**
+ * The memarc command line. It only parses and dispatches: every command is a library function of
+ * the same name (src/index.ts), imported lazily so `memarc inspect` never loads an AWS or Qdrant
+ * client.
+ */
+import { Command, Option } from 'commander';
+import { EXIT_CODES, MemarcError } from '../errors.ts';
+import { reportError, type GlobalOptions } from './output.ts';
+
+export interface CommandContext {
+  g: GlobalOptions;
+  signal: AbortSignal;
+}
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (++interrupts > 1) process.exit(EXIT_CODES.INTERRUPTED);
+    controller.abort(new MemarcError('INTERRUPTED', `interrupted by ${sig}; rolling back`, { hint: 'nothing was left half-written; run the command again' }));
+  });
+}
+
+function run<A extends unknown[]>(load: () => Promise<(ctx: CommandContext, ...args: A) => Promise<void>>) {
+  return async (...args: A) => {
+    const g = program.opts<GlobalOptions>();
+    try {
+      const fn = await load();
+      await fn({ g, signal: controller.signal }, ...args);
+    } catch (err) {
+      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      process.exitCode = reportError(g, reason instanceof MemarcError ? reason : err);
+    }
+  };
+}
+
+const program = new Command('memarc')
+  .description('Portable, verifiable backups and migrations for AI-agent memory stores (Qdrant, FalkorDB).')
+  .version('0.1.0')
+  .option('--json', 'print one machine-readable JSON document on stdout')
+  .addOption(new Option('--progress', 'show progress on stderr even when it is not a terminal'))
+  .addOption(new Option('--no-progress', 'never show progress'))
+  .option('-q, --quiet', 'no logs on stderr (errors still)')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : EXIT_CODES.USAGE);
+  });
+
+const limitOptions = (cmd: Command) =>
+  cmd
+    .option('--max-shard-bytes <n>', 'largest shard entry accepted (bytes)', parseSize)
+    .option('--max-shard-raw-bytes <n>', 'largest decompressed shard accepted (bytes): the decompression-bomb limit', parseSize);
+
+limitOptions(
+  program.command('inspect')
+    .description('list an archive: datasets, counts, fingerprints and sizes (checks checksums, does not decode)')
+    .argument('<archive>', 'a path, - for stdin, or s3://bucket/key'),
+).action(run(async () => (await import('./commands/inspect.ts')).inspect));
+
+limitOptions(
+  program.command('verify')
+    .description('full integrity check: every checksum, record, count and content digest')
+    .argument('<archive>', 'a path, - for stdin, or s3://bucket/key'),
+).action(run(async () => (await import('./commands/verify.ts')).verify));
+
+program.command('demo')
+  .description('end-to-end demo with no server: synthetic memories → archive → verify → inspect → read back → compare digests')
+  .option('--count <n>', 'memories to generate', parseCount, 2000)
+  .option('--dim <n>', 'vector dimension', parseCount, 768)
+  .option('--out <file>', 'keep the archive at this path (default: a temporary file, removed afterwards)')
+  .action(run(async () => (await import('./commands/demo.ts')).demo));
+
+program.command('export')
+  .description('export datasets into an archive')
+  .option('-o, --output <location>', 'a path, - for stdout, or s3://bucket/key', '-')
+  .option('--synthetic <count>', 'export a synthetic memory store of <count> memories (for trials and benchmarks)', parseCount)
+  .option('--dim <n>', 'vector dimension of --synthetic', parseCount, 768)
+  .option('--force', 'overwrite an existing archive')
+  .option('--shard-max-bytes <n>', 'roll shards over at this many bytes of NDJSON', parseSize)
+  .option('--shard-max-records <n>', 'roll shards over at this many records', parseCount)
+  .option('--gzip-level <n>', 'gzip level 1-9', parseCount)
+  .action(run(async () => (await import('./commands/export.ts')).exportCommand));
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.exitCode = reportError(program.opts<GlobalOptions>(), err);
+});
+
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new MemarcError('USAGE', `${JSON.stringify(v)} is not a whole number`);
+  return n;
+}
+
+export function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?$/i.exec(v.trim());
+  if (!m) throw new MemarcError('USAGE', `${JSON.stringify(v)} is not a size (e.g. 16MiB, 1G, 4096)`);
+  const unit = (m[2] ?? '').toLowerCase().replace(/i?b$/, '');
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit];
+  if (mult === undefined) throw new MemarcError('USAGE', `${JSON.stringify(v)} has an unknown unit`);
+  return Math.round(Number(m[1]) * mult);
+}

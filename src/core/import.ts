@@ -1,0 +1,84 @@
+/**
+ * importArchive: one archive in, datasets restored through a sink. Targets are prepared from the
+ * header before any data; records reach the sink only from verified shards; nothing is committed
+ * (made visible) before the trailer is verified; any failure aborts every opened dataset sink.
+ */
+import type { Readable } from 'node:stream';
+import { readArchive, type ReaderOptions } from '../format/reader.ts';
+import type { HeaderDataset } from '../format/header.ts';
+import type { CommitReport, DatasetDescriptor, DatasetSink, Sink, SinkContext } from './adapter.ts';
+
+export interface ImportOptions {
+  input: Readable | AsyncIterable<Uint8Array>;
+  sink: Sink;
+  resume?: boolean;
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  log?: (msg: string) => void;
+  reader?: Omit<ReaderOptions, 'signal'>;
+  onRecords?: (n: number) => void;
+}
+
+export interface ImportResult {
+  datasets: CommitReport[];
+  skipped: string[];
+}
+
+export function descriptorOf(d: HeaderDataset): DatasetDescriptor {
+  return { name: d.name, kind: d.kind, fingerprint: d.fingerprint, source: d.source as DatasetDescriptor['source'] };
+}
+
+export async function importArchive(opts: ImportOptions): Promise<ImportResult> {
+  const sinks = new Map<number, { sink: DatasetSink; done: Set<string> }>();
+  const skipped: string[] = [];
+  try {
+    const reports: CommitReport[] = [];
+    for await (const ev of readArchive(opts.input, { ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) })) {
+      switch (ev.type) {
+        case 'header': {
+          const ctx: SinkContext = { runId: ev.sha256, resume: opts.resume ?? false, dryRun: opts.dryRun ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
+          for (const d of ev.header.datasets) {
+            const descriptor = descriptorOf(d);
+            const sink = await opts.sink.dataset(descriptor);
+            if (!sink) {
+              skipped.push(d.name);
+              continue;
+            }
+            sinks.set(d.index, { sink, done: new Set() });
+            const opened = await sink.open(descriptor, ctx);
+            for (const e of opened?.done ?? []) sinks.get(d.index)!.done.add(e);
+            if (opened?.done?.length) opts.log?.(`${d.name}: resuming, ${opened.done.length} shards already loaded`);
+          }
+          break;
+        }
+        case 'records': {
+          const s = sinks.get(ev.dataset.index);
+          if (!s || s.done.has(ev.entry)) break;
+          await s.sink.write(ev.kind, ev.records, opts.signal);
+          opts.onRecords?.(ev.records.length);
+          break;
+        }
+        case 'shard': {
+          const s = sinks.get(ev.dataset.index);
+          if (!s || s.done.has(ev.shard.entry)) break;
+          await s.sink.shardDone({ entry: ev.shard.entry, kind: ev.shard.kind, seq: ev.shard.seq, records: ev.shard.records });
+          break;
+        }
+        case 'trailer': {
+          for (const [index, s] of sinks) {
+            const td = ev.trailer.datasets[index - 1]!;
+            reports.push(await s.sink.commit({ records: td.records, digest: td.digest }));
+          }
+          sinks.clear();
+          break;
+        }
+      }
+    }
+    return { datasets: reports, skipped };
+  } catch (err) {
+    for (const s of sinks.values()) await s.sink.abort(err);
+    throw err;
+  } finally {
+    await opts.sink.close().catch(() => {});
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * verifyArchive reads a whole archive as an import would, minus the target: every shard hash,
+ * every record, every count and every dataset digest against the trailer. inspectArchive is the
+ * quick look (`pg_restore -l`): checksums, names, order and the trailer, without decompressing.
+ */
+import type { Readable } from 'node:stream';
+import { readArchive, type ReaderOptions } from '../format/reader.ts';
+import type { Header, Trailer } from '../format/header.ts';
+import type { RecordKind } from '../format/records.ts';
+
+export interface ArchiveSummary {
+  header: Header;
+  headerSha256: string;
+  trailer: Trailer;
+  datasets: Array<{
+    index: number;
+    name: string;
+    kind: string;
+    records: Partial<Record<RecordKind, number>>;
+    shards: number;
+    bytes: number;
+    rawBytes: number;
+    fingerprintSha256: string;
+    digest: string;
+    /** Recomputed from the records (verify only). */
+    digestVerified: boolean;
+  }>;
+}
+
+export interface VerifyOptions extends Omit<ReaderOptions, 'decode'> {
+  onRecords?: (n: number) => void;
+  onBytes?: (n: number) => void;
+}
+
+export function verifyArchive(input: Readable | AsyncIterable<Uint8Array>, opts: VerifyOptions = {}): Promise<ArchiveSummary> {
+  return summarize(input, { ...opts, decode: true });
+}
+
+export function inspectArchive(input: Readable | AsyncIterable<Uint8Array>, opts: VerifyOptions = {}): Promise<ArchiveSummary> {
+  return summarize(input, { ...opts, decode: false });
+}
+
+async function summarize(input: Readable | AsyncIterable<Uint8Array>, opts: VerifyOptions & { decode: boolean }): Promise<ArchiveSummary> {
+  let header: Header | undefined;
+  let headerSha256 = '';
+  for await (const ev of readArchive(input, opts)) {
+    if (ev.type === 'header') {
+      header = ev.header;
+      headerSha256 = ev.sha256;
+    } else if (ev.type === 'records') {
+      opts.onRecords?.(ev.records.length);
+    } else if (ev.type === 'shard') {
+      opts.onBytes?.(ev.shard.size);
+    } else if (ev.type === 'trailer') {
+      const h = header!;
+      const t = ev.trailer;
+      return {
+        header: h,
+        headerSha256,
+        trailer: t,
+        datasets: h.datasets.map((d) => {
+          const td = t.datasets[d.index - 1]!;
+          return {
+            index: d.index,
+            name: d.name,
+            kind: d.kind,
+            records: td.records,
+            shards: td.shards,
+            bytes: td.bytes,
+            rawBytes: td.rawBytes,
+            fingerprintSha256: d.fingerprintSha256,
+            digest: td.digest,
+            digestVerified: ev.digests !== null,
+          };
+        }),
+      };
+    }
+  }
+  throw new Error('reader ended without a trailer event');
+}

@@ -1,0 +1,174 @@
+/**
+ * The header (first entry) and the trailer (last entry, the commit marker) of format v1, and
+ * their validation. Validation follows the spec's versioning rule: unknown fields are ignored,
+ * an unknown major version is refused.
+ */
+import { MemarcError } from '../errors.ts';
+import { DATASET_KINDS, type DatasetKind, type JsonObject, type RecordKind } from './records.ts';
+
+export const FORMAT_NAME = 'memarc';
+export const FORMAT_MAJOR = 1;
+export const FORMAT_MINOR = 0;
+export const VECTOR_ENCODING = 'f32le-base64';
+
+export interface FormatVersion {
+  major: number;
+  minor: number;
+}
+
+export interface HeaderDataset {
+  /** 1-based, in archive order. */
+  index: number;
+  /** The folder of the dataset's shards: `data/NNNN-slug`. */
+  dir: string;
+  name: string;
+  kind: DatasetKind;
+  /** Record kinds in the order their shards appear. */
+  recordKinds: RecordKind[];
+  fingerprint: JsonObject;
+  /** SHA-256 of the canonical JSON of `fingerprint`. */
+  fingerprintSha256: string;
+  /** Where the dataset came from, credentials removed. */
+  source: JsonObject;
+}
+
+export interface Header {
+  format: typeof FORMAT_NAME;
+  formatVersion: FormatVersion;
+  createdAt: string;
+  producer: { name: string; version: string };
+  encoding: { records: 'ndjson'; compression: 'gzip'; vectors: typeof VECTOR_ENCODING };
+  shardLimits: { maxRawBytes: number; maxRecords: number };
+  datasets: HeaderDataset[];
+}
+
+export interface TrailerShard {
+  entry: string;
+  dataset: number;
+  kind: RecordKind;
+  seq: number;
+  records: number;
+  /** Bytes of the entry (gzip). */
+  size: number;
+  /** Bytes of the NDJSON inside. */
+  rawSize: number;
+  sha256: string;
+}
+
+export interface TrailerDataset {
+  index: number;
+  name: string;
+  records: Partial<Record<RecordKind, number>>;
+  shards: number;
+  bytes: number;
+  rawBytes: number;
+  digest: string;
+}
+
+export interface EntrySum {
+  entry: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Trailer {
+  format: typeof FORMAT_NAME;
+  formatVersion: FormatVersion;
+  complete: true;
+  finishedAt: string;
+  header: EntrySum;
+  checksums: EntrySum;
+  shards: TrailerShard[];
+  datasets: TrailerDataset[];
+  totals: { records: number; shards: number; bytes: number };
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+type Check = (cond: unknown, what: string) => asserts cond;
+
+function checker(entry: string): Check {
+  return (cond, what) => {
+    if (!cond) {
+      throw new MemarcError('MALFORMED_ARCHIVE', `${entry}: ${what}`, {
+        context: { entry },
+        hint: 'the archive was not written by a conforming memarc writer, or was altered; it cannot be trusted',
+      });
+    }
+  };
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** Refuses other formats and unknown major versions before anything else is looked at. */
+export function checkFormatVersion(doc: unknown, entry: string): void {
+  const check: Check = checker(entry);
+  check(isObj(doc), 'is not a JSON object');
+  check(doc.format === FORMAT_NAME, `"format" is ${JSON.stringify(doc.format)}, not "memarc": this is not a memarc archive`);
+  const v = doc.formatVersion;
+  check(isObj(v) && isCount(v.major) && isCount(v.minor), '"formatVersion" must be {major, minor} with whole numbers');
+  if (v.major !== FORMAT_MAJOR) {
+    throw new MemarcError('UNSUPPORTED_VERSION', `${entry}: format version ${v.major}.${v.minor} is not supported; this memarc reads major version ${FORMAT_MAJOR}`, {
+      context: { entry, major: v.major, minor: v.minor },
+      hint: v.major > FORMAT_MAJOR ? 'upgrade memarc to a release that reads this major version' : 'this archive predates format 1 and cannot be read',
+    });
+  }
+}
+
+export function validateHeader(doc: unknown): Header {
+  const entry = 'header.json';
+  checkFormatVersion(doc, entry);
+  const check: Check = checker(entry);
+  const h = doc as Record<string, unknown>;
+  check(typeof h.createdAt === 'string' && !Number.isNaN(Date.parse(h.createdAt)), '"createdAt" must be an ISO 8601 time');
+  check(isObj(h.producer) && typeof h.producer.name === 'string' && typeof h.producer.version === 'string', '"producer" must be {name, version}');
+  check(isObj(h.encoding), '"encoding" is missing');
+  const enc = h.encoding;
+  if (enc.records !== 'ndjson' || enc.compression !== 'gzip' || enc.vectors !== VECTOR_ENCODING) {
+    throw new MemarcError('UNSUPPORTED_VERSION', `header.json: encoding ${JSON.stringify(enc)} is not supported (format 1 knows ndjson, gzip and ${VECTOR_ENCODING})`, {
+      context: { entry },
+      hint: 'upgrade memarc',
+    });
+  }
+  check(isObj(h.shardLimits) && isCount(h.shardLimits.maxRawBytes) && isCount(h.shardLimits.maxRecords), '"shardLimits" must be {maxRawBytes, maxRecords}');
+  check(Array.isArray(h.datasets), '"datasets" must be an array');
+  const names = new Set<string>();
+  h.datasets.forEach((d: unknown, i: number) => {
+    check(isObj(d), `datasets[${i}] is not an object`);
+    check(d.index === i + 1, `datasets[${i}].index must be ${i + 1}`);
+    check(typeof d.name === 'string' && d.name.length > 0, `datasets[${i}].name must be a non-empty string`);
+    check(typeof d.kind === 'string' && Object.hasOwn(DATASET_KINDS, d.kind), `datasets[${i}].kind ${JSON.stringify(d.kind)} is not a known dataset kind (${Object.keys(DATASET_KINDS).join(', ')})`);
+    const expected = DATASET_KINDS[d.kind as DatasetKind] as readonly string[];
+    check(Array.isArray(d.recordKinds) && d.recordKinds.length === expected.length && d.recordKinds.every((k, j) => k === expected[j]), `datasets[${i}].recordKinds must be ${JSON.stringify(expected)}`);
+    check(typeof d.dir === 'string' && new RegExp(`^data/0*${i + 1}-[A-Za-z0-9._-]{0,64}$`).test(d.dir) && d.dir.length >= 'data/0001-'.length, `datasets[${i}].dir must be data/${String(i + 1).padStart(4, '0')}-<slug>`);
+    check(!names.has(`${d.kind}\u0000${d.name}`), `datasets[${i}] repeats dataset ${JSON.stringify(d.name)}`);
+    names.add(`${d.kind}\u0000${d.name}`);
+    check(isObj(d.fingerprint), `datasets[${i}].fingerprint must be an object`);
+    check(typeof d.fingerprintSha256 === 'string' && HEX64.test(d.fingerprintSha256), `datasets[${i}].fingerprintSha256 must be 64 hex digits`);
+    check(isObj(d.source), `datasets[${i}].source must be an object`);
+  });
+  return h as unknown as Header;
+}
+
+export function validateTrailer(doc: unknown): Trailer {
+  const entry = 'trailer.json';
+  checkFormatVersion(doc, entry);
+  const check: Check = checker(entry);
+  const t = doc as Record<string, unknown>;
+  check(t.complete === true, '"complete" must be true');
+  const sum = (v: unknown, what: string) => check(isObj(v) && typeof v.entry === 'string' && isCount(v.size) && typeof v.sha256 === 'string' && HEX64.test(v.sha256), `"${what}" must be {entry, size, sha256}`);
+  sum(t.header, 'header');
+  sum(t.checksums, 'checksums');
+  check(Array.isArray(t.shards), '"shards" must be an array');
+  t.shards.forEach((s: unknown, i: number) => {
+    check(isObj(s) && typeof s.entry === 'string' && isCount(s.dataset) && typeof s.kind === 'string' && isCount(s.seq) && isCount(s.records) && isCount(s.size) && isCount(s.rawSize) && typeof s.sha256 === 'string' && HEX64.test(s.sha256), `shards[${i}] must be {entry, dataset, kind, seq, records, size, rawSize, sha256}`);
+  });
+  check(Array.isArray(t.datasets), '"datasets" must be an array');
+  t.datasets.forEach((d: unknown, i: number) => {
+    check(isObj(d) && isCount(d.index) && typeof d.name === 'string' && isObj(d.records) && isCount(d.shards) && typeof d.digest === 'string' && HEX64.test(d.digest), `datasets[${i}] must be {index, name, records, shards, digest}`);
+    for (const [k, n] of Object.entries(d.records as object)) check(isCount(n), `datasets[${i}].records.${k} must be a count`);
+  });
+  check(isObj(t.totals) && isCount(t.totals.records) && isCount(t.totals.shards), '"totals" must be {records, shards, bytes}');
+  return t as unknown as Trailer;
+}

@@ -1,0 +1,129 @@
+/**
+ * Structural checks of records as they are read (spec/FORMAT.md, "Records"). Returns a reason
+ * string, or null when the record is valid. Kept hand-written and allocation-free: it runs on
+ * every record of every shard; the JSON Schemas in spec/ say the same thing for other readers.
+ */
+import type { RecordKind } from './records.ts';
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+const U64_MAX = (1n << 64n) - 1n;
+const I64_MIN = -(1n << 63n);
+const I64_MAX = (1n << 63n) - 1n;
+const MAX_DEPTH = 64;
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function f32b64(v: unknown, multipleOf4 = true): boolean {
+  if (typeof v !== 'string' || v.length % 4 !== 0 || !B64.test(v)) return false;
+  if (!multipleOf4) return true;
+  const pad = v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0;
+  return ((v.length / 4) * 3 - pad) % 4 === 0;
+}
+
+function f32count(b64: string): number {
+  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
+  return ((b64.length / 4) * 3 - pad) / 4;
+}
+
+function pointId(id: unknown): string | null {
+  if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0 ? null : 'id must be an unsigned 64-bit integer or a UUID';
+  if (typeof id === 'bigint') return id >= 0n && id <= U64_MAX ? null : 'id is outside the unsigned 64-bit range';
+  if (typeof id === 'string') return UUID.test(id) ? null : 'id string is not a UUID';
+  return 'id must be an unsigned 64-bit integer or a UUID';
+}
+
+function vector(name: string, v: unknown): string | null {
+  if (!isObj(v)) return `vector ${JSON.stringify(name)} must be an object`;
+  const keys = Object.keys(v);
+  if (keys.length !== 1) return `vector ${JSON.stringify(name)} must have exactly one of dense, sparse, multi`;
+  if ('dense' in v) return f32b64(v.dense) ? null : `vector ${JSON.stringify(name)}: dense must be base64 of float32 values`;
+  if ('multi' in v) {
+    if (!Array.isArray(v.multi) || v.multi.length === 0) return `vector ${JSON.stringify(name)}: multi must be a non-empty array`;
+    const dim = typeof v.multi[0] === 'string' ? f32count(v.multi[0]) : -1;
+    for (const m of v.multi) if (!f32b64(m) || f32count(m as string) !== dim) return `vector ${JSON.stringify(name)}: multi must hold base64 float32 vectors of one length`;
+    return null;
+  }
+  if ('sparse' in v) {
+    const s = v.sparse;
+    if (!isObj(s) || !Array.isArray(s.indices) || !f32b64(s.values)) return `vector ${JSON.stringify(name)}: sparse must be {indices, values}`;
+    for (const i of s.indices) if (!Number.isInteger(i) || (i as number) < 0 || (i as number) > 0xffffffff) return `vector ${JSON.stringify(name)}: sparse indices must be unsigned 32-bit integers`;
+    if (f32count(s.values as string) !== s.indices.length) return `vector ${JSON.stringify(name)}: sparse values and indices differ in length`;
+    return null;
+  }
+  return `vector ${JSON.stringify(name)} must have exactly one of dense, sparse, multi`;
+}
+
+function nodeKey(k: unknown, what: string): string | null {
+  if (typeof k === 'number') return Number.isSafeInteger(k) ? null : `${what} must be an integer or a string`;
+  if (typeof k === 'bigint' || typeof k === 'string') return null;
+  return `${what} must be an integer or a string`;
+}
+
+const TEMPORAL = ['datetime', 'date', 'time', 'duration'];
+
+function typedValue(v: unknown, depth: number): string | null {
+  if (depth > MAX_DEPTH) return `values are nested deeper than ${MAX_DEPTH}`;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return null;
+    case 'number':
+      return Number.isSafeInteger(v) ? null : 'a plain number must be an integer; write doubles as {"double": x}';
+    case 'bigint':
+      return v >= I64_MIN && v <= I64_MAX ? null : 'integer outside the signed 64-bit range';
+  }
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const r = typedValue(x, depth + 1);
+      if (r) return r;
+    }
+    return null;
+  }
+  if (!isObj(v)) return 'null is not a property value';
+  const keys = Object.keys(v);
+  if (keys.length !== 1) return 'a tagged value must have exactly one key';
+  const tag = keys[0]!;
+  const x = v[tag];
+  if (tag === 'double') return typeof x === 'number' || typeof x === 'bigint' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' || x === '-0' ? null : 'bad double';
+  if (tag === 'vecf32') return f32b64(x) ? null : 'vecf32 must be base64 of float32 values';
+  if (tag === 'point') return isObj(x) && typeof x.latitude === 'number' && typeof x.longitude === 'number' ? null : 'point must be {latitude, longitude}';
+  if (TEMPORAL.includes(tag)) return Number.isSafeInteger(x) || typeof x === 'bigint' ? null : `${tag} must be an integer`;
+  return `unknown value tag ${JSON.stringify(tag)}`;
+}
+
+function props(p: unknown): string | null {
+  if (!isObj(p)) return 'props must be an object';
+  for (const k in p) {
+    const r = typedValue(p[k], 0);
+    if (r) return `property ${JSON.stringify(k)}: ${r}`;
+  }
+  return null;
+}
+
+export function recordProblem(kind: RecordKind, r: unknown): string | null {
+  if (!isObj(r)) return 'a record must be a JSON object';
+  switch (kind) {
+    case 'point': {
+      const idp = pointId(r.id);
+      if (idp) return idp;
+      if (!isObj(r.vectors)) return 'vectors must be an object';
+      for (const name in r.vectors) {
+        const vp = vector(name, r.vectors[name]);
+        if (vp) return vp;
+      }
+      if (r.payload !== null && !isObj(r.payload)) return 'payload must be an object or null';
+      return null;
+    }
+    case 'node': {
+      const kp = nodeKey(r.key, 'key');
+      if (kp) return kp;
+      if (!Array.isArray(r.labels) || !r.labels.every((l) => typeof l === 'string' && l.length > 0)) return 'labels must be an array of non-empty strings';
+      return props(r.props);
+    }
+    case 'edge': {
+      if (typeof r.type !== 'string' || r.type.length === 0) return 'type must be a non-empty string';
+      return nodeKey(r.src, 'src') ?? nodeKey(r.dst, 'dst') ?? props(r.props);
+    }
+  }
+}

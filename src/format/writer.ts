@@ -1,0 +1,246 @@
+/**
+ * The archive writer: sections of records in, tar bytes out (spec/FORMAT.md, "Writing").
+ *
+ *   header.json, data/NNNN-slug/KIND-SSSSSS.ndjson.gz …, CHECKSUMS.sha256, trailer.json
+ *
+ * A tar header carries its entry's size, and a shard's pax header carries its record count and
+ * SHA-256, so each shard is built whole in memory before it is emitted: memory is bounded by
+ * `shardMaxRawBytes` (times `pipelineDepth`, the shards being compressed at once), never by the
+ * archive. JSON encoding and the digest run on the main thread while zlib compresses earlier
+ * shards on the libuv pool, which is how encoding keeps up with `gzip | sha256sum` on two cores.
+ *
+ *   const w = new ArchiveWriter({ datasets });
+ *   await pipeline(w.encode(sections), output);   // w.trailer is set once it resolves
+ */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
+import tar from 'tar-stream';
+import { MemarcError } from '../errors.ts';
+import { canonicalJson } from './canonical.ts';
+import { DatasetDigest, UnknownNodeKeyError } from './digest.ts';
+import {
+  FORMAT_MAJOR, FORMAT_MINOR, FORMAT_NAME, VECTOR_ENCODING,
+  type Header, type HeaderDataset, type Trailer, type TrailerDataset, type TrailerShard,
+} from './header.ts';
+import { stringifyJson } from './json.ts';
+import { CHECKSUMS_ENTRY, datasetDir, HEADER_ENTRY, shardEntry, TRAILER_ENTRY } from './names.ts';
+import { DATASET_KINDS, type AnyRecord, type DatasetKind, type Json, type JsonObject, type RecordKind } from './records.ts';
+import { recordProblem } from './validate.ts';
+
+const gzip = promisify(gzipCb);
+
+export const DEFAULT_SHARD_MAX_RAW_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_SHARD_MAX_RECORDS = 100_000;
+
+export interface DatasetInput {
+  name: string;
+  kind: DatasetKind;
+  fingerprint: JsonObject;
+  source: JsonObject;
+}
+
+export interface Section {
+  /** 1-based index into `datasets`. Sections come in dataset order, kinds in DATASET_KINDS order. */
+  dataset: number;
+  kind: RecordKind;
+  batches: AsyncIterable<readonly AnyRecord[]> | Iterable<readonly AnyRecord[]>;
+}
+
+export interface WriterOptions {
+  datasets: DatasetInput[];
+  shardMaxRawBytes?: number;
+  shardMaxRecords?: number;
+  /** zlib level, 1 (fast, the default) to 9. */
+  gzipLevel?: number;
+  /** Shards being compressed at once. */
+  pipelineDepth?: number;
+  producer?: { name: string; version: string };
+  createdAt?: Date;
+  /** Called after each shard is emitted, for progress. */
+  onShard?: (shard: TrailerShard) => void;
+  /** Validate every record before writing it (default true). */
+  validate?: boolean;
+}
+
+interface PendingShard {
+  meta: Omit<TrailerShard, 'size' | 'sha256'>;
+  body: Promise<Buffer>;
+}
+
+export const PRODUCER = { name: 'memarc', version: '0.1.0' };
+
+export class ArchiveWriter {
+  readonly header: Header;
+  /** Set when `encode()` has emitted the trailer. */
+  trailer: Trailer | undefined;
+  private readonly opts: Required<Pick<WriterOptions, 'shardMaxRawBytes' | 'shardMaxRecords' | 'gzipLevel' | 'pipelineDepth' | 'validate'>> & WriterOptions;
+  private readonly mtime: Date;
+
+  constructor(opts: WriterOptions) {
+    this.opts = {
+      shardMaxRawBytes: DEFAULT_SHARD_MAX_RAW_BYTES,
+      shardMaxRecords: DEFAULT_SHARD_MAX_RECORDS,
+      gzipLevel: 1,
+      pipelineDepth: 2,
+      validate: true,
+      ...opts,
+    };
+    const created = opts.createdAt ?? new Date();
+    this.mtime = new Date(Math.floor(created.getTime() / 1000) * 1000);
+    this.header = {
+      format: FORMAT_NAME,
+      formatVersion: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+      createdAt: created.toISOString(),
+      producer: opts.producer ?? PRODUCER,
+      encoding: { records: 'ndjson', compression: 'gzip', vectors: VECTOR_ENCODING },
+      shardLimits: { maxRawBytes: this.opts.shardMaxRawBytes, maxRecords: this.opts.shardMaxRecords },
+      datasets: opts.datasets.map((d, i): HeaderDataset => {
+        if (!Object.hasOwn(DATASET_KINDS, d.kind)) throw new MemarcError('USAGE', `dataset ${JSON.stringify(d.name)}: unknown kind ${JSON.stringify(d.kind)}`);
+        return {
+          index: i + 1,
+          dir: datasetDir(i + 1, d.name),
+          name: d.name,
+          kind: d.kind,
+          recordKinds: [...DATASET_KINDS[d.kind]],
+          fingerprint: d.fingerprint,
+          fingerprintSha256: sha256hex(canonicalJson(d.fingerprint as Json)),
+          source: d.source,
+        };
+      }),
+    };
+  }
+
+  async *encode(sections: AsyncIterable<Section> | Iterable<Section>): AsyncGenerator<Buffer, void, undefined> {
+    const pack = tar.pack();
+    const stop = new AbortController();
+    const producing = this.produce(pack, sections, stop.signal).then(
+      () => pack.finalize(),
+      (err: unknown) => pack.destroy(err as Error),
+    );
+    try {
+      for await (const chunk of pack) yield chunk as Buffer;
+    } finally {
+      stop.abort();
+      if (!this.trailer) pack.destroy();
+      await producing;
+    }
+  }
+
+  private async produce(pack: tar.Pack, sections: AsyncIterable<Section> | Iterable<Section>, signal: AbortSignal): Promise<void> {
+    const checksums: string[] = [];
+    const trailerShards: TrailerShard[] = [];
+    const digests = this.header.datasets.map(() => new DatasetDigest());
+    const sums = this.header.datasets.map((d): TrailerDataset => ({ index: d.index, name: d.name, records: Object.fromEntries(d.recordKinds.map((k) => [k, 0])), shards: 0, bytes: 0, rawBytes: 0, digest: '' }));
+
+    const headerBody = Buffer.from(JSON.stringify(this.header, null, 2) + '\n');
+    const headerSha = sha256hex(headerBody);
+    await addEntry(pack, { name: HEADER_ENTRY, size: headerBody.length, mtime: this.mtime }, headerBody);
+    checksums.push(`${headerSha}  ${HEADER_ENTRY}`);
+
+    const inFlight: PendingShard[] = [];
+    const emit = async (p: PendingShard) => {
+      const body = await p.body;
+      const shard: TrailerShard = { ...p.meta, size: body.length, sha256: sha256hex(body) };
+      await addEntry(pack, {
+        name: shard.entry,
+        size: body.length,
+        mtime: this.mtime,
+        pax: { 'MEMARC.records': String(shard.records), 'MEMARC.rawsize': String(shard.rawSize), 'MEMARC.sha256': shard.sha256 },
+      }, body);
+      checksums.push(`${shard.sha256}  ${shard.entry}`);
+      trailerShards.push(shard);
+      const s = sums[shard.dataset - 1]!;
+      s.shards++;
+      s.bytes += shard.size;
+      s.rawBytes += shard.rawSize;
+      this.opts.onShard?.(shard);
+    };
+
+    let last = { dataset: 0, kindPos: -1 };
+    for await (const section of sections) {
+      const ds = this.header.datasets[section.dataset - 1];
+      if (!ds) throw new MemarcError('USAGE', `section for dataset ${section.dataset}, which the header does not declare`);
+      const kindPos = ds.recordKinds.indexOf(section.kind);
+      if (kindPos < 0) throw new MemarcError('USAGE', `dataset ${JSON.stringify(ds.name)} (${ds.kind}) holds no ${section.kind} records`);
+      if (section.dataset < last.dataset || (section.dataset === last.dataset && kindPos <= last.kindPos)) {
+        throw new MemarcError('USAGE', `sections out of order: ${ds.name}/${section.kind} after dataset ${last.dataset}`);
+      }
+      last = { dataset: section.dataset, kindPos };
+      const digest = digests[section.dataset - 1]!;
+      let seq = 0;
+      let lines: string[] = [];
+      let raw = 0;
+      const cut = async () => {
+        if (lines.length === 0) return;
+        seq++;
+        const text = lines.join('');
+        const meta = { entry: shardEntry(ds.dir, section.kind, seq), dataset: ds.index, kind: section.kind, seq, records: lines.length, rawSize: Buffer.byteLength(text) };
+        const body = gzip(text, { level: this.opts.gzipLevel });
+        body.catch(() => {}); // observed when emitted
+        inFlight.push({ meta, body });
+        lines = [];
+        raw = 0;
+        while (inFlight.length >= this.opts.pipelineDepth) await emit(inFlight.shift()!);
+      };
+      for await (const batch of section.batches) {
+        if (signal.aborted) throw signal.reason;
+        for (const rec of batch) {
+          if (this.opts.validate) {
+            const problem = recordProblem(section.kind, rec);
+            if (problem) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${section.kind} record ${lines.length + 1} of shard ${seq + 1}: ${problem}`, { context: { dataset: ds.name } });
+          }
+          try {
+            digest.add(section.kind, rec);
+          } catch (err) {
+            if (err instanceof UnknownNodeKeyError) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${err.message}`, { context: { dataset: ds.name }, hint: 'every edge must refer to nodes written before it' });
+            throw err;
+          }
+          const line = stringifyJson(rec) + '\n';
+          const len = line.length * 3 > this.opts.shardMaxRawBytes - raw ? Buffer.byteLength(line) : line.length; // exact only near the cap
+          if (lines.length > 0 && (raw + len > this.opts.shardMaxRawBytes || lines.length >= this.opts.shardMaxRecords)) await cut();
+          lines.push(line);
+          raw += len;
+        }
+      }
+      await cut();
+      const s = sums[section.dataset - 1]!;
+      s.records[section.kind] = digest.counts[section.kind] ?? 0;
+      if (section.kind === 'edge') digest.dropNodeTable();
+    }
+    while (inFlight.length) await emit(inFlight.shift()!);
+
+    const checksumsBody = Buffer.from(checksums.join('\n') + '\n');
+    await addEntry(pack, { name: CHECKSUMS_ENTRY, size: checksumsBody.length, mtime: this.mtime }, checksumsBody);
+
+    sums.forEach((s, i) => (s.digest = digests[i]!.hex()));
+    const trailer: Trailer = {
+      format: FORMAT_NAME,
+      formatVersion: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+      complete: true,
+      finishedAt: new Date().toISOString(),
+      header: { entry: HEADER_ENTRY, size: headerBody.length, sha256: headerSha },
+      checksums: { entry: CHECKSUMS_ENTRY, size: checksumsBody.length, sha256: sha256hex(checksumsBody) },
+      shards: trailerShards,
+      datasets: sums,
+      totals: {
+        records: sums.reduce((n, s) => n + Object.values(s.records).reduce((a, b) => a + (b ?? 0), 0), 0),
+        shards: trailerShards.length,
+        bytes: trailerShards.reduce((n, s) => n + s.size, 0),
+      },
+    };
+    const trailerBody = Buffer.from(JSON.stringify(trailer, null, 2) + '\n');
+    await addEntry(pack, { name: TRAILER_ENTRY, size: trailerBody.length, mtime: this.mtime }, trailerBody);
+    this.trailer = trailer;
+  }
+}
+
+function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }, body: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry({ mode: 0o644, uname: '', gname: '', ...header }, body, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+export function sha256hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
