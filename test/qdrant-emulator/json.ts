@@ -1,0 +1,85 @@
+/**
+ * JSON codec that keeps integers above 2^53 exact, as Qdrant (serde_json, u64/i64) does.
+ *
+ * Parsing turns an integer literal outside the safe range into a `bigint` (a JSON reviver reads the
+ * literal's source text). Encoding writes `bigint` back as a bare integer and `Float32Array` as a
+ * plain number array, so vectors never pass through a generic replacer.
+ */
+
+type ReviverContext = { source?: string };
+type Reviver = (this: unknown, key: string, value: unknown, context?: ReviverContext) => unknown;
+
+
+const keepBigIntegers: Reviver = (_key, value, context) => {
+  if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined) {
+    const src = context.source;
+    if (/^-?\d+$/.test(src)) return BigInt(src);
+  }
+  return value;
+};
+
+/** Parses JSON text; integers outside ±(2^53−1) come back as `bigint`. */
+export function parseJson(text: string): unknown {
+  // The reviver is costly on large vector batches, so parse again with it only when the plain
+  // parse met a number that lost integer precision.
+  const plain: unknown = JSON.parse(text);
+  return hasUnsafeInteger(plain) ? JSON.parse(text, keepBigIntegers as Parameters<typeof JSON.parse>[1]) : plain;
+}
+
+function hasUnsafeInteger(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (Number.isInteger(v) && !Number.isSafeInteger(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const x of Object.values(v)) stack.push(x);
+    }
+  }
+  return false;
+}
+
+/** Encodes a value as JSON text: `bigint` as a bare integer, `Float32Array` as a number array. */
+export function encodeJson(value: unknown): string {
+  const parts: string[] = [];
+  write(value, parts);
+  return parts.join('');
+}
+
+function write(value: unknown, out: string[]): void {
+  if (value === null || value === undefined) {
+    out.push('null');
+  } else if (typeof value === 'string') {
+    out.push(JSON.stringify(value));
+  } else if (typeof value === 'number') {
+    out.push(Number.isFinite(value) ? JSON.stringify(value) : 'null');
+  } else if (typeof value === 'bigint') {
+    out.push(value.toString());
+  } else if (typeof value === 'boolean') {
+    out.push(value ? 'true' : 'false');
+  } else if (value instanceof Float32Array || value instanceof Uint32Array) {
+    out.push('[', value.join(','), ']');
+  } else if (Array.isArray(value)) {
+    out.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(',');
+      write(value[i], out);
+    }
+    out.push(']');
+  } else if (typeof value === 'object') {
+    out.push('{');
+    let first = true;
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      if (!first) out.push(',');
+      first = false;
+      out.push(JSON.stringify(k), ':');
+      write(v, out);
+    }
+    out.push('}');
+  } else {
+    out.push('null');
+  }
+}
