@@ -47,11 +47,24 @@ function sha256(prefix: string, body: string): Buffer {
   return createHash('sha256').update(prefix).update(body).digest();
 }
 
-export class UnknownNodeKeyError extends Error {
+/** A graph record whose node key is unknown (edge endpoint) or repeated (node). */
+export class NodeKeyError extends Error {
   readonly key: NodeKey;
-  constructor(key: NodeKey) {
-    super(`edge endpoint ${String(key)} is not the key of any node of this dataset`);
+  constructor(key: NodeKey, message: string) {
+    super(message);
     this.key = key;
+  }
+}
+
+export class UnknownNodeKeyError extends NodeKeyError {
+  constructor(key: NodeKey) {
+    super(key, `edge endpoint ${String(key)} is not the key of any node of this dataset`);
+  }
+}
+
+export class DuplicateNodeKeyError extends NodeKeyError {
+  constructor(key: NodeKey) {
+    super(key, `node key ${String(key)} is used by two nodes of this dataset; keys must be unique`);
   }
 }
 
@@ -72,7 +85,10 @@ export class DatasetDigest {
       case 'node': {
         const n = record as NodeRecord;
         h = sha256(PREFIX.node, nodeCanonical(n));
-        (this.nodeHashes ??= new Map()).set(normKey(n.key), h.toString('hex'));
+        const table = (this.nodeHashes ??= new Map());
+        const key = normKey(n.key);
+        if (table.has(key)) throw new DuplicateNodeKeyError(n.key);
+        table.set(key, h.toString('hex'));
         break;
       }
       case 'edge': {

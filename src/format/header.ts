@@ -141,7 +141,7 @@ export function validateHeader(doc: unknown): Header {
     check(typeof d.kind === 'string' && Object.hasOwn(DATASET_KINDS, d.kind), `datasets[${i}].kind ${JSON.stringify(d.kind)} is not a known dataset kind (${Object.keys(DATASET_KINDS).join(', ')})`);
     const expected = DATASET_KINDS[d.kind as DatasetKind] as readonly string[];
     check(Array.isArray(d.recordKinds) && d.recordKinds.length === expected.length && d.recordKinds.every((k, j) => k === expected[j]), `datasets[${i}].recordKinds must be ${JSON.stringify(expected)}`);
-    check(typeof d.dir === 'string' && new RegExp(`^data/0*${i + 1}-[A-Za-z0-9._-]{0,64}$`).test(d.dir) && d.dir.length >= 'data/0001-'.length, `datasets[${i}].dir must be data/${String(i + 1).padStart(4, '0')}-<slug>`);
+    check(typeof d.dir === 'string' && new RegExp(`^data/(?=[0-9]{4,9}-)0*${i + 1}-[A-Za-z0-9._-]{0,64}$`).test(d.dir), `datasets[${i}].dir must be data/${String(i + 1).padStart(4, '0')}-<slug>`);
     check(!names.has(`${d.kind}\u0000${d.name}`), `datasets[${i}] repeats dataset ${JSON.stringify(d.name)}`);
     names.add(`${d.kind}\u0000${d.name}`);
     check(isObj(d.fingerprint), `datasets[${i}].fingerprint must be an object`);
@@ -157,6 +157,7 @@ export function validateTrailer(doc: unknown): Trailer {
   const check: Check = checker(entry);
   const t = doc as Record<string, unknown>;
   check(t.complete === true, '"complete" must be true');
+  check(typeof t.finishedAt === 'string' && !Number.isNaN(Date.parse(t.finishedAt)), '"finishedAt" must be an ISO 8601 time');
   const sum = (v: unknown, what: string) => check(isObj(v) && typeof v.entry === 'string' && isCount(v.size) && typeof v.sha256 === 'string' && HEX64.test(v.sha256), `"${what}" must be {entry, size, sha256}`);
   sum(t.header, 'header');
   sum(t.checksums, 'checksums');
@@ -166,9 +167,9 @@ export function validateTrailer(doc: unknown): Trailer {
   });
   check(Array.isArray(t.datasets), '"datasets" must be an array');
   t.datasets.forEach((d: unknown, i: number) => {
-    check(isObj(d) && isCount(d.index) && typeof d.name === 'string' && isObj(d.records) && isCount(d.shards) && typeof d.digest === 'string' && HEX64.test(d.digest), `datasets[${i}] must be {index, name, records, shards, digest}`);
+    check(isObj(d) && isCount(d.index) && typeof d.name === 'string' && isObj(d.records) && isCount(d.shards) && isCount(d.bytes) && isCount(d.rawBytes) && typeof d.digest === 'string' && HEX64.test(d.digest), `datasets[${i}] must be {index, name, records, shards, bytes, rawBytes, digest}`);
     for (const [k, n] of Object.entries(d.records as object)) check(isCount(n), `datasets[${i}].records.${k} must be a count`);
   });
-  check(isObj(t.totals) && isCount(t.totals.records) && isCount(t.totals.shards), '"totals" must be {records, shards, bytes}');
+  check(isObj(t.totals) && isCount(t.totals.records) && isCount(t.totals.shards) && isCount(t.totals.bytes), '"totals" must be {records, shards, bytes}');
   return t as unknown as Trailer;
 }

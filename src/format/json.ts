@@ -6,7 +6,6 @@
 
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
-const LONG_DIGITS = /\d{16}/;
 
 function reviver(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value) && context?.source && /^-?\d+$/.test(context.source)) {
@@ -17,19 +16,31 @@ function reviver(this: unknown, _key: string, value: unknown, context?: { source
 
 export function parseJson(text: string): unknown {
   const v = JSON.parse(text);
-  if (!LONG_DIGITS.test(text)) return v;
+  if (!hasUnsafeInteger(v, 0)) return v;
   return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
+}
+
+/** Whether a parsed value holds an integer a double could not keep exactly (only then is the text parsed again). */
+function hasUnsafeInteger(v: unknown, depth: number): boolean {
+  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (typeof v !== 'object' || v === null || depth > 1000) return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasUnsafeInteger(x, depth + 1)) return true;
+    return false;
+  }
+  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k], depth + 1)) return true;
+  return false;
 }
 
 function replacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? rawJSON(value.toString()) : value;
 }
 
-export function stringifyJson(value: unknown): string {
+export function stringifyJson(value: unknown, space?: number): string {
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, null, space);
   } catch (err) {
-    if (err instanceof TypeError && /BigInt/i.test(err.message)) return JSON.stringify(value, replacer);
+    if (err instanceof TypeError && /BigInt/i.test(err.message)) return JSON.stringify(value, replacer, space);
     throw err;
   }
 }

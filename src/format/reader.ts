@@ -17,7 +17,7 @@ import { gunzip as gunzipCb } from 'node:zlib';
 import tar from 'tar-stream';
 import { MemarcError, type ErrorCode } from '../errors.ts';
 import { canonicalJson } from './canonical.ts';
-import { DatasetDigest, UnknownNodeKeyError } from './digest.ts';
+import { DatasetDigest, NodeKeyError } from './digest.ts';
 import { validateHeader, validateTrailer, type Header, type HeaderDataset, type Trailer, type TrailerShard } from './header.ts';
 import { parseJson } from './json.ts';
 import { CHECKSUMS_ENTRY, HEADER_ENTRY, parseShardName, TRAILER_ENTRY, unsafeNameReason } from './names.ts';
@@ -78,7 +78,8 @@ function defaultHint(code: ErrorCode): string {
 
 type EntryLike = { header: { size: number } };
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a BOM in the text, where JSON.parse refuses it: a line must start with '{'.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Reads an archive; see the module comment. Stop early by leaving the loop: everything is released. */
 export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions = {}): AsyncGenerator<ArchiveEvent, void, undefined> {
@@ -110,6 +111,8 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
   let trailer: Trailer | null = null;
   let trailerEnd = 0;
   let lastEntry = '(start of archive)';
+  /** The entry being read, while it is: a truncation inside it names it. */
+  let currentEntry: string | null = null;
   const seen = new Map<string, TrailerShard>();
   const state = { dataset: 0, kindPos: -1, seq: 0 } as { dataset: number; kindPos: number; seq: number };
   const digests = new Map<number, DatasetDigest>();
@@ -120,6 +123,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
       for await (const entry of extract) {
         const h = entry.header;
         const name = h.name;
+        currentEntry = name;
         const reason = unsafeNameReason(name);
         if (reason) fail('UNSAFE_ENTRY', `entry ${JSON.stringify(name)} after ${lastEntry}: ${reason}`, { entry: name }, 'memarc never writes such a name; treat this archive as hostile');
         if (h.type !== 'file' && h.type !== 'contiguous-file') {
@@ -201,7 +205,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
       }
       await feeding;
     } catch (err) {
-      throw translate(feedError ?? err, lastEntry, header !== null, firstBytes);
+      throw translate(feedError ?? err, currentEntry, lastEntry, header !== null, firstBytes);
     }
     if (!header) fail('TRUNCATED', 'the archive is empty', {}, 'the input holds no tar entry; check the path or the pipe');
     if (!trailer) fail('MISSING_TRAILER', `the archive ends after ${lastEntry} without ${TRAILER_ENTRY}: it was never completed`, { entry: lastEntry });
@@ -288,30 +292,40 @@ async function decodeShard(body: Buffer, shard: TrailerShard, maxRaw: number, di
     return fail('MALFORMED_RECORD', `shard ${name} is not valid gzip: ${(err as Error).message}`, { entry: name });
   }
   if (raw.length !== shard.rawSize) fail('COUNT_MISMATCH', `shard ${name} holds ${raw.length} bytes of records, its header declares ${shard.rawSize}`, { entry: name });
-  const text = decodeUtf8(raw, name);
-  if (text.length > 0 && !text.endsWith('\n')) fail('MALFORMED_RECORD', `shard ${name}: the last line does not end with a newline`, { entry: name, line: text.split('\n').length });
-  const lines = text.split('\n');
-  lines.pop();
-  if (lines.length !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${lines.length} records, its header declares ${shard.records}`, { entry: name });
-  const records: AnyRecord[] = new Array(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  if (raw.length > 0 && raw[raw.length - 1] !== 0x0a) fail('MALFORMED_RECORD', `shard ${name}: the last line does not end with a newline`, { entry: name });
+  // Lines are cut from the buffer one at a time: no copy of the whole text, no array of lines.
+  const records: AnyRecord[] = [];
+  let start = 0;
+  for (let lineNo = 1; start < raw.length; lineNo++) {
+    const end = raw.indexOf(0x0a, start);
+    if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
+    let line: string;
+    try {
+      line = utf8.decode(raw.subarray(start, end));
+    } catch {
+      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid UTF-8`, { entry: name, line: lineNo });
+    }
+    start = end + 1;
+    if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
+      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
+    }
     let rec: unknown;
     try {
       rec = parseJson(line);
     } catch (err) {
-      fail('MALFORMED_RECORD', `shard ${name}, line ${i + 1}: not valid JSON (${(err as Error).message})`, { entry: name, line: i + 1 });
+      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid JSON (${(err as Error).message})`, { entry: name, line: lineNo });
     }
     const problem = recordProblem(shard.kind, rec);
-    if (problem) fail('MALFORMED_RECORD', `shard ${name}, line ${i + 1}: ${problem}`, { entry: name, line: i + 1 });
+    if (problem) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${problem}`, { entry: name, line: lineNo });
     try {
       digest.add(shard.kind, rec as AnyRecord);
     } catch (err) {
-      if (err instanceof UnknownNodeKeyError) fail('MALFORMED_RECORD', `shard ${name}, line ${i + 1}: ${err.message}`, { entry: name, line: i + 1 });
+      if (err instanceof NodeKeyError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
       throw err;
     }
-    records[i] = rec as AnyRecord;
+    records.push(rec as AnyRecord);
   }
+  if (records.length !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${records.length} records, its header declares ${shard.records}`, { entry: name });
   return records;
 }
 
@@ -336,13 +350,25 @@ function checkChecksums(text: string, headerSum: { sha256: string }, seen: Map<s
 function checkTrailer(t: Trailer, header: Header, headerSum: { size: number; sha256: string }, checksumsSum: { size: number; sha256: string }, seen: Map<string, TrailerShard>, digests: Map<number, DatasetDigest> | null): void {
   const T = TRAILER_ENTRY;
   if (t.header.sha256 !== headerSum.sha256 || t.header.size !== headerSum.size) fail('CHECKSUM_MISMATCH', `${T} records header.json as ${t.header.sha256}, it is ${headerSum.sha256}`, { entry: T });
-  if (t.checksums.sha256 !== checksumsSum.sha256) fail('CHECKSUM_MISMATCH', `${T} records ${CHECKSUMS_ENTRY} as ${t.checksums.sha256}, it is ${checksumsSum.sha256}`, { entry: T });
+  if (t.header.entry !== HEADER_ENTRY || t.checksums.entry !== CHECKSUMS_ENTRY) fail('MALFORMED_ARCHIVE', `${T} names ${t.header.entry} and ${t.checksums.entry}, not ${HEADER_ENTRY} and ${CHECKSUMS_ENTRY}`, { entry: T });
+  if (t.formatVersion.major !== header.formatVersion.major || t.formatVersion.minor !== header.formatVersion.minor) fail('MALFORMED_ARCHIVE', `${T} is format ${t.formatVersion.major}.${t.formatVersion.minor}, the header ${header.formatVersion.major}.${header.formatVersion.minor}`, { entry: T });
+  if (t.checksums.sha256 !== checksumsSum.sha256 || t.checksums.size !== checksumsSum.size) fail('CHECKSUM_MISMATCH', `${T} records ${CHECKSUMS_ENTRY} as ${t.checksums.sha256}, it is ${checksumsSum.sha256}`, { entry: T });
   if (t.shards.length !== seen.size) fail('COUNT_MISMATCH', `${T} lists ${t.shards.length} shards, the archive holds ${seen.size}`, { entry: T });
   for (const s of t.shards) {
     const got = seen.get(s.entry);
     if (!got) fail('COUNT_MISMATCH', `${T} lists shard ${s.entry}, which the archive does not hold`, { entry: s.entry });
     if (got.sha256 !== s.sha256 || got.size !== s.size) fail('CHECKSUM_MISMATCH', `${T} records shard ${s.entry} as ${s.size} bytes ${s.sha256}, it is ${got.size} bytes ${got.sha256}`, { entry: s.entry });
     if (got.records !== s.records || got.rawSize !== s.rawSize) fail('COUNT_MISMATCH', `${T} records ${s.records} records for shard ${s.entry}, its header ${got.records}`, { entry: s.entry });
+    if (got.dataset !== s.dataset || got.kind !== s.kind || got.seq !== s.seq) fail('MALFORMED_ARCHIVE', `${T} describes shard ${s.entry} as dataset ${s.dataset} ${s.kind} ${s.seq}, its name says dataset ${got.dataset} ${got.kind} ${got.seq}`, { entry: s.entry });
+  }
+  let totalRecords = 0;
+  let totalBytes = 0;
+  for (const s of seen.values()) {
+    totalRecords += s.records;
+    totalBytes += s.size;
+  }
+  if (t.totals.records !== totalRecords || t.totals.shards !== seen.size || t.totals.bytes !== totalBytes) {
+    fail('COUNT_MISMATCH', `${T} totals ${t.totals.records} records, ${t.totals.shards} shards, ${t.totals.bytes} bytes; the archive holds ${totalRecords}, ${seen.size}, ${totalBytes}`, { entry: T });
   }
   if (t.datasets.length !== header.datasets.length) fail('COUNT_MISMATCH', `${T} totals ${t.datasets.length} datasets, the header declares ${header.datasets.length}`, { entry: T });
   for (const ds of header.datasets) {
@@ -353,6 +379,18 @@ function checkTrailer(t: Trailer, header: Header, headerSum: { size: number; sha
       for (const s of seen.values()) if (s.dataset === ds.index && s.kind === kind) counted += s.records;
       const claimed = td.records[kind] ?? 0;
       if (claimed !== counted) fail('COUNT_MISMATCH', `dataset ${JSON.stringify(ds.name)}: ${T} totals ${claimed} ${kind} records, the shards hold ${counted}`, { entry: T, dataset: ds.name });
+    }
+    let shards = 0;
+    let bytes = 0;
+    let rawBytes = 0;
+    for (const s of seen.values()) {
+      if (s.dataset !== ds.index) continue;
+      shards++;
+      bytes += s.size;
+      rawBytes += s.rawSize;
+    }
+    if (td.shards !== shards || td.bytes !== bytes || td.rawBytes !== rawBytes) {
+      fail('COUNT_MISMATCH', `dataset ${JSON.stringify(ds.name)}: ${T} totals ${td.shards} shards, ${td.bytes} bytes, ${td.rawBytes} raw bytes; the archive holds ${shards}, ${bytes}, ${rawBytes}`, { entry: T, dataset: ds.name });
     }
     if (digests) {
       const d = digests.get(ds.index)?.hex() ?? '0'.repeat(64);
@@ -366,12 +404,13 @@ function checkTrailer(t: Trailer, header: Header, headerSum: { size: number; sha
   }
 }
 
-function translate(err: unknown, lastEntry: string, sawHeader: boolean, firstBytes: Buffer | null): unknown {
+function translate(err: unknown, currentEntry: string | null, lastEntry: string, sawHeader: boolean, firstBytes: Buffer | null): unknown {
   if (err instanceof MemarcError) return err;
   const msg = (err as Error)?.message ?? String(err);
   if ((err as NodeJS.ErrnoException)?.code === 'ABORT_ERR') return err;
   if (/Unexpected end of data/.test(msg)) {
-    return new MemarcError('TRUNCATED', `the archive ends in the middle of an entry (after ${lastEntry})`, { cause: err, context: { entry: lastEntry }, hint: defaultHint('TRUNCATED') });
+    const where = currentEntry !== null && currentEntry !== lastEntry ? `inside entry ${currentEntry}` : `in the tar header after ${lastEntry}`;
+    return new MemarcError('TRUNCATED', `the archive ends ${where}`, { cause: err, context: { entry: currentEntry ?? lastEntry }, hint: defaultHint('TRUNCATED') });
   }
   if (/Invalid tar header|Invalid header|unknown format/i.test(msg)) {
     if (!sawHeader) {

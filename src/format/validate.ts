@@ -5,8 +5,7 @@
  */
 import type { RecordKind } from './records.ts';
 
-const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const U64_MAX = (1n << 64n) - 1n;
 const I64_MIN = -(1n << 63n);
 const I64_MAX = (1n << 63n) - 1n;
@@ -14,11 +13,15 @@ const MAX_DEPTH = 64;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function f32b64(v: unknown, multipleOf4 = true): boolean {
-  if (typeof v !== 'string' || v.length % 4 !== 0 || !B64.test(v)) return false;
-  if (!multipleOf4) return true;
-  const pad = v.endsWith('==') ? 2 : v.endsWith('=') ? 1 : 0;
-  return ((v.length / 4) * 3 - pad) % 4 === 0;
+/**
+ * Canonical base64 of whole float32 values: decoding and re-encoding must give the same text
+ * (this refuses stray characters and non-zero padding bits, which would digest differently from
+ * the same bytes written by another writer). Native, and several times faster than a regex.
+ */
+function f32b64(v: unknown): boolean {
+  if (typeof v !== 'string' || v.length % 4 !== 0) return false;
+  const buf = Buffer.from(v, 'base64');
+  return buf.length % 4 === 0 && buf.toString('base64') === v;
 }
 
 function f32count(b64: string): number {
@@ -47,7 +50,12 @@ function vector(name: string, v: unknown): string | null {
   if ('sparse' in v) {
     const s = v.sparse;
     if (!isObj(s) || !Array.isArray(s.indices) || !f32b64(s.values)) return `vector ${JSON.stringify(name)}: sparse must be {indices, values}`;
-    for (const i of s.indices) if (!Number.isInteger(i) || (i as number) < 0 || (i as number) > 0xffffffff) return `vector ${JSON.stringify(name)}: sparse indices must be unsigned 32-bit integers`;
+    let prev = -1;
+    for (const i of s.indices) {
+      if (!Number.isInteger(i) || (i as number) < 0 || (i as number) > 0xffffffff) return `vector ${JSON.stringify(name)}: sparse indices must be unsigned 32-bit integers`;
+      if ((i as number) <= prev) return `vector ${JSON.stringify(name)}: sparse indices must be strictly increasing`;
+      prev = i as number;
+    }
     if (f32count(s.values as string) !== s.indices.length) return `vector ${JSON.stringify(name)}: sparse values and indices differ in length`;
     return null;
   }
@@ -56,8 +64,41 @@ function vector(name: string, v: unknown): string | null {
 
 function nodeKey(k: unknown, what: string): string | null {
   if (typeof k === 'number') return Number.isSafeInteger(k) ? null : `${what} must be an integer or a string`;
-  if (typeof k === 'bigint' || typeof k === 'string') return null;
+  if (typeof k === 'bigint') return k >= I64_MIN && k <= I64_MAX ? null : `${what} is outside the signed 64-bit range`;
+  if (typeof k === 'string') return null;
   return `${what} must be an integer or a string`;
+}
+
+const isInt64 = (x: unknown) => Number.isSafeInteger(x) || (typeof x === 'bigint' && x >= I64_MIN && x <= I64_MAX);
+
+/** Plain JSON (payloads): finite numbers only, nesting bounded. */
+function jsonProblem(v: unknown, depth: number): string | null {
+  if (depth > MAX_DEPTH) return `values are nested deeper than ${MAX_DEPTH}`;
+  switch (typeof v) {
+    case 'number':
+      return Number.isFinite(v) ? null : `${v} is not a JSON number`;
+    case 'string':
+    case 'boolean':
+    case 'bigint':
+      return null;
+    case 'object': {
+      if (v === null) return null;
+      if (Array.isArray(v)) {
+        for (const x of v) {
+          const r = jsonProblem(x, depth + 1);
+          if (r) return r;
+        }
+        return null;
+      }
+      for (const k in v) {
+        const r = jsonProblem((v as Record<string, unknown>)[k], depth + 1);
+        if (r) return r;
+      }
+      return null;
+    }
+    default:
+      return `a ${typeof v} is not JSON`;
+  }
 }
 
 const TEMPORAL = ['datetime', 'date', 'time', 'duration'];
@@ -85,10 +126,10 @@ function typedValue(v: unknown, depth: number): string | null {
   if (keys.length !== 1) return 'a tagged value must have exactly one key';
   const tag = keys[0]!;
   const x = v[tag];
-  if (tag === 'double') return typeof x === 'number' || typeof x === 'bigint' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' || x === '-0' ? null : 'bad double';
+  if (tag === 'double') return (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' || x === '-0' ? null : 'a double must be a finite number or "NaN", "Infinity", "-Infinity", "-0"';
   if (tag === 'vecf32') return f32b64(x) ? null : 'vecf32 must be base64 of float32 values';
-  if (tag === 'point') return isObj(x) && typeof x.latitude === 'number' && typeof x.longitude === 'number' ? null : 'point must be {latitude, longitude}';
-  if (TEMPORAL.includes(tag)) return Number.isSafeInteger(x) || typeof x === 'bigint' ? null : `${tag} must be an integer`;
+  if (tag === 'point') return isObj(x) && Number.isFinite(x.latitude) && Number.isFinite(x.longitude) ? null : 'point must be {latitude, longitude} with finite numbers';
+  if (TEMPORAL.includes(tag)) return isInt64(x) ? null : `${tag} must be a signed 64-bit integer`;
   return `unknown value tag ${JSON.stringify(tag)}`;
 }
 
@@ -113,7 +154,7 @@ export function recordProblem(kind: RecordKind, r: unknown): string | null {
         if (vp) return vp;
       }
       if (r.payload !== null && !isObj(r.payload)) return 'payload must be an object or null';
-      return null;
+      return jsonProblem(r.payload, 1);
     }
     case 'node': {
       const kp = nodeKey(r.key, 'key');

@@ -13,12 +13,12 @@
  *   await pipeline(w.encode(sections), output);   // w.trailer is set once it resolves
  */
 import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gzip as gzipCb } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
 import { MemarcError } from '../errors.ts';
 import { canonicalJson } from './canonical.ts';
-import { DatasetDigest, UnknownNodeKeyError } from './digest.ts';
+import { DatasetDigest, NodeKeyError } from './digest.ts';
 import {
   FORMAT_MAJOR, FORMAT_MINOR, FORMAT_NAME, VECTOR_ENCODING,
   type Header, type HeaderDataset, type Trailer, type TrailerDataset, type TrailerShard,
@@ -28,9 +28,9 @@ import { CHECKSUMS_ENTRY, datasetDir, HEADER_ENTRY, shardEntry, TRAILER_ENTRY } 
 import { DATASET_KINDS, type AnyRecord, type DatasetKind, type Json, type JsonObject, type RecordKind } from './records.ts';
 import { recordProblem } from './validate.ts';
 
-const gzip = promisify(gzipCb);
-
-export const DEFAULT_SHARD_MAX_RAW_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_SHARD_MAX_RAW_BYTES = 8 * 1024 * 1024;
+/** NDJSON waiting for zlib per shard before the writer waits for it to catch up. */
+const GZIP_INPUT_HIGH_WATER = 1024 * 1024;
 export const DEFAULT_SHARD_MAX_RECORDS = 100_000;
 
 export interface DatasetInput {
@@ -65,7 +65,58 @@ export interface WriterOptions {
 
 interface PendingShard {
   meta: Omit<TrailerShard, 'size' | 'sha256'>;
-  body: Promise<Buffer>;
+  body: Promise<{ body: Buffer; sha256: string }>;
+}
+
+/**
+ * One shard being compressed: NDJSON goes into a gzip stream whose work runs on the libuv pool,
+ * while its output is collected and hashed; at most GZIP_INPUT_HIGH_WATER bytes wait for zlib.
+ */
+class ShardBuffer {
+  readonly gz: Gzip;
+  readonly body: Promise<{ body: Buffer; sha256: string }>;
+  records = 0;
+  raw = 0;
+  private pending: string[] = [];
+  private pendingLen = 0;
+
+  constructor(level: number) {
+    this.gz = createGzip({ level, highWaterMark: GZIP_INPUT_HIGH_WATER } as ZlibOptions);
+    this.body = collect(this.gz);
+    this.body.catch(() => {}); // observed by whoever emits the shard
+  }
+
+  /** Adds one NDJSON line (with its newline); `len` is its byte length. */
+  async add(line: string, len: number): Promise<void> {
+    this.pending.push(line);
+    this.pendingLen += len;
+    this.records++;
+    this.raw += len;
+    if (this.pendingLen >= 64 * 1024) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingLen = 0;
+    if (!this.gz.write(text)) await once(this.gz, 'drain');
+  }
+
+  async end(): Promise<void> {
+    await this.flush();
+    this.gz.end();
+  }
+}
+
+async function collect(gz: Gzip): Promise<{ body: Buffer; sha256: string }> {
+  const hash = createHash('sha256');
+  const chunks: Buffer[] = [];
+  for await (const c of gz as AsyncIterable<Buffer>) {
+    hash.update(c);
+    chunks.push(c);
+  }
+  return { body: Buffer.concat(chunks), sha256: hash.digest('hex') };
 }
 
 export const PRODUCER = { name: 'memarc', version: '0.1.0' };
@@ -86,6 +137,13 @@ export class ArchiveWriter {
       validate: true,
       ...opts,
     };
+    const seenNames = new Set<string>();
+    for (const d of opts.datasets) {
+      if (typeof d.name !== 'string' || d.name.length === 0) throw new MemarcError('USAGE', 'a dataset needs a non-empty name');
+      const k = `${d.kind}\u0000${d.name}`;
+      if (seenNames.has(k)) throw new MemarcError('USAGE', `dataset ${JSON.stringify(d.name)} (${d.kind}) is given twice`, { hint: 'rename one of them' });
+      seenNames.add(k);
+    }
     const created = opts.createdAt ?? new Date();
     this.mtime = new Date(Math.floor(created.getTime() / 1000) * 1000);
     this.header = {
@@ -133,15 +191,15 @@ export class ArchiveWriter {
     const digests = this.header.datasets.map(() => new DatasetDigest());
     const sums = this.header.datasets.map((d): TrailerDataset => ({ index: d.index, name: d.name, records: Object.fromEntries(d.recordKinds.map((k) => [k, 0])), shards: 0, bytes: 0, rawBytes: 0, digest: '' }));
 
-    const headerBody = Buffer.from(JSON.stringify(this.header, null, 2) + '\n');
+    const headerBody = Buffer.from(stringifyJson(this.header, 2) + '\n');
     const headerSha = sha256hex(headerBody);
     await addEntry(pack, { name: HEADER_ENTRY, size: headerBody.length, mtime: this.mtime }, headerBody);
     checksums.push(`${headerSha}  ${HEADER_ENTRY}`);
 
     const inFlight: PendingShard[] = [];
     const emit = async (p: PendingShard) => {
-      const body = await p.body;
-      const shard: TrailerShard = { ...p.meta, size: body.length, sha256: sha256hex(body) };
+      const { body, sha256 } = await p.body;
+      const shard: TrailerShard = { ...p.meta, size: body.length, sha256 };
       await addEntry(pack, {
         name: shard.entry,
         size: body.length,
@@ -169,18 +227,14 @@ export class ArchiveWriter {
       last = { dataset: section.dataset, kindPos };
       const digest = digests[section.dataset - 1]!;
       let seq = 0;
-      let lines: string[] = [];
-      let raw = 0;
+      let shard: ShardBuffer | null = null;
       const cut = async () => {
-        if (lines.length === 0) return;
+        if (!shard) return;
+        const done = shard;
+        shard = null;
         seq++;
-        const text = lines.join('');
-        const meta = { entry: shardEntry(ds.dir, section.kind, seq), dataset: ds.index, kind: section.kind, seq, records: lines.length, rawSize: Buffer.byteLength(text) };
-        const body = gzip(text, { level: this.opts.gzipLevel });
-        body.catch(() => {}); // observed when emitted
-        inFlight.push({ meta, body });
-        lines = [];
-        raw = 0;
+        await done.end();
+        inFlight.push({ meta: { entry: shardEntry(ds.dir, section.kind, seq), dataset: ds.index, kind: section.kind, seq, records: done.records, rawSize: done.raw }, body: done.body });
         while (inFlight.length >= this.opts.pipelineDepth) await emit(inFlight.shift()!);
       };
       for await (const batch of section.batches) {
@@ -188,19 +242,19 @@ export class ArchiveWriter {
         for (const rec of batch) {
           if (this.opts.validate) {
             const problem = recordProblem(section.kind, rec);
-            if (problem) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${section.kind} record ${lines.length + 1} of shard ${seq + 1}: ${problem}`, { context: { dataset: ds.name } });
+            if (problem) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${section.kind} record ${(shard?.records ?? 0) + 1} of shard ${seq + 1}: ${problem}`, { context: { dataset: ds.name } });
           }
           try {
             digest.add(section.kind, rec);
           } catch (err) {
-            if (err instanceof UnknownNodeKeyError) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${err.message}`, { context: { dataset: ds.name }, hint: 'every edge must refer to nodes written before it' });
+            if (err instanceof NodeKeyError) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${err.message}`, { context: { dataset: ds.name }, hint: 'node keys must be unique, and every edge must refer to nodes written before it' });
             throw err;
           }
           const line = stringifyJson(rec) + '\n';
-          const len = line.length * 3 > this.opts.shardMaxRawBytes - raw ? Buffer.byteLength(line) : line.length; // exact only near the cap
-          if (lines.length > 0 && (raw + len > this.opts.shardMaxRawBytes || lines.length >= this.opts.shardMaxRecords)) await cut();
-          lines.push(line);
-          raw += len;
+          const len = Buffer.byteLength(line);
+          if (shard && (shard.raw + len > this.opts.shardMaxRawBytes || shard.records >= this.opts.shardMaxRecords)) await cut();
+          shard ??= new ShardBuffer(this.opts.gzipLevel);
+          await shard.add(line, len);
         }
       }
       await cut();
@@ -229,7 +283,7 @@ export class ArchiveWriter {
         bytes: trailerShards.reduce((n, s) => n + s.size, 0),
       },
     };
-    const trailerBody = Buffer.from(JSON.stringify(trailer, null, 2) + '\n');
+    const trailerBody = Buffer.from(stringifyJson(trailer, 2) + '\n');
     await addEntry(pack, { name: TRAILER_ENTRY, size: trailerBody.length, mtime: this.mtime }, trailerBody);
     this.trailer = trailer;
   }
