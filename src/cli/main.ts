@@ -6,6 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import { EXIT_CODES, MemarcError } from '../errors.ts';
+import { addS3Options, addStoreOptions, list, renamePair } from './options.ts';
 import { reportError, type GlobalOptions } from './output.ts';
 
 export interface CommandContext {
@@ -53,17 +54,20 @@ const limitOptions = (cmd: Command) =>
     .option('--max-shard-bytes <n>', 'largest shard entry accepted (bytes)', parseSize)
     .option('--max-shard-raw-bytes <n>', 'largest decompressed shard accepted (bytes): the decompression-bomb limit', parseSize);
 
-limitOptions(
+const withS3 = (cmd: Command) => addS3Options(cmd, parseSize);
+const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail, append, or replace (load into staging, verify, then switch)').choices(['fail', 'append', 'replace']).default('fail');
+
+withS3(limitOptions(
   program.command('inspect')
     .description('list an archive: datasets, counts, fingerprints and sizes (checks checksums, does not decode)')
     .argument('<archive>', 'a path, - for stdin, or s3://bucket/key'),
-).action(run(async () => (await import('./commands/inspect.ts')).inspect));
+)).action(run(async () => (await import('./commands/inspect.ts')).inspect));
 
-limitOptions(
+withS3(limitOptions(
   program.command('verify')
     .description('full integrity check: every checksum, record, count and content digest')
     .argument('<archive>', 'a path, - for stdin, or s3://bucket/key'),
-).action(run(async () => (await import('./commands/verify.ts')).verify));
+)).action(run(async () => (await import('./commands/verify.ts')).verify));
 
 program.command('demo')
   .description('end-to-end demo with no server: synthetic memories → archive → verify → inspect → read back → compare digests')
@@ -72,16 +76,49 @@ program.command('demo')
   .option('--out <file>', 'keep the archive at this path (default: a temporary file, removed afterwards)')
   .action(run(async () => (await import('./commands/demo.ts')).demo));
 
-program.command('export')
-  .description('export datasets into an archive')
+withS3(addStoreOptions(program.command('export')
+  .description('export Qdrant collections and/or FalkorDB graphs into one archive')
   .option('-o, --output <location>', 'a path, - for stdout, or s3://bucket/key', '-')
-  .option('--synthetic <count>', 'export a synthetic memory store of <count> memories (for trials and benchmarks)', parseCount)
+  .option('--synthetic <count>', 'also export a synthetic memory store of <count> memories (trials and benchmarks)', parseCount)
   .option('--dim <n>', 'vector dimension of --synthetic', parseCount, 768)
   .option('--force', 'overwrite an existing archive')
-  .option('--shard-max-bytes <n>', 'roll shards over at this many bytes of NDJSON', parseSize)
-  .option('--shard-max-records <n>', 'roll shards over at this many records', parseCount)
-  .option('--gzip-level <n>', 'gzip level 1-9', parseCount)
+  .option('--shard-max-bytes <size>', 'roll shards over at this many bytes of NDJSON (default 8MiB)', parseSize)
+  .option('--shard-max-records <n>', 'roll shards over at this many records (default 100000)', parseCount)
+  .option('--gzip-level <n>', 'gzip level 1-9 (default 1)', parseCount)))
   .action(run(async () => (await import('./commands/export.ts')).exportCommand));
+
+withS3(limitOptions(addStoreOptions(program.command('import')
+  .description('restore an archive into Qdrant and/or FalkorDB, verified against the archive')
+  .argument('<archive>', 'a path, - for stdin, or s3://bucket/key')
+  .addOption(ifExists())
+  .option('--rename <old=new>', 'restore dataset old under the name new (repeatable)', renamePair)
+  .option('--dry-run', 'read and validate everything, report what would be done, write nothing')
+  .option('--resume', 'continue an interrupted import of the same archive'))))
+  .action(run(async () => (await import('./commands/import.ts')).importCommand));
+
+program.command('migrate')
+  .description('stream datasets straight from one server to another (no intermediate file), with the same checks')
+  .requiredOption('--from <url>', 'source: http(s):// Qdrant or redis:// FalkorDB (keys: MEMARC_FROM_QDRANT_API_KEY, else QDRANT_API_KEY)')
+  .requiredOption('--to <url>', 'target of the same kind (keys: MEMARC_TO_QDRANT_API_KEY, else QDRANT_API_KEY)')
+  .option('--collections <names>', 'only these collections (comma-separated)', list)
+  .option('--graphs <names>', 'only these graphs (comma-separated)', list)
+  .addOption(ifExists())
+  .option('--rename <old=new>', 'migrate dataset old under the name new (repeatable)', renamePair)
+  .option('--dry-run', 'read and validate everything, report what would be done, write nothing')
+  .action(run(async () => (await import('./commands/migrate.ts')).migrateCommand));
+
+withS3(program.command('ls')
+  .description('list the archives in a directory or under an S3 prefix, newest first (by the time in their headers)')
+  .argument('<location>', 'a directory or s3://bucket/prefix'))
+  .action(run(async () => (await import('./commands/retention.ts')).ls));
+
+withS3(program.command('prune')
+  .description('delete archives outside a retention policy (by the creation time in their headers)')
+  .argument('<location>', 'a directory or s3://bucket/prefix')
+  .option('--keep <n>', 'keep the n newest archives', parseCount)
+  .option('--max-age <duration>', 'keep archives younger than this, e.g. 14d, 12h, 30m')
+  .option('--dry-run', 'show what would be deleted, delete nothing'))
+  .action(run(async () => (await import('./commands/retention.ts')).prune));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(program.opts<GlobalOptions>(), err);

@@ -43,6 +43,46 @@ export function normKey(k: NodeKey): number | string | bigint {
   return k;
 }
 
+const B64_SAFE = /^[A-Za-z0-9+/=]*$/;
+
+/**
+ * SHA-256 of `memarc.v1.point\n` + pointCanonical(p), fed to the hash in pieces so that the
+ * vectors' base64 text is never copied into one more string per record. Equal to the reference
+ * (test/format/digest-pieces.test.ts); any string that would need JSON escaping takes the
+ * reference path.
+ */
+export function pointHash(p: PointRecord): Buffer {
+  const h = createHash('sha256');
+  h.update(PREFIX.point);
+  h.update(`{"id":${canonicalJson(normId(p.id))},"payload":${canonicalJson((p.payload ?? {}) as Json)},"vectors":{`);
+  const names = Object.keys(p.vectors).sort();
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    const v = p.vectors[name] as Record<string, unknown>;
+    h.update(`${i ? ',' : ''}${JSON.stringify(name)}:`);
+    const keys = Object.keys(v);
+    const dense = v.dense;
+    const multi = v.multi;
+    if (keys.length === 1 && typeof dense === 'string' && B64_SAFE.test(dense)) {
+      h.update('{"dense":"');
+      h.update(dense);
+      h.update('"}');
+    } else if (keys.length === 1 && Array.isArray(multi) && multi.every((m) => typeof m === 'string' && B64_SAFE.test(m))) {
+      h.update('{"multi":[');
+      for (let j = 0; j < multi.length; j++) {
+        h.update(j ? ',"' : '"');
+        h.update(multi[j] as string);
+        h.update('"');
+      }
+      h.update(']}');
+    } else {
+      h.update(canonicalJson(v as Json));
+    }
+  }
+  h.update('}}');
+  return h.digest();
+}
+
 function sha256(prefix: string, body: string): Buffer {
   return createHash('sha256').update(prefix).update(body).digest();
 }
@@ -80,7 +120,7 @@ export class DatasetDigest {
     let h: Buffer;
     switch (kind) {
       case 'point':
-        h = sha256(PREFIX.point, pointCanonical(record as PointRecord));
+        h = pointHash(record as PointRecord);
         break;
       case 'node': {
         const n = record as NodeRecord;

@@ -169,9 +169,9 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           if (decode) {
             let digest = digests.get(ds.index);
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest()));
-            const records = await decodeShard(body, shard, lim.maxShardRawBytes, digest);
-            for (let i = 0; i < records.length; i += batchSize) {
-              yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: i + 1, records: records.slice(i, i + batchSize) };
+            const raw = await checkShard(body, shard, lim.maxShardRawBytes, digest);
+            for (const b of parseBatches(raw, name, batchSize)) {
+              yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
             }
           }
           yield { type: 'shard', dataset: ds, shard };
@@ -279,7 +279,13 @@ function parseMeta(body: Uint8Array, name: string): unknown {
   }
 }
 
-async function decodeShard(body: Buffer, shard: TrailerShard, maxRaw: number, digest: DatasetDigest): Promise<AnyRecord[]> {
+/**
+ * Checks a shard completely (gzip, declared sizes, every line: UTF-8, JSON, record shape, digest)
+ * and returns its NDJSON. The parsed records are not kept: holding a whole shard of objects
+ * until they are handed on would make them survive into V8's old space; they are parsed again,
+ * a batch at a time, by `parseBatches` once the whole shard has passed.
+ */
+async function checkShard(body: Buffer, shard: TrailerShard, maxRaw: number, digest: DatasetDigest): Promise<Buffer> {
   const name = shard.entry;
   let raw: Buffer;
   try {
@@ -293,19 +299,9 @@ async function decodeShard(body: Buffer, shard: TrailerShard, maxRaw: number, di
   }
   if (raw.length !== shard.rawSize) fail('COUNT_MISMATCH', `shard ${name} holds ${raw.length} bytes of records, its header declares ${shard.rawSize}`, { entry: name });
   if (raw.length > 0 && raw[raw.length - 1] !== 0x0a) fail('MALFORMED_RECORD', `shard ${name}: the last line does not end with a newline`, { entry: name });
-  // Lines are cut from the buffer one at a time: no copy of the whole text, no array of lines.
-  const records: AnyRecord[] = [];
-  let start = 0;
-  for (let lineNo = 1; start < raw.length; lineNo++) {
-    const end = raw.indexOf(0x0a, start);
+  let count = 0;
+  for (const [lineNo, line] of lines(raw, name)) {
     if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
-    let line: string;
-    try {
-      line = utf8.decode(raw.subarray(start, end));
-    } catch {
-      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid UTF-8`, { entry: name, line: lineNo });
-    }
-    start = end + 1;
     if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
       fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
     }
@@ -323,10 +319,41 @@ async function decodeShard(body: Buffer, shard: TrailerShard, maxRaw: number, di
       if (err instanceof NodeKeyError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
       throw err;
     }
-    records.push(rec as AnyRecord);
+    count = lineNo;
   }
-  if (records.length !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${records.length} records, its header declares ${shard.records}`, { entry: name });
-  return records;
+  if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
+  return raw;
+}
+
+/** Lines of a checked shard, cut from the buffer one at a time (no copy of the whole text). */
+function* lines(raw: Buffer, name: string): Generator<[number, string]> {
+  let start = 0;
+  for (let lineNo = 1; start < raw.length; lineNo++) {
+    const end = raw.indexOf(0x0a, start);
+    let line: string;
+    try {
+      line = utf8.decode(raw.subarray(start, end));
+    } catch {
+      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid UTF-8`, { entry: name, line: lineNo });
+    }
+    start = end + 1;
+    yield [lineNo, line];
+  }
+}
+
+/** Records of a shard that `checkShard` passed, in batches. */
+function* parseBatches(raw: Buffer, name: string, batchSize: number): Generator<{ firstLine: number; records: AnyRecord[] }> {
+  let batch: AnyRecord[] = [];
+  let first = 1;
+  for (const [lineNo, line] of lines(raw, name)) {
+    batch.push(parseJson(line) as AnyRecord);
+    if (batch.length === batchSize) {
+      yield { firstLine: first, records: batch };
+      batch = [];
+      first = lineNo + 1;
+    }
+  }
+  if (batch.length) yield { firstLine: first, records: batch };
 }
 
 function checkChecksums(text: string, headerSum: { sha256: string }, seen: Map<string, TrailerShard>): void {

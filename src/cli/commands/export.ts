@@ -4,9 +4,10 @@ import { exportArchive } from '../../core/export.ts';
 import { MemarcError } from '../../errors.ts';
 import { openOutput } from '../../transport/index.ts';
 import type { CommandContext } from '../main.ts';
+import { falkordbUrl, qdrantUrl, s3Options, type S3Flags, type StoreFlags } from '../options.ts';
 import { log, out, printJson, progress } from '../output.ts';
 
-export interface ExportFlags {
+export interface ExportFlags extends S3Flags, StoreFlags {
   output: string;
   synthetic?: number;
   dim: number;
@@ -16,11 +17,28 @@ export interface ExportFlags {
   gzipLevel?: number;
 }
 
-export async function exportCommand({ g, signal }: CommandContext, flags: ExportFlags): Promise<void> {
+export async function sourcesFrom(flags: StoreFlags & { synthetic?: number; dim?: number }, say: (m: string) => void): Promise<Source[]> {
   const sources: Source[] = [];
-  if (flags.synthetic !== undefined) sources.push(syntheticSource({ count: flags.synthetic, dim: flags.dim }));
-  if (sources.length === 0) throw new MemarcError('USAGE', 'nothing to export', { hint: 'name a source: --qdrant URL, --falkordb URL, or --synthetic N' });
-  const output = await openOutput(flags.output, { force: Boolean(flags.force), signal });
+  const q = qdrantUrl(flags.qdrant);
+  if (q) {
+    const { qdrantSource } = await import('../../adapters/qdrant/index.ts');
+    const apiKey = process.env.QDRANT_API_KEY;
+    sources.push(qdrantSource({ url: q, ...(apiKey ? { apiKey } : {}), ...(flags.collections ? { collections: flags.collections } : {}), log: say }));
+  }
+  const f = await falkordbUrl(flags.falkordb);
+  if (f) {
+    const { falkordbSource } = await import('../../adapters/falkordb/index.ts');
+    sources.push(falkordbSource({ url: f, ...(flags.graphs ? { graphs: flags.graphs } : {}), log: say }));
+  }
+  if (flags.synthetic !== undefined) sources.push(syntheticSource({ count: flags.synthetic, dim: flags.dim ?? 768 }));
+  return sources;
+}
+
+export async function exportCommand({ g, signal }: CommandContext, flags: ExportFlags): Promise<void> {
+  const say = (m: string) => log(g, m);
+  const sources = await sourcesFrom(flags, say);
+  if (sources.length === 0) throw new MemarcError('USAGE', 'nothing to export', { hint: 'name a source: --qdrant [URL], --falkordb [URL], or --synthetic N' });
+  const output = await openOutput(flags.output, { force: Boolean(flags.force), signal, s3: s3Options(flags) });
   const p = progress(g, 'export');
   const { trailer } = await exportArchive({
     sources,
@@ -38,5 +56,5 @@ export async function exportCommand({ g, signal }: CommandContext, flags: Export
   const toStdout = flags.output === '-';
   if (g.json && !toStdout) printJson({ ok: true, output: flags.output, totals: trailer.totals, datasets: trailer.datasets });
   else if (!toStdout) out(`exported ${trailer.totals.records} records in ${trailer.totals.shards} shards to ${flags.output}`);
-  else log(g, `exported ${trailer.totals.records} records in ${trailer.totals.shards} shards to stdout`);
+  else say(`exported ${trailer.totals.records} records in ${trailer.totals.shards} shards to stdout`);
 }

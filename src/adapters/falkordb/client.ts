@@ -1,0 +1,120 @@
+/**
+ * One ioredis connection to FalkorDB, with every failure turned into a MemarcError that names
+ * the graph and never the password. Integers arrive as strings (`stringNumbers`), so int64
+ * values above 2^53 stay exact; compact replies are parsed by compact.ts.
+ */
+import { Redis } from 'ioredis';
+import { MemarcError } from '../../errors.ts';
+import { redactText, redactUrl } from '../../core/redact.ts';
+import { cypherPrefix, type ParamValue } from './params.ts';
+
+export type Reply = null | string | Reply[];
+
+export interface CompactResult {
+  header: string[];
+  rows: Reply[][];
+  stats: string[];
+}
+
+export class FalkorClient {
+  readonly redis: Redis;
+  readonly url: string;
+  private readonly secrets: string[];
+
+  constructor(url: string) {
+    this.url = url;
+    let password: string | undefined;
+    try {
+      password = decodeURIComponent(new URL(url).password) || undefined;
+    } catch {
+      throw new MemarcError('USAGE', `not a valid FalkorDB URL: ${redactUrl(url)}`, { hint: 'use redis://[:password@]host:port' });
+    }
+    this.secrets = password ? [password, encodeURIComponent(password)] : [];
+    this.redis = new Redis(url, {
+      lazyConnect: true,
+      stringNumbers: true,
+      maxRetriesPerRequest: 1,
+      connectTimeout: 5000,
+      // Give up quickly: a backup must fail clearly rather than hang on a dead server.
+      retryStrategy: (times: number) => (times > 3 ? null : 100 * times),
+    });
+    this.redis.on('error', () => {}); // surfaced through the failing command instead
+  }
+
+  get redactedUrl(): string {
+    return redactUrl(this.url);
+  }
+
+  async connect(what: string): Promise<void> {
+    if (this.redis.status === 'ready') return;
+    try {
+      await this.redis.connect();
+    } catch (err) {
+      throw this.wrap(err, what);
+    }
+  }
+
+  /** Turns a client or server failure into a MemarcError about `what` (e.g. `graph "g"`). */
+  wrap(err: unknown, what: string): MemarcError {
+    if (err instanceof MemarcError) return err;
+    const raw = err instanceof Error ? err.message : String(err);
+    const msg = redactText(raw, this.secrets);
+    const at = this.redactedUrl;
+    if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(raw)) {
+      return new MemarcError('AUTH_FAILED', `FalkorDB at ${at} refused the credentials (${what})`, {
+        hint: 'check the password in FALKORDB_URL or FALKORDB_PASSWORD',
+        context: { dataset: what },
+      });
+    }
+    const name = (err as { name?: string } | null)?.name;
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (name !== 'ReplyError' && (code !== undefined || /connect|closed|ECONN|ETIMEDOUT|EPIPE|max retries|Stream isn't writeable|reached the max/i.test(raw))) {
+      return new MemarcError('CONNECTION_FAILED', `cannot reach FalkorDB at ${at} (${what}): ${msg}`, {
+        hint: 'check that the server is running and the host and port are right',
+        cause: err,
+        context: { dataset: what },
+      });
+    }
+    return new MemarcError('STORE_ERROR', `FalkorDB rejected a request for ${what}: ${msg}`, {
+      hint: 'see the server message; the target was not changed unless stated otherwise',
+      cause: err,
+      context: { dataset: what },
+    });
+  }
+
+  async call(what: string, ...args: Array<string | number>): Promise<Reply> {
+    try {
+      return (await this.redis.call(String(args[0]), ...args.slice(1).map(String))) as Reply;
+    } catch (err) {
+      throw this.wrap(err, what);
+    }
+  }
+
+  /** GRAPH.QUERY (or GRAPH.RO_QUERY) with parameters in the CYPHER prefix, compact reply. */
+  async query(graph: string, cypher: string, params: Record<string, ParamValue> = {}, readOnly = false): Promise<CompactResult> {
+    const text = cypherPrefix(params) + cypher;
+    const reply = await this.call(`graph "${graph}"`, readOnly ? 'GRAPH.RO_QUERY' : 'GRAPH.QUERY', graph, text, '--compact');
+    return parseEnvelope(reply);
+  }
+
+  async listGraphs(): Promise<string[]> {
+    const r = await this.call('GRAPH.LIST', 'GRAPH.LIST');
+    return Array.isArray(r) ? r.map(String) : [];
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.redis.status === 'ready') await this.redis.quit();
+    } catch {
+      // the connection is gone already
+    }
+    this.redis.disconnect();
+  }
+}
+
+function parseEnvelope(reply: Reply): CompactResult {
+  if (!Array.isArray(reply)) return { header: [], rows: [], stats: [] };
+  if (reply.length === 1) return { header: [], rows: [], stats: (reply[0] as string[]) ?? [] };
+  const header = ((reply[0] as Reply[]) ?? []).map((h) => (Array.isArray(h) ? String(h[1]) : String(h)));
+  return { header, rows: (reply[1] as Reply[][]) ?? [], stats: (reply[2] as string[]) ?? [] };
+}

@@ -1,0 +1,127 @@
+/**
+ * Decoding of FalkorDB's compact result cells, `[typeCode, value]`, with full type fidelity:
+ * integers stay exact (the client hands them over as strings), vecf32 is exact (17-digit text of
+ * float32 values), points are float32 on the server (15 digits identify a float32 exactly),
+ * doubles are `%.15g` text (see exact-double.ts for how the export makes them exact).
+ */
+import { MemarcError } from '../../errors.ts';
+import { encodeF32, toF32, typedDouble, type TypedValue } from '../../format/records.ts';
+import type { Reply } from './client.ts';
+import { fromParts } from './exact-double.ts';
+import { fromServer } from './temporal.ts';
+
+export const T = {
+  NULL: 1, STRING: 2, INTEGER: 3, BOOLEAN: 4, DOUBLE: 5, ARRAY: 6, EDGE: 7, NODE: 8, PATH: 9,
+  MAP: 10, POINT: 11, VECF32: 12, DATETIME: 13, DATE: 14, TIME: 15, DURATION: 16,
+} as const;
+
+export interface RawNode {
+  id: number;
+  labelIds: number[];
+  props: Array<[number, Reply]>;
+}
+
+export interface RawEdge {
+  id: number;
+  typeId: number;
+  src: number;
+  dst: number;
+  props: Array<[number, Reply]>;
+}
+
+/** Any decoded cell: a property value, null, a map, or a graph entity. */
+export type Decoded = TypedValue | null | Map<string, Decoded> | Decoded[] | { node: RawNode } | { edge: RawEdge };
+
+export function int(raw: Reply): number | bigint {
+  const s = String(raw);
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : BigInt(s);
+}
+
+function double(raw: string): number {
+  switch (raw) {
+    case 'inf': return Infinity;
+    case '-inf': return -Infinity;
+    case 'nan': case '-nan': return NaN;
+  }
+  return Number(raw);
+}
+
+function props(list: Reply): Array<[number, Reply]> {
+  return ((list as Reply[][]) ?? []).map((p) => [Number(p[0]), [p[1], p[2]] as Reply]);
+}
+
+export function decode(cell: Reply): Decoded {
+  if (!Array.isArray(cell)) throw new MemarcError('STORE_ERROR', 'unexpected reply from FalkorDB: a cell is not [type, value]');
+  const code = Number(cell[0]);
+  const v = cell[1] as Reply;
+  switch (code) {
+    case T.NULL: return null;
+    case T.STRING: return String(v);
+    case T.INTEGER: return int(v);
+    case T.BOOLEAN: return v === 'true';
+    case T.DOUBLE: return typedDouble(double(String(v)));
+    case T.ARRAY: return (v as Reply[]).map(decode);
+    case T.MAP: {
+      const m = new Map<string, Decoded>();
+      const a = v as Reply[];
+      for (let i = 0; i < a.length; i += 2) m.set(String(a[i]), decode(a[i + 1]!));
+      return m;
+    }
+    case T.NODE: {
+      const a = v as Reply[];
+      return { node: { id: Number(a[0]), labelIds: (a[1] as Reply[]).map(Number), props: props(a[2]!) } };
+    }
+    case T.EDGE: {
+      const a = v as Reply[];
+      return { edge: { id: Number(a[0]), typeId: Number(a[1]), src: Number(a[2]), dst: Number(a[3]), props: props(a[4]!) } };
+    }
+    case T.POINT: {
+      const a = v as Reply[];
+      return { point: { latitude: toF32(Number(a[0])), longitude: toF32(Number(a[1])) } };
+    }
+    case T.VECF32:
+      return { vecf32: encodeF32(Float32Array.from((v as Reply[]).map((x) => Number(x)))) };
+    case T.DATETIME: case T.DATE: case T.TIME: case T.DURATION:
+      return fromServer(code, String(v)) as TypedValue;
+  }
+  throw new MemarcError('STORE_ERROR', `FalkorDB returned a value of type ${code}, which memarc cannot archive`, {
+    hint: 'upgrade memarc, or report the server version',
+  });
+}
+
+/** A property value: everything `decode` yields except null, maps and entities. */
+export function decodeProp(cell: Reply, where: string): TypedValue {
+  const d = decode(cell);
+  if (d === null || d instanceof Map || (typeof d === 'object' && !Array.isArray(d) && ('node' in d || 'edge' in d))) {
+    throw new MemarcError('STORE_ERROR', `${where}: a property holds a value that is not a storable type`);
+  }
+  return d as TypedValue;
+}
+
+/**
+ * Replaces %.15g doubles with the exact values computed on the server (exact-double.ts): `parts`
+ * is `[e, m]` for a double or a list of those (nested once more) for an array.
+ */
+export function patchExact(value: TypedValue, parts: Reply): TypedValue {
+  if (parts === null) return value;
+  const d = decode(parts as Reply);
+  return apply(value, d);
+}
+
+function apply(value: TypedValue, d: Decoded): TypedValue {
+  if (d === null) return value;
+  if (Array.isArray(value)) {
+    if (!Array.isArray(d)) return value;
+    return value.map((v, i) => apply(v, (d[i] ?? null) as Decoded));
+  }
+  if (typeof value === 'object' && value !== null && 'double' in value && Array.isArray(d) && d.length === 2) {
+    const [e, m] = d;
+    if ((typeof e === 'number' || typeof e === 'bigint') && (typeof m === 'number' || typeof m === 'bigint')) {
+      const x = fromParts(Number(e), BigInt(m));
+      // Guard against a misread: the exact value must print as the compact text did.
+      if (typeof value.double === 'number' && Math.abs(x - value.double) <= Math.abs(value.double) * 1e-14) return typedDouble(x);
+    }
+  }
+  return value;
+}

@@ -1,0 +1,111 @@
+/** The Qdrant REST calls memarc makes, typed and named for messages. */
+import type { Json, JsonObject } from '../../format/records.ts';
+import type { QdrantPoint, QdrantId } from './convert.ts';
+import { fingerprintOf, type CollectionInfo } from './fingerprint.ts';
+import { seg, type QdrantHttp } from './http.ts';
+
+export interface ScrollPage {
+  points: QdrantPoint[];
+  next: QdrantId | null;
+  bytes: number;
+}
+
+export class QdrantApi {
+  readonly http: QdrantHttp;
+
+  constructor(http: QdrantHttp) {
+    this.http = http;
+  }
+
+  async serverVersion(signal?: AbortSignal): Promise<string | undefined> {
+    const r = await this.http.call<{ version?: string } | undefined>('GET', '/', undefined, { what: 'read the server version', idempotent: true, signal });
+    return typeof r?.version === 'string' ? r.version : undefined;
+  }
+
+  async listCollections(signal?: AbortSignal): Promise<string[]> {
+    const r = await this.http.call<{ collections: Array<{ name: string }> }>('GET', '/collections', undefined, { what: 'list collections', idempotent: true, signal });
+    return r.collections.map((c) => c.name).sort();
+  }
+
+  /** Collection info, or null if there is no collection (an alias of that name does not count). */
+  async collectionInfo(name: string, signal?: AbortSignal): Promise<CollectionInfo | null> {
+    const r = await this.http.request('GET', `/collections/${seg(name)}`, undefined, {
+      what: `read collection "${name}"`, idempotent: true, signal, accept: [404],
+    });
+    return r.status === 404 ? null : (r.result as CollectionInfo);
+  }
+
+  /** All aliases of the server: alias name → collection name. */
+  async aliases(signal?: AbortSignal): Promise<Map<string, string>> {
+    const r = await this.http.call<{ aliases: Array<{ alias_name: string; collection_name: string }> }>('GET', '/aliases', undefined, {
+      what: 'list aliases', idempotent: true, signal,
+    });
+    return new Map(r.aliases.map((a) => [a.alias_name, a.collection_name]));
+  }
+
+  async fingerprint(name: string, aliases: Map<string, string>, signal?: AbortSignal): Promise<JsonObject | null> {
+    const info = await this.collectionInfo(name, signal);
+    if (!info) return null;
+    const own = [...aliases].filter(([, c]) => c === name).map(([a]) => a);
+    return fingerprintOf(info, own);
+  }
+
+  async scroll(collection: string, offset: QdrantId | null, limit: number, signal?: AbortSignal): Promise<ScrollPage> {
+    const body: JsonObject = { limit, with_payload: true, with_vector: true };
+    if (offset !== null) body.offset = offset;
+    const r = await this.http.request('POST', `/collections/${seg(collection)}/points/scroll`, body, {
+      what: `scroll collection "${collection}"`, idempotent: true, signal,
+    });
+    const res = r.result as { points: QdrantPoint[]; next_page_offset?: QdrantId | null };
+    return { points: res.points, next: res.next_page_offset ?? null, bytes: r.bytes };
+  }
+
+  async createCollection(name: string, body: JsonObject, signal?: AbortSignal): Promise<void> {
+    await this.http.call('PUT', `/collections/${seg(name)}`, body, { what: `create collection "${name}"`, signal });
+  }
+
+  async updateCollection(name: string, body: JsonObject, signal?: AbortSignal): Promise<void> {
+    await this.http.call('PATCH', `/collections/${seg(name)}`, body, { what: `update collection "${name}"`, idempotent: true, signal });
+  }
+
+  /** Drops a collection; a missing one is not an error. */
+  async dropCollection(name: string, signal?: AbortSignal): Promise<void> {
+    await this.http.request('DELETE', `/collections/${seg(name)}`, undefined, { what: `drop collection "${name}"`, idempotent: true, signal, accept: [404] });
+  }
+
+  async createIndex(collection: string, field: string, schema: Json, signal?: AbortSignal): Promise<void> {
+    await this.http.call('PUT', `/collections/${seg(collection)}/index?wait=true`, { field_name: field, field_schema: schema }, {
+      what: `create payload index "${field}" on collection "${collection}"`, idempotent: true, signal,
+    });
+  }
+
+  /** One atomic alias update: all actions apply, or none. */
+  async updateAliases(actions: JsonObject[], what: string, signal?: AbortSignal): Promise<void> {
+    await this.http.call('POST', '/collections/aliases', { actions }, { what, signal });
+  }
+
+  async upsert(collection: string, points: QdrantPoint[], signal?: AbortSignal): Promise<void> {
+    await this.http.call('PUT', `/collections/${seg(collection)}/points?wait=true`, { points }, {
+      what: `upsert ${points.length} points into collection "${collection}"`, idempotent: true, signal,
+    });
+  }
+
+  async retrieve(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<QdrantPoint[]> {
+    return this.http.call<QdrantPoint[]>('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
+      what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal,
+    });
+  }
+
+  async deletePoints(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<void> {
+    await this.http.call('POST', `/collections/${seg(collection)}/points/delete?wait=true`, { points: ids }, {
+      what: `delete ${ids.length} points of collection "${collection}"`, idempotent: true, signal,
+    });
+  }
+
+  async count(collection: string, signal?: AbortSignal): Promise<number> {
+    const r = await this.http.call<{ count: number }>('POST', `/collections/${seg(collection)}/points/count`, { exact: true }, {
+      what: `count points of collection "${collection}"`, idempotent: true, signal,
+    });
+    return r.count;
+  }
+}

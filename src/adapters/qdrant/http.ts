@@ -1,0 +1,206 @@
+/**
+ * A small Qdrant REST client on fetch. It exists instead of @qdrant/js-client-rest because every
+ * byte of a point must survive the trip: u64 ids and payload integers above 2^53 are parsed from
+ * their source text and sent back as raw JSON (src/format/json.ts), and it maps every failure to a
+ * MemarcError with a stable code. The API key travels only in the `api-key` header and is
+ * removed from every message.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { MemarcError } from '../../errors.ts';
+import { redactText, redactUrl } from '../../core/redact.ts';
+import { parseJson, stringifyJson } from '../../format/json.ts';
+import { DEFAULT_RETRY, backoffMs, isRetriableStatus, type RetryPolicy } from './retry.ts';
+
+export interface QdrantHttpOptions {
+  url: string;
+  apiKey?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Per-attempt timeout in ms; an upsert with wait=true of a large batch can take a while. */
+  timeoutMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface CallOptions {
+  /** What the request does, for messages: "scroll collection \"docs\"". */
+  what: string;
+  /** Safe to send again after a timeout, a dropped connection, 429 or 5xx. */
+  idempotent?: boolean;
+  signal?: AbortSignal | undefined;
+  /** Statuses returned as a value instead of thrown (e.g. 404 when probing). */
+  accept?: number[];
+}
+
+export interface CallResult {
+  status: number;
+  /** The envelope's `result` (undefined for an accepted error status). */
+  result: unknown;
+  /** Size of the response body in bytes. */
+  bytes: number;
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** A failure before a complete HTTP answer: refused, reset, dropped mid-body, timed out. */
+class NetworkFailure extends Error {
+  readonly detail: string;
+  constructor(detail: string, cause: unknown) {
+    super(detail, { cause });
+    this.detail = detail;
+  }
+}
+
+function networkDetail(err: unknown): string | undefined {
+  if (!(err instanceof Error)) return undefined;
+  if (err.name === 'TimeoutError') return 'timed out';
+  const cause = (err as { cause?: unknown }).cause as { code?: string; message?: string } | undefined;
+  if (cause?.code && NETWORK_CODES.has(cause.code)) return cause.code;
+  const own = (err as { code?: string }).code;
+  if (own && NETWORK_CODES.has(own)) return own;
+  // undici: "fetch failed" (connect), "terminated" (the body was cut off), "other side closed".
+  if (err instanceof TypeError && /fetch failed|terminated|other side closed|socket/i.test(err.message)) {
+    return cause?.message ?? err.message;
+  }
+  return undefined;
+}
+
+export class QdrantHttp {
+  readonly url: string;
+  /** The URL with credentials removed, for messages and archive descriptors. */
+  readonly safeUrl: string;
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly secrets: Array<string | undefined>;
+  private readonly policy: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly log: (msg: string) => void;
+
+  constructor(opts: QdrantHttpOptions) {
+    this.url = opts.url;
+    this.safeUrl = redactUrl(opts.url);
+    this.headers = { 'content-type': 'application/json', accept: 'application/json' };
+    if (opts.apiKey) this.headers['api-key'] = opts.apiKey;
+    this.secrets = [opts.apiKey];
+    // fetch refuses URLs with credentials (and would print them): send them as Basic auth, for a
+    // Qdrant behind a reverse proxy, and keep them out of the request URL.
+    let base = opts.url;
+    try {
+      const u = new URL(opts.url);
+      if (u.username || u.password) {
+        const user = decodeURIComponent(u.username);
+        const pass = decodeURIComponent(u.password);
+        this.headers.authorization = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
+        this.secrets.push(pass, u.password);
+        u.username = '';
+        u.password = '';
+        base = u.toString();
+      }
+    } catch {
+      // Not a URL: fetch reports it below, redacted.
+    }
+    this.base = base.replace(/\/+$/, '');
+    this.policy = { ...DEFAULT_RETRY, ...opts.retry };
+    this.timeoutMs = opts.timeoutMs ?? 120_000;
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** Calls the API and returns the envelope's `result`. */
+  async call<T = unknown>(method: string, path: string, body: unknown, opts: CallOptions): Promise<T> {
+    return (await this.request(method, path, body, opts)).result as T;
+  }
+
+  async request(method: string, path: string, body: unknown, opts: CallOptions): Promise<CallResult> {
+    const text = body === undefined ? undefined : stringifyJson(body);
+    const attempts = opts.idempotent ? Math.max(1, this.policy.attempts) : 1;
+    for (let attempt = 1; ; attempt++) {
+      opts.signal?.throwIfAborted();
+      let res: Response;
+      let raw: string;
+      try {
+        const signals = [AbortSignal.timeout(this.timeoutMs)];
+        if (opts.signal) signals.push(opts.signal);
+        res = await fetch(this.base + path, { method, headers: this.headers, body: text, signal: AbortSignal.any(signals) });
+        raw = await res.text();
+      } catch (err) {
+        if (opts.signal?.aborted) throw opts.signal.reason;
+        const detail = networkDetail(err);
+        if (detail === undefined) {
+          throw new MemarcError('CONNECTION_FAILED', `cannot call Qdrant at ${this.safeUrl} (${opts.what}): ${redactText((err as Error).message, this.secrets)}`, {
+            hint: 'check QDRANT_URL',
+          });
+        }
+        if (attempt < attempts) {
+          const wait = backoffMs(this.policy, attempt);
+          this.log(`qdrant: ${opts.what}: ${detail}; retry ${attempt}/${attempts - 1} in ${wait} ms`);
+          await delay(wait, undefined, { signal: opts.signal });
+          continue;
+        }
+        throw this.connectionError(opts.what, new NetworkFailure(detail, err), attempt);
+      }
+      if (res.ok || opts.accept?.includes(res.status)) {
+        return { status: res.status, result: res.ok ? envelopeResult(raw) : undefined, bytes: Buffer.byteLength(raw) };
+      }
+      if (opts.idempotent && isRetriableStatus(res.status) && attempt < attempts) {
+        const wait = backoffMs(this.policy, attempt, res.headers.get('retry-after'));
+        this.log(`qdrant: ${opts.what}: HTTP ${res.status}; retry ${attempt}/${attempts - 1} in ${wait} ms`);
+        await delay(wait, undefined, { signal: opts.signal });
+        continue;
+      }
+      throw this.statusError(opts.what, res.status, errorText(raw), attempt);
+    }
+  }
+
+  private connectionError(what: string, err: NetworkFailure, attempts: number): MemarcError {
+    const after = attempts > 1 ? ` after ${attempts} attempts` : '';
+    return new MemarcError('CONNECTION_FAILED', `cannot reach Qdrant at ${this.safeUrl} (${what}): ${err.detail}${after}`, {
+      hint: 'check that the server is running and QDRANT_URL is right, then run the command again',
+      cause: err,
+    });
+  }
+
+  private statusError(what: string, status: number, serverText: string, attempts: number): MemarcError {
+    const msg = redactText(serverText, this.secrets);
+    if (status === 401 || status === 403) {
+      return new MemarcError('AUTH_FAILED', `Qdrant at ${this.safeUrl} refused the credentials (HTTP ${status}) for ${what}`, {
+        hint: 'check QDRANT_API_KEY (or --qdrant-api-key); the key needs read access to export and write access to import',
+        context: { status },
+      });
+    }
+    if (status === 404) {
+      return new MemarcError('NOT_FOUND', `${what}: Qdrant at ${this.safeUrl} answered 404: ${msg}`, {
+        hint: 'check the collection name (qdrant: GET /collections lists them)',
+        context: { status },
+      });
+    }
+    const after = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
+    return new MemarcError('STORE_ERROR', `${what}: Qdrant at ${this.safeUrl} answered ${status}: ${msg}${after}`, {
+      hint: isRetriableStatus(status) ? 'the server is overloaded or unavailable; run the command again later (imports can --resume)' : 'see the server message above',
+      context: { status },
+    });
+  }
+}
+
+function envelopeResult(raw: string): unknown {
+  if (raw === '') return undefined;
+  const parsed = parseJson(raw) as { result?: unknown } | null;
+  return parsed && typeof parsed === 'object' && 'result' in parsed ? parsed.result : parsed;
+}
+
+/** Qdrant's error text: `status.error` of the envelope, or the plain body (auth middleware, proxies). */
+function errorText(raw: string): string {
+  try {
+    const parsed = JSON.parse(raw) as { status?: { error?: unknown } | string };
+    if (parsed && typeof parsed.status === 'object' && typeof parsed.status.error === 'string') return parsed.status.error;
+  } catch {
+    // not JSON
+  }
+  const t = raw.trim();
+  return t === '' ? '(empty body)' : t.slice(0, 500);
+}
+
+/** Encodes a collection or alias name for a URL path. */
+export function seg(name: string): string {
+  return encodeURIComponent(name);
+}

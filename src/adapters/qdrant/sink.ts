@@ -1,0 +1,50 @@
+/**
+ * Qdrant as a sink: one CollectionSink per selected dataset (collection-sink.ts). Works the same
+ * for an archive import (shards) and a server-to-server migration (pseudo-shards).
+ */
+import type { DatasetDescriptor, DatasetSink, Sink } from '../../core/adapter.ts';
+import { QdrantApi } from './api.ts';
+import { CollectionSink, type IfExists } from './collection-sink.ts';
+import { QdrantHttp } from './http.ts';
+import type { RetryPolicy } from './retry.ts';
+
+export interface QdrantSinkOptions {
+  url: string;
+  apiKey?: string;
+  /** What to do when the target collection (or alias) exists; default 'fail'. */
+  ifExists?: IfExists;
+  /** Archive collection name → target collection name. */
+  rename?: Record<string, string>;
+  /** Archive collection names to load (before renaming); all when absent. */
+  collections?: string[];
+  /** Most points per upsert request (default 128). */
+  batchPoints?: number;
+  /** Most estimated JSON bytes per upsert request (default 8 MiB; Qdrant refuses bodies over 32 MB). */
+  batchBytes?: number;
+  /** Upsert requests in flight per collection (default 3). */
+  concurrency?: number;
+  log?: (m: string) => void;
+  retry?: Partial<RetryPolicy>;
+}
+
+export function qdrantSink(opts: QdrantSinkOptions): Sink {
+  const log = opts.log ?? (() => {});
+  const api = new QdrantApi(new QdrantHttp({ url: opts.url, apiKey: opts.apiKey, retry: opts.retry, log }));
+  const selected = opts.collections && opts.collections.length > 0 ? new Set(opts.collections) : null;
+  return {
+    async dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null> {
+      if (descriptor.kind !== 'qdrant.collection') return null;
+      if (selected && !selected.has(descriptor.name)) return null;
+      return new CollectionSink({
+        api,
+        target: opts.rename?.[descriptor.name] ?? descriptor.name,
+        ifExists: opts.ifExists ?? 'fail',
+        batchPoints: Math.max(1, opts.batchPoints ?? 128),
+        batchBytes: Math.max(64 * 1024, Math.min(opts.batchBytes ?? 8 * 1024 * 1024, 30 * 1024 * 1024)),
+        concurrency: Math.min(8, Math.max(1, opts.concurrency ?? 3)),
+        log,
+      });
+    },
+    async close() {},
+  };
+}

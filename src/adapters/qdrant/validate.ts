@@ -1,0 +1,86 @@
+/**
+ * Checks a record against the target's vectors before anything is sent, so that a bad batch is
+ * refused whole with an error naming the point, instead of half-written and refused by the server.
+ */
+import { MemarcError } from '../../errors.ts';
+import { decodeF32, type PointRecord, type VectorValue } from '../../format/records.ts';
+import { f32Count } from './convert.ts';
+import type { VectorSpec } from './fingerprint.ts';
+
+const UUID = /^(?:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})$/i;
+const U64_MAX = (1n << 64n) - 1n;
+
+function idProblem(id: unknown): string | null {
+  if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0 ? null : 'is not an unsigned integer';
+  if (typeof id === 'bigint') return id >= 0n && id <= U64_MAX ? null : 'is outside the u64 range';
+  if (typeof id === 'string') return UUID.test(id) ? null : 'is neither an unsigned integer nor a UUID';
+  return 'is missing';
+}
+
+function denseProblem(b64: string, spec: VectorSpec): string | null {
+  const n = f32Count(b64);
+  if (n !== spec.size) return `has ${n} dimensions, the target expects ${spec.size}`;
+  if (spec.datatype === 'uint8') {
+    const v = decodeF32(b64);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i]!;
+      if (!(Number.isInteger(x) && x >= 0 && x <= 255)) return `component ${i} is ${x}, which a uint8 vector cannot hold`;
+    }
+  }
+  return null;
+}
+
+function vectorProblem(v: VectorValue, spec: VectorSpec): string | null {
+  if ('dense' in v) {
+    if (spec.kind !== 'dense') return `is a dense vector, the target declares a ${spec.kind} vector`;
+    return denseProblem(v.dense, spec);
+  }
+  if ('multi' in v) {
+    if (spec.kind !== 'multi') return `is a multivector, the target declares a ${spec.kind} vector`;
+    if (v.multi.length === 0) return 'is an empty multivector';
+    for (let i = 0; i < v.multi.length; i++) {
+      const p = denseProblem(v.multi[i]!, spec);
+      if (p) return `sub-vector ${i} ${p}`;
+    }
+    return null;
+  }
+  if (spec.kind !== 'sparse') return `is a sparse vector, the target declares a ${spec.kind} vector`;
+  const { indices, values } = v.sparse;
+  if (indices.length !== f32Count(values)) return `has ${indices.length} indices but ${f32Count(values)} values`;
+  const seen = new Set<number>();
+  for (const ix of indices) {
+    if (!Number.isInteger(ix) || ix < 0 || ix > 0xffffffff) return `has index ${ix}, which is not a u32`;
+    if (seen.has(ix)) return `repeats index ${ix}`;
+    seen.add(ix);
+  }
+  return null;
+}
+
+/** Throws SCHEMA_MISMATCH (or MALFORMED_RECORD for a bad id) naming the point and the vector. */
+export function validatePoint(r: PointRecord, specs: Map<string, VectorSpec>, collection: string, dataset: string): void {
+  const idp = idProblem(r.id);
+  if (idp) {
+    throw new MemarcError('MALFORMED_RECORD', `point id ${JSON.stringify(String(r.id))} of dataset "${dataset}" ${idp}`, {
+      hint: 'Qdrant ids are unsigned 64-bit integers or UUIDs; fix the archive or its producer',
+      context: { dataset, point: String(r.id) },
+    });
+  }
+  for (const [name, v] of Object.entries(r.vectors)) {
+    const spec = specs.get(name);
+    const where = `point ${String(r.id)} of dataset "${dataset}": vector ${JSON.stringify(name)}`;
+    if (!spec) {
+      const known = [...specs.keys()].map((k) => JSON.stringify(k)).join(', ') || 'none';
+      throw new MemarcError('SCHEMA_MISMATCH', `${where} is not a vector of collection "${collection}" (its vectors: ${known})`, {
+        hint: 'the archive and the target disagree on vector names; restore into a new collection (--rename) or fix the archive',
+        context: { dataset, point: String(r.id), vector: name },
+      });
+    }
+    const p = vectorProblem(v, spec);
+    if (p) {
+      throw new MemarcError('SCHEMA_MISMATCH', `${where} ${p} (collection "${collection}")`, {
+        hint: 'the record does not fit the collection schema; check that the archive is the one you meant, or restore into a new collection (--rename)',
+        context: { dataset, point: String(r.id), vector: name },
+      });
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Read-back verification of restored points (the rule is written up in VERIFY.md).
+ *
+ * Ids and payloads must be equal exactly; vectors bit-exactly, except dense and multi vectors
+ * of a Cosine vector whose datatype is float32 or float16: Qdrant renormalises those on every
+ * upsert (in float32, then narrows to the storage type), so each component is compared against
+ * the archive vector normalised in float64, within
+ *
+ *     |live_i − e_i| ≤ |e_i| · ((n + 4) · 2^-24 + 2s) + 2^-23,   e_i = a_i / ‖a‖
+ *
+ * with n the dimension and s the unit roundoff of the storage type (2^-24 for float32, 2^-11 for
+ * float16). (n + 4) · 2^-24 bounds the relative error of a float32 norm of n squares in any
+ * summation order (≤ n·u for the sum, halved by the square root, plus the roots and quotient's
+ * roundings), 2s one rounding to storage with a factor of two to spare, 2^-23 the absolute
+ * rounding of components near zero. Skipping the renormalisation of an almost-unit vector, as
+ * Qdrant does within 1e-6, stays inside the bound too.
+ */
+import { canonicalJson } from '../../format/canonical.ts';
+import { decodeF32, type Json, type PointRecord, type VectorValue } from '../../format/records.ts';
+import type { Datatype, VectorSpec } from './fingerprint.ts';
+
+/** Unit roundoff of each storage type. */
+const U: Record<Datatype, number> = { float32: 2 ** -24, float16: 2 ** -11, uint8: 0 };
+/** Below this norm Qdrant leaves a vector as it is (f32::EPSILON). */
+const TINY_NORM = 1.1920929e-7;
+
+/** Whether the server renormalises this vector on upsert. */
+export function isNormalised(spec: VectorSpec | undefined): boolean {
+  return !!spec && spec.distance === 'Cosine' && spec.kind !== 'sparse' && spec.datatype !== 'uint8';
+}
+
+function bitsEqual(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return false;
+  return true;
+}
+
+/**
+ * Compares a stored Cosine vector with the archive's. Returns null when within the bound, or the
+ * first offending component.
+ */
+export function cosineMismatch(archive: Float32Array, live: Float32Array, u: number = 2 ** -24): string | null {
+  if (archive.length !== live.length) return `${live.length} components instead of ${archive.length}`;
+  let sq = 0;
+  for (let i = 0; i < archive.length; i++) sq += archive[i]! * archive[i]!;
+  const norm = Math.sqrt(sq);
+  if (norm < TINY_NORM && bitsEqual(archive, live)) return null;
+  const n = archive.length;
+  for (let i = 0; i < n; i++) {
+    const e = archive[i]! / norm;
+    const tol = Math.abs(e) * ((n + 4) * 2 ** -24 + 2 * u) + 2 ** -23;
+    const d = Math.abs(live[i]! - e);
+    if (!(d <= tol)) return `component ${i} is ${live[i]} instead of ${e} (|Δ| ${d.toExponential(3)} > bound ${tol.toExponential(3)})`;
+  }
+  return null;
+}
+
+function denseMismatch(a: string, b: string, spec: VectorSpec | undefined): string | null {
+  if (a === b) return null;
+  const fa = decodeF32(a);
+  const fb = decodeF32(b);
+  if (isNormalised(spec)) return cosineMismatch(fa, fb, U[spec!.datatype]);
+  if (fa.length !== fb.length) return `${fb.length} components instead of ${fa.length}`;
+  for (let i = 0; i < fa.length; i++) {
+    if (!bitsEqual(fa.subarray(i, i + 1), fb.subarray(i, i + 1))) return `component ${i} is ${fb[i]} instead of ${fa[i]}`;
+  }
+  return null;
+}
+
+function sparsePairs(v: { indices: number[]; values: string }): Map<number, number> {
+  const vals = new Uint32Array(decodeF32(v.values).buffer);
+  const m = new Map<number, number>();
+  v.indices.forEach((ix, i) => m.set(ix, vals[i]!));
+  return m;
+}
+
+function vectorMismatch(a: VectorValue, b: VectorValue | undefined, spec: VectorSpec | undefined): string | null {
+  if (b === undefined) return 'missing';
+  if ('dense' in a) return 'dense' in b ? denseMismatch(a.dense, b.dense, spec) : 'stored as another vector kind';
+  if ('multi' in a) {
+    if (!('multi' in b)) return 'stored as another vector kind';
+    if (a.multi.length !== b.multi.length) return `${b.multi.length} sub-vectors instead of ${a.multi.length}`;
+    for (let i = 0; i < a.multi.length; i++) {
+      const m = denseMismatch(a.multi[i]!, b.multi[i]!, spec);
+      if (m) return `sub-vector ${i}: ${m}`;
+    }
+    return null;
+  }
+  if (!('sparse' in b)) return 'stored as another vector kind';
+  // The server sorts sparse indices; compare as index → value bits.
+  const pa = sparsePairs(a.sparse);
+  const pb = sparsePairs(b.sparse);
+  if (pa.size !== pb.size) return `${pb.size} non-zero elements instead of ${pa.size}`;
+  for (const [ix, bits] of pa) if (pb.get(ix) !== bits) return `element ${ix} differs`;
+  return null;
+}
+
+function isEmptySparse(v: VectorValue | undefined): boolean {
+  return !!v && 'sparse' in v && v.sparse.indices.length === 0;
+}
+
+/**
+ * Why a stored point differs from its archive record, or null if it matches under the rule
+ * above. Ids are matched by the caller.
+ */
+export function pointMismatch(archive: PointRecord, live: PointRecord, specs: Map<string, VectorSpec>): string | null {
+  const pa = canonicalJson((archive.payload ?? {}) as Json);
+  const pb = canonicalJson((live.payload ?? {}) as Json);
+  if (pa !== pb) return 'payload differs';
+  const names = new Set([...Object.keys(archive.vectors), ...Object.keys(live.vectors)]);
+  for (const name of names) {
+    const a = archive.vectors[name];
+    const b = live.vectors[name];
+    // An empty sparse vector and no vector are the same point.
+    if ((a === undefined || isEmptySparse(a)) && (b === undefined || isEmptySparse(b))) continue;
+    if (a === undefined) return `vector ${JSON.stringify(name)} is stored but not in the archive`;
+    const m = vectorMismatch(a, b, specs.get(name));
+    if (m) return `vector ${JSON.stringify(name)}: ${m}`;
+  }
+  return null;
+}

@@ -1,0 +1,80 @@
+/**
+ * The adapter under the core's orchestration: a server-to-server migration (pseudo-shards fed
+ * directly) and an archive export → import through the real codec.
+ */
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareFingerprints, qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
+import { exportArchive } from '../../src/core/export.ts';
+import { importArchive } from '../../src/core/import.ts';
+import { migrate } from '../../src/core/migrate.ts';
+import { startQdrantEmulator, type RunningEmulator } from '../qdrant-emulator/index.ts';
+import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { exportAll, totalsOf } from './drive.ts';
+import { seedCollections, type Seeded } from './fixtures.ts';
+import { Writable } from 'node:stream';
+
+let q: QdrantTarget;
+let other: RunningEmulator | null = null;
+let seeded: Seeded;
+const created = new Set<string>();
+
+beforeAll(async () => {
+  q = await qdrantTarget();
+  const names = { dense: uniqueName('pl_dense'), named: uniqueName('pl_named'), sparse: uniqueName('pl_sparse') };
+  for (const n of Object.values(names)) created.add(n);
+  seeded = await seedCollections(q.url, q.apiKey, names, 60);
+  // A second server when the tests run on the emulator; a real server migrates onto itself under new names.
+  if (!q.real) other = await startQdrantEmulator();
+});
+
+afterAll(async () => {
+  await other?.close();
+  if (!q) return;
+  await dropCollections(q.url, q.apiKey, [...created]);
+  await q.close();
+});
+
+describe('qdrant under the core', () => {
+  it('migrates collections server to server with equal fingerprints and digests', async () => {
+    const to = other ? { url: other.url } : { url: q.url, apiKey: q.apiKey };
+    const rename = other ? {} : { [seeded.dense]: uniqueName('pl_mig_d'), [seeded.named]: uniqueName('pl_mig_n') };
+    for (const n of Object.values(rename)) created.add(n);
+    const src = [seeded.dense, seeded.named];
+    const res = await migrate({
+      source: qdrantSource({ url: q.url, apiKey: q.apiKey, collections: src, batchPoints: 16 }),
+      sink: qdrantSink({ ...to, rename }),
+      shardRecords: 25,
+    });
+    expect(res.datasets.map((d) => d.dataset).sort()).toEqual([...src].sort());
+    const before = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: src }));
+    const after = await exportAll(qdrantSource({ ...to, collections: src.map((n) => rename[n] ?? n) }));
+    for (const [i, b] of before.entries()) {
+      const a = after[i]!;
+      expect(compareFingerprints(b.descriptor.fingerprint, a.descriptor.fingerprint)).toEqual([]);
+      expect(totalsOf(a.records)).toEqual(totalsOf(b.records));
+      const report = res.datasets.find((d) => d.dataset === b.descriptor.name)!;
+      expect(report.digest).toBe(totalsOf(b.records).digest);
+    }
+  });
+
+  it('exports an archive and imports it with an equal digest', async () => {
+    const chunks: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
+    await exportArchive({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.sparse, seeded.named] })], output: out });
+    const rename = { [seeded.sparse]: uniqueName('pl_imp_s'), [seeded.named]: uniqueName('pl_imp_n') };
+    for (const n of Object.values(rename)) created.add(n);
+    const res = await importArchive({ input: Readable.from([Buffer.concat(chunks)]), sink: qdrantSink({ url: q.url, apiKey: q.apiKey, rename }) });
+    const orig = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.sparse, seeded.named] }));
+    for (const o of orig) {
+      const report = res.datasets.find((d) => d.dataset === o.descriptor.name)!;
+      expect(report.target).toBe(rename[o.descriptor.name]);
+      expect(report.digest).toBe(totalsOf(o.records).digest);
+    }
+  });
+});

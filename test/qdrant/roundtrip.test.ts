@@ -1,0 +1,143 @@
+/**
+ * Export → drop → restore → export again, for every vector kind, mixed and big ids, payload
+ * indexes with params, quantization and aliases. Runs against qdrantTarget() (emulator or a real
+ * server named by QDRANT_URL).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareFingerprints, qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
+import { idKey } from '../../src/adapters/qdrant/convert.ts';
+import { vectorSpecs } from '../../src/adapters/qdrant/fingerprint.ts';
+import { pointMismatch } from '../../src/adapters/qdrant/verify.ts';
+import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { aliasMap, collectionNames, exportAll, loadInto, rest, totalsOf, type Exported } from './drive.ts';
+import { seedCollections, type Seeded } from './fixtures.ts';
+
+let q: QdrantTarget;
+let seeded: Seeded;
+let archive: Exported[];
+const created = new Set<string>();
+
+beforeAll(async () => {
+  q = await qdrantTarget();
+  const names = { dense: uniqueName('rt_dense'), named: uniqueName('rt_named'), sparse: uniqueName('rt_sparse') };
+  for (const n of Object.values(names)) created.add(n);
+  seeded = await seedCollections(q.url, q.apiKey, names);
+  archive = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [names.dense, names.named, names.sparse], batchPoints: 32 }));
+});
+
+afterAll(async () => {
+  if (!q) return;
+  await dropCollections(q.url, q.apiKey, [...created]);
+  await q.close();
+});
+
+function byName(name: string): Exported {
+  const e = archive.find((x) => x.descriptor.name === name);
+  if (!e) throw new Error(`no export of ${name}`);
+  return e;
+}
+
+describe('qdrant source', () => {
+  it('describes each collection with its fingerprint, server version and a redacted URL', () => {
+    const d = byName(seeded.dense).descriptor;
+    expect(d.kind).toBe('qdrant.collection');
+    expect(d.source.type).toBe('qdrant');
+    expect(typeof d.source.serverVersion).toBe('string');
+    expect(d.fingerprint.aliases).toEqual([...seeded.aliases].sort());
+    expect(Object.keys(d.fingerprint.payload_schema as object).sort()).toEqual(['at', 'geo', 'n', 'ok', 'score', 'tenant', 'text']);
+    expect((d.fingerprint.payload_schema as Record<string, { params?: unknown }>).tenant!.params).toEqual({ type: 'keyword', is_tenant: true });
+    expect(d.fingerprint.quantization_config).toEqual({ scalar: { type: 'int8', quantile: 0.95, always_ram: true } });
+    expect((d.fingerprint.optimizer_config as { indexing_threshold: number }).indexing_threshold).toBe(15000);
+    const named = byName(seeded.named).descriptor.fingerprint;
+    expect(Object.keys((named.params as { vectors: object }).vectors).sort()).toEqual(['bytes', 'colbert', 'image', 'text', 'unit']);
+    expect(Object.keys((named.params as { sparse_vectors: object }).sparse_vectors).sort()).toEqual(['bm25', 'splade']);
+  });
+
+  it('reads every point in id order with exact big ids, in pages bounded by batchPoints', () => {
+    const dense = byName(seeded.dense);
+    expect(dense.records).toHaveLength(121);
+    expect(Math.max(...dense.batches)).toBeLessThanOrEqual(32);
+    expect(dense.batches.length).toBeGreaterThanOrEqual(4);
+    expect(dense.records.some((r) => r.id === 18446744073709551615n)).toBe(true);
+    expect(dense.records.filter((r) => typeof r.id === 'bigint')).toHaveLength(18);
+    expect(dense.records.filter((r) => typeof r.id === 'string').length).toBeGreaterThan(5);
+    // Integer ids come before UUIDs, each in ascending order.
+    const ints = dense.records.filter((r) => typeof r.id !== 'string').map((r) => BigInt(r.id));
+    expect(ints).toEqual([...ints].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const p = dense.records.find((r) => r.id === 1)!;
+    expect(p.payload).toMatchObject({ n: 0, big: 9007199254740993n, tenant: 't0', nested: { a: [1, 2.5, 'x', null, { b: true }], empty: {} } });
+    const named = byName(seeded.named).records;
+    const first = named.find((r) => r.id === 1)!;
+    expect(Object.keys(first.vectors).sort()).toEqual(['bm25', 'bytes', 'image', 'text', 'unit']);
+    expect(named.find((r) => r.id === 4)!.vectors.colbert).toHaveProperty('multi');
+    expect(byName(seeded.sparse).records).toHaveLength(30);
+  });
+});
+
+describe('qdrant round trip', () => {
+  it('restores every collection with an equal fingerprint, equal points and an equal digest', async () => {
+    const logs: string[] = [];
+    // Restore over the originals: drop them first (aliases go with them), as after a data loss.
+    await dropCollections(q.url, q.apiKey, [seeded.dense, seeded.named, seeded.sparse]);
+    const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, batchPoints: 16, log: (m) => logs.push(m) });
+    for (const e of archive) {
+      const res = await loadInto(sink, e.descriptor, e.records, { shardSize: 40, writeSize: 25 });
+      expect(res.report!.digest).toBe(totalsOf(e.records).digest);
+      expect(res.report!.records.point).toBe(e.records.length);
+    }
+    const again = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.dense, seeded.named, seeded.sparse] }));
+    for (const e of archive) {
+      const r = again.find((x) => x.descriptor.name === e.descriptor.name)!;
+      expect(compareFingerprints(e.descriptor.fingerprint, r.descriptor.fingerprint)).toEqual([]);
+      expect(r.descriptor.fingerprint.aliases).toEqual(e.descriptor.fingerprint.aliases);
+      expect(r.records.map((x) => idKey(x.id))).toEqual(e.records.map((x) => idKey(x.id)));
+      const specs = vectorSpecs(e.descriptor.fingerprint);
+      e.records.forEach((rec, i) => expect(pointMismatch(rec, r.records[i]!, specs)).toBeNull());
+      // The server skips renormalising vectors that are already unit length, so even Cosine vectors come back bit-exact.
+      expect(totalsOf(r.records).digest).toBe(totalsOf(e.records).digest);
+    }
+    const aliases = await aliasMap(q.url, q.apiKey);
+    for (const a of seeded.aliases) expect(aliases.get(a)).toBe(seeded.dense);
+    expect((await collectionNames(q.url, q.apiKey)).filter((n) => n.startsWith('memarc_'))).toEqual([]);
+    expect(logs.some((m) => /restored indexing_threshold 15000/.test(m))).toBe(true);
+  });
+
+  it('restores under new names with rename, leaving taken alias names alone', async () => {
+    const e = byName(seeded.dense);
+    const to = uniqueName('rt_renamed');
+    created.add(to);
+    const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [seeded.dense]: to } });
+    const res = await loadInto(sink, e.descriptor, e.records);
+    expect(res.report!.target).toBe(to);
+    expect(res.report!.actions.some((a) => a.includes(`alias "${seeded.aliases[0]}" not recreated`))).toBe(true);
+    const aliases = await aliasMap(q.url, q.apiKey);
+    expect(aliases.get(seeded.aliases[0]!)).toBe(seeded.dense);
+    const count = await rest<{ count: number }>(q.url, q.apiKey, 'POST', `/collections/${to}/points/count`, { exact: true });
+    expect(count.count).toBe(e.records.length);
+  });
+
+  it('skips datasets outside the collections filter', async () => {
+    const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, collections: [seeded.named] });
+    expect(await sink.dataset(byName(seeded.dense).descriptor)).toBeNull();
+    expect(await sink.dataset(byName(seeded.named).descriptor)).not.toBeNull();
+  });
+
+  it('appends into an existing collection with the same schema', async () => {
+    const e = byName(seeded.sparse);
+    const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, ifExists: 'append' });
+    const res = await loadInto(sink, e.descriptor, e.records);
+    expect(res.report!.records.point).toBe(30);
+    expect(res.report!.actions[0]).toMatch(/append to the existing collection/);
+  });
+
+  it('reports a dry run without writing anything', async () => {
+    const e = byName(seeded.named);
+    const to = uniqueName('rt_dry');
+    const before = await collectionNames(q.url, q.apiKey);
+    const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [seeded.named]: to } });
+    const res = await loadInto(sink, e.descriptor, e.records, { dryRun: true });
+    expect(res.report!.actions.join('\n')).toMatch(new RegExp(`create collection "${to}"`));
+    expect(res.report!.digest).toBe(totalsOf(e.records).digest);
+    expect(await collectionNames(q.url, q.apiKey)).toEqual(before);
+  });
+});
