@@ -11,7 +11,10 @@
  * Records come from a pool of 1,000 pre-generated memories whose ids are rewritten, so the cost
  * of generating random vectors is not charged to the encoder.
  *
- *   node bench/format.bench.ts [--counts 10000,100000] [--full] [--out bench/out]
+ * The children run with the V8 flags the memarc CLI runs with (bin/memarc.js: a 2 MiB cap on
+ * the young generation's semi-spaces); `--v8-default` measures Node's defaults instead.
+ *
+ *   node bench/format.bench.ts [--counts 10000,100000] [--full] [--v8-default] [--out bench/out]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -68,8 +71,11 @@ async function child(mode: string, count: number, dir: string): Promise<void> {
   process.stdout.write(JSON.stringify({ secs, bytes, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
 }
 
+export const CLI_V8_FLAGS = ['--max-semi-space-size=2'];
+const childFlags = args.includes('--v8-default') ? [] : CLI_V8_FLAGS;
+
 function runChild(mode: string, count: number, dir: string): { secs: number; bytes: number; maxRssKiB: number } {
-  const r = spawnSync(process.execPath, [SELF, '--child', mode, '--count', String(count), '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...childFlags, SELF, '--child', mode, '--count', String(count), '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`child ${mode} ${count} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -142,7 +148,7 @@ async function main(): Promise<void> {
   }
   const flat = (xs: number[]) => ((xs[xs.length - 1]! / xs[0]! - 1) * 100).toFixed(1);
   const report = [
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}/${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}/${process.arch}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores, V8 flags: ${childFlags.join(' ') || '(defaults)'}.`,
     'Ratio = baseline time / memarc time (above 1: memarc is faster than the baseline).',
     '',
     '| memories | NDJSON → archive | step | memarc | baseline (same bytes, same run) | ratio | peak RSS |',

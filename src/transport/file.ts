@@ -68,7 +68,7 @@ function ioError(what: string, err: unknown, hint: string): MemarcError {
   return new MemarcError('IO', `${what}: ${(err as Error).message}`, { cause: err, hint });
 }
 
-export async function fileInput(location: string): Promise<Readable> {
+export async function fileInput(location: string, signal?: AbortSignal): Promise<Readable> {
   try {
     const st = await stat(location);
     if (!st.isFile()) throw new MemarcError('IO', `${location} is not a regular file`, { hint: 'give the path of an archive file' });
@@ -78,7 +78,7 @@ export async function fileInput(location: string): Promise<Readable> {
     }
     throw ioError(`cannot read ${location}`, err, 'check the path and its permissions');
   }
-  return createReadStream(location, { highWaterMark: 1 << 20 });
+  return createReadStream(location, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) });
 }
 
 async function fsyncPath(p: string): Promise<void> {

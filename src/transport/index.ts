@@ -36,7 +36,7 @@ export async function openInput(location: string, opts: InputOptions = {}): Prom
     case 's3':
       return openS3Input(loc.bucket, loc.key, opts);
     case 'file':
-      return fileInput(loc.path);
+      return fileInput(loc.path, opts.signal);
   }
 }
 

@@ -56,9 +56,9 @@ describe('readArchiveHeader', () => {
   });
 
   it.each([
-    ['a tar whose first entry is not header.json', { createdAt: daysAgo(1), firstEntry: 'notes.txt' }, 'first entry is "notes.txt"'],
-    ['a header of another format', { createdAt: daysAgo(1), header: { format: 'other', createdAt: daysAgo(1), datasets: [] } }, 'format "memarc"'],
-    ['a header without createdAt', { createdAt: daysAgo(1), header: { format: 'memarc', datasets: [] } }, 'createdAt'],
+    ['a tar whose first entry is not header.json', { createdAt: daysAgo(1), firstEntry: 'notes.txt' }, 'first entry is notes.txt'],
+    ['a header of another format', { createdAt: daysAgo(1), header: { format: 'other', createdAt: daysAgo(1), datasets: [] } }, 'not "memarc"'],
+    ['a header without createdAt', { createdAt: daysAgo(1), header: { format: 'memarc', formatVersion: { major: 1, minor: 0 }, datasets: [] } }, 'createdAt'],
   ])('refuses %s', async (_label, spec, reason) => {
     const err = await readArchiveHeader(Readable.from([await makeArchive(spec)])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotAnArchiveError);

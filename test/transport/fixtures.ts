@@ -7,6 +7,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import tar from 'tar-stream';
+import { ArchiveWriter } from '../../src/format/writer.ts';
 
 /** Deterministic pseudo-random bytes (AES-128-CTR over zeros), generated on the fly. */
 export function pseudoRandom(seed: string, bytes: number, chunk = 1 << 20): Readable {
@@ -36,12 +37,8 @@ export interface ArchiveSpec {
 
 export async function makeArchive(spec: ArchiveSpec): Promise<Buffer> {
   const pack = tar.pack();
-  const header = spec.header ?? {
-    format: 'memarc',
-    formatVersion: { major: 1, minor: 0 },
-    createdAt: spec.createdAt,
-    datasets: [{ index: 1, name: 'memories', kind: 'qdrant' }],
-  };
+  // A real v1 header (the format reader validates it), with the creation time under test.
+  const header = spec.header ?? new ArchiveWriter({ datasets: [{ name: 'memories', kind: 'qdrant.collection', fingerprint: {}, source: { type: 'test' } }], createdAt: new Date(spec.createdAt) }).header;
   const done = buffer(pack);
   pack.entry({ name: spec.firstEntry ?? 'header.json', type: 'file' }, Buffer.from(JSON.stringify(header)));
   let left = spec.dataBytes ?? 1024;

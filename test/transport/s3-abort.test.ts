@@ -83,7 +83,7 @@ describe('S3 uploads leave no parts behind', () => {
     await expect(pipeline(failing(), out.stream)).rejects.toThrow('source exploded');
     // No abort() call yet: pipeline destroyed the stream, which alone must clean up. (pipeline
     // can reject before the destination finished destroying, so wait for its 'close'.)
-    if (!out.stream.closed) await once(out.stream, 'close');
+    if (!out.stream.closed) await new Promise((resolve) => out.stream.once('close', resolve));
     expect(await uploads(key)).toEqual([]);
     await out.abort();
     expect(await uploads(key)).toEqual([]);

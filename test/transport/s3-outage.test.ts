@@ -4,24 +4,29 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { startMinio } from '../helpers/minio.ts';
 import type { Minio } from '../helpers/minio.ts';
+import { startCutProxy } from './tcp-cut-proxy.ts';
+import type { CutProxy } from './tcp-cut-proxy.ts';
 import { openOutput } from '../../src/transport/index.ts';
 import type { S3Options } from '../../src/transport/index.ts';
 import { MemarcError } from '../../src/errors.ts';
 
 const MIB = 1024 * 1024;
 let minio: Minio;
+let proxy: CutProxy;
 let bucket: string;
 
 beforeAll(async () => {
   minio = await startMinio();
   bucket = await minio.bucket('outage');
+  proxy = await startCutProxy(minio.port);
 });
 afterAll(async () => {
+  await proxy?.close();
   await minio?.stop();
 });
 
-function options(abortRetryMs: number): S3Options {
-  return { endpoint: minio.endpoint, region: minio.region, credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey }, partSize: 5 * MIB, queueSize: 2, abortRetryMs };
+function options(endpoint: string, abortRetryMs: number): S3Options {
+  return { endpoint, region: minio.region, credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey }, partSize: 5 * MIB, queueSize: 2, abortRetryMs };
 }
 
 async function uploads(key: string) {
@@ -29,23 +34,32 @@ async function uploads(key: string) {
   return res.Uploads ?? [];
 }
 
-async function waitForParts(key: string, n: number): Promise<void> {
+/** Whether an upload still exists, asked by id (NoSuchUpload means gone). */
+async function uploadExists(key: string, uploadId: string): Promise<boolean> {
+  try {
+    await minio.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'NoSuchUpload') return false;
+    throw err;
+  }
+}
+
+/** Waits for the upload of `key` to hold `n` parts; returns its id. */
+async function waitForParts(key: string, n: number): Promise<string> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     const [u] = await uploads(key);
     if (u?.UploadId) {
       const parts = await minio.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
-      if ((parts.Parts?.length ?? 0) >= n) return;
+      if ((parts.Parts?.length ?? 0) >= n) return u.UploadId;
     }
     await delay(50);
   }
   throw new Error(`no upload with ${n} parts appeared for ${key}`);
 }
 
-/**
- * Yields `before` MiB, then waits for `gate` (the test stops MinIO meanwhile, so no part is in
- * flight at that moment), then yields forever.
- */
+/** Yields `before` MiB, waits for `gate` (no part is in flight meanwhile), then yields forever. */
 async function* stalling(before: number, gate: Promise<void>): AsyncGenerator<Buffer> {
   for (let i = 0; ; i++) {
     if (i === before) await gate;
@@ -53,53 +67,68 @@ async function* stalling(before: number, gate: Promise<void>): AsyncGenerator<Bu
   }
 }
 
-function gate(): { promise: Promise<void>; open: () => void } {
-  const { promise, resolve } = Promise.withResolvers<void>();
-  return { promise, open: () => resolve() };
+async function objectExists(key: string): Promise<boolean> {
+  return minio.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
 }
 
-describe('an S3 store that goes away mid-upload', () => {
-  it('keeps retrying the abort until the store is back, then no upload remains', async () => {
+describe('an S3 store that becomes unreachable mid-upload', () => {
+  it('keeps retrying the abort until the store is reachable again, then no upload remains', async () => {
     const key = 'down/recovered.memarc';
-    const out = await openOutput(`s3://${bucket}/${key}`, { s3: options(60_000) });
-    const g = gate();
-    const writing = pipeline(stalling(10, g.promise), out.stream).catch((e: unknown) => e);
-    await waitForParts(key, 2);
-    // Stopped while no part is in flight: MinIO itself drops a multipart upload whose part was
-    // being written when it stopped, which would make "no upload remains" pass for the wrong reason.
-    await minio.kill('SIGTERM');
-    g.open();
-    // Long enough for the SDK's own retries of the failing part to give up.
+    const out = await openOutput(`s3://${bucket}/${key}`, { s3: options(proxy.endpoint, 60_000) });
+    const gate = Promise.withResolvers<void>();
+    const writing = pipeline(stalling(10, gate.promise), out.stream).catch((e: unknown) => e);
+    const id = await waitForParts(key, 2);
+    await proxy.down();
+    gate.resolve();
+    // Long enough for the SDK's own retries of the failing part to give up; the upload still exists.
     await delay(4_000);
-    await minio.restart();
+    expect(await uploadExists(key, id)).toBe(true);
+    await proxy.up();
     const err = await writing;
     expect(err).toBeInstanceOf(MemarcError);
     expect((err as MemarcError).code).toBe('TRANSPORT_FAILED');
     expect((err as Error).message).toContain(`s3://${bucket}/${key}`);
-    await out.abort();
+    expect(await uploadExists(key, id)).toBe(false);
     expect(await uploads(key)).toEqual([]);
-    await expect(minio.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).rejects.toMatchObject({ name: 'NotFound' });
+    expect(await objectExists(key)).toBe(false);
   });
 
-  it('says which upload was left behind when the store stays away past the retry window', async () => {
+  it('names the upload left behind when the store stays away past the retry window; a later abort() removes it', async () => {
     const key = 'down/orphan.memarc';
-    const out = await openOutput(`s3://${bucket}/${key}`, { s3: options(1_500) });
-    const g = gate();
-    const writing = pipeline(stalling(5, g.promise), out.stream).catch((e: unknown) => e);
-    await waitForParts(key, 1);
-    await minio.kill('SIGTERM');
-    g.open();
+    const out = await openOutput(`s3://${bucket}/${key}`, { s3: options(proxy.endpoint, 1_500) });
+    const gate = Promise.withResolvers<void>();
+    const writing = pipeline(stalling(5, gate.promise), out.stream).catch((e: unknown) => e);
+    const id = await waitForParts(key, 1);
+    await proxy.down();
+    gate.resolve();
     const err = await writing;
-    await minio.restart();
     expect(err).toBeInstanceOf(MemarcError);
     const e = err as MemarcError;
-    expect(e.message).toContain('could not abort multipart upload');
-    const left = await uploads(key);
-    expect(left.length).toBe(1);
-    expect(e.context.uploadId).toBe(left[0]?.UploadId);
-    expect(e.hint).toContain(`--upload-id ${String(left[0]?.UploadId)}`);
-    // abort() again, now that the store is back, finishes the job.
+    expect(e.message).toContain(`could not abort multipart upload ${id}`);
+    expect(e.context.uploadId).toBe(id);
+    expect(e.hint).toContain(`--upload-id ${id}`);
+    expect(await uploadExists(key, id)).toBe(true);
+    await proxy.up();
     await out.abort();
+    expect(await uploadExists(key, id)).toBe(false);
+  });
+
+  it('fails cleanly when the MinIO server itself is stopped and restarted', async () => {
+    const key = 'down/stopped.memarc';
+    const out = await openOutput(`s3://${bucket}/${key}`, { s3: options(minio.endpoint, 60_000) });
+    const gate = Promise.withResolvers<void>();
+    const writing = pipeline(stalling(10, gate.promise), out.stream).catch((e: unknown) => e);
+    await waitForParts(key, 2);
+    await minio.kill('SIGTERM');
+    gate.resolve();
+    await delay(3_000);
+    await minio.restart();
+    const err = await writing;
+    expect((err as MemarcError).code).toBe('TRANSPORT_FAILED');
+    await out.abort();
+    // MinIO no longer lists (or knows) uploads created before a restart, so this only checks that
+    // nothing is listed and nothing appeared; the proxy tests above prove the abort itself.
     expect(await uploads(key)).toEqual([]);
+    expect(await objectExists(key)).toBe(false);
   });
 });

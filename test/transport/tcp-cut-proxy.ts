@@ -10,6 +10,10 @@ export interface CutProxy {
   /** Cut the next `times` connections once each has carried `bytes` bytes from upstream to client. */
   cutAfter(bytes: number, times?: number): void;
   cuts(): number;
+  /** The store becomes unreachable: open connections are reset, new ones refused. */
+  down(): Promise<void>;
+  /** Reachable again, on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,10 +58,21 @@ export async function startCutProxy(upstreamPort: number): Promise<CutProxy> {
       armed = times;
     },
     cuts: () => cuts,
+    async down() {
+      server.close();
+      for (const s of sockets) s.destroy();
+      await once(server, 'close');
+    },
+    async up() {
+      server.listen(port, '127.0.0.1');
+      await once(server, 'listening');
+    },
     async close() {
       for (const s of sockets) s.destroy();
-      server.close();
-      await once(server, 'close');
+      if (server.listening) {
+        server.close();
+        await once(server, 'close');
+      }
     },
   };
 }
