@@ -3,8 +3,10 @@
  * their validation. Validation follows the spec's versioning rule: unknown fields are ignored,
  * an unknown major version is refused.
  */
+import { createHash } from 'node:crypto';
 import { MemarcError } from '../errors.ts';
-import { DATASET_KINDS, type DatasetKind, type JsonObject, type RecordKind } from './records.ts';
+import { canonicalJson } from './canonical.ts';
+import { DATASET_KINDS, type DatasetKind, type Json, type JsonObject, type RecordKind } from './records.ts';
 
 export const FORMAT_NAME = 'memarc';
 export const FORMAT_MAJOR = 1;
@@ -146,6 +148,13 @@ export function validateHeader(doc: unknown): Header {
     names.add(`${d.kind}\u0000${d.name}`);
     check(isObj(d.fingerprint), `datasets[${i}].fingerprint must be an object`);
     check(typeof d.fingerprintSha256 === 'string' && HEX64.test(d.fingerprintSha256), `datasets[${i}].fingerprintSha256 must be 64 hex digits`);
+    // Checked here, before any sink creates a target from the fingerprint.
+    if (createHash('sha256').update(canonicalJson(d.fingerprint as Json)).digest('hex') !== d.fingerprintSha256) {
+      throw new MemarcError('CHECKSUM_MISMATCH', `header.json: dataset ${JSON.stringify(d.name)}: fingerprintSha256 does not match its fingerprint`, {
+        context: { entry, dataset: d.name as string },
+        hint: 'the header was altered; do not restore from this archive',
+      });
+    }
     check(isObj(d.source), `datasets[${i}].source must be an object`);
   });
   return h as unknown as Header;

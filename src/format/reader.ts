@@ -16,12 +16,11 @@ import { TextDecoder, promisify } from 'node:util';
 import { gunzip as gunzipCb } from 'node:zlib';
 import tar from 'tar-stream';
 import { MemarcError, type ErrorCode } from '../errors.ts';
-import { canonicalJson } from './canonical.ts';
 import { DatasetDigest, NodeKeyError } from './digest.ts';
 import { validateHeader, validateTrailer, type Header, type HeaderDataset, type Trailer, type TrailerShard } from './header.ts';
 import { parseJson } from './json.ts';
 import { CHECKSUMS_ENTRY, HEADER_ENTRY, parseShardName, TRAILER_ENTRY, unsafeNameReason } from './names.ts';
-import type { AnyRecord, Json, RecordKind } from './records.ts';
+import type { AnyRecord, RecordKind } from './records.ts';
 import { recordProblem } from './validate.ts';
 
 const gunzip = promisify(gunzipCb);
@@ -88,12 +87,17 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
   const batchSize = opts.batchSize ?? 1000;
   const extract = tar.extract();
   let bytesIn = 0;
+  /** Offset just past the last non-zero byte: tar's end-of-archive blocks are zeros. */
+  let dataEnd = 0;
   let firstBytes: Buffer | null = null;
   const feeding = pipeline(
     source,
     async function* (src: AsyncIterable<Uint8Array>) {
       for await (const chunk of src) {
         if (firstBytes === null) firstBytes = Buffer.from(chunk.subarray(0, 4));
+        let i = chunk.length - 1;
+        while (i >= 0 && chunk[i] === 0) i--;
+        if (i >= 0) dataEnd = bytesIn + i + 1;
         bytesIn += chunk.length;
         yield chunk;
       }
@@ -113,6 +117,8 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
   let lastEntry = '(start of archive)';
   /** The entry being read, while it is: a truncation inside it names it. */
   let currentEntry: string | null = null;
+  /** Where the last complete entry ends (its data padded to 512); bytes past it belong to an unfinished one. */
+  let lastEnd = 0;
   const seen = new Map<string, TrailerShard>();
   const state = { dataset: 0, kindPos: -1, seq: 0 } as { dataset: number; kindPos: number; seq: number };
   const digests = new Map<number, DatasetDigest>();
@@ -124,6 +130,10 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
         const h = entry.header;
         const name = h.name;
         currentEntry = name;
+        const entryEnd = entry.offset + 512 + Math.ceil(h.size / 512) * 512;
+        if (h.type === 'directory') {
+          fail('LINK_ENTRY', `entry ${JSON.stringify(name)} is a directory; memarc archives hold only regular files`, { entry: name }, 'was the archive extracted and packed again with tar? Use the original archive');
+        }
         const reason = unsafeNameReason(name);
         if (reason) fail('UNSAFE_ENTRY', `entry ${JSON.stringify(name)} after ${lastEntry}: ${reason}`, { entry: name }, 'memarc never writes such a name; treat this archive as hostile');
         if (h.type !== 'file' && h.type !== 'contiguous-file') {
@@ -137,6 +147,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           header = validateHeader(parseMeta(body, name));
           headerSum = { size: body.length, sha256: sha256(body) };
           lastEntry = name;
+          lastEnd = entryEnd;
           yield { type: 'header', header, sha256: headerSum.sha256, size: body.length };
           continue;
         }
@@ -166,6 +177,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           const shard: TrailerShard = { entry: name, dataset: ds.index, kind: shardName.kind, seq: shardName.seq, records: declared.records, size: body.length, rawSize: declared.rawSize, sha256: actual };
           seen.set(name, shard);
           lastEntry = name;
+          lastEnd = entryEnd;
           if (decode) {
             let digest = digests.get(ds.index);
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest()));
@@ -185,6 +197,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           checksumsSum = { size: body.length, sha256: sha256(body) };
           checkChecksums(checksumsText, headerSum!, seen);
           lastEntry = name;
+          lastEnd = entryEnd;
           continue;
         }
 
@@ -195,6 +208,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           trailerEnd = entry.offset + 512 + Math.ceil(body.length / 512) * 512;
           checkTrailer(trailer, header, headerSum!, checksumsSum!, seen, decode ? digests : null);
           lastEntry = name;
+          lastEnd = entryEnd;
           continue;
         }
 
@@ -202,12 +216,14 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
         opts.onWarning?.(`skipping unknown entry ${name}`);
         await drain(entry, lim.maxUnknownEntryBytes, name);
         lastEntry = name;
+        lastEnd = entryEnd;
       }
       await feeding;
     } catch (err) {
       throw translate(feedError ?? err, currentEntry, lastEntry, header !== null, firstBytes);
     }
     if (!header) fail('TRUNCATED', 'the archive is empty', {}, 'the input holds no tar entry; check the path or the pipe');
+    if (!trailer && dataEnd > lastEnd) fail('TRUNCATED', `the archive ends inside the tar structure after ${lastEntry} (${dataEnd - lastEnd} bytes of an unfinished entry)`, { entry: lastEntry });
     if (!trailer) fail('MISSING_TRAILER', `the archive ends after ${lastEntry} without ${TRAILER_ENTRY}: it was never completed`, { entry: lastEntry });
     // The trailer's own padding and tar's two zero blocks must follow; a copy cut inside them is incomplete too.
     if (bytesIn < trailerEnd + 1024) fail('TRUNCATED', `the archive ends ${trailerEnd + 1024 - bytesIn} bytes short of the end-of-archive marker after ${TRAILER_ENTRY}`, { entry: TRAILER_ENTRY });
@@ -424,17 +440,16 @@ function checkTrailer(t: Trailer, header: Header, headerSum: { size: number; sha
       if (d !== td.digest) fail('DIGEST_MISMATCH', `dataset ${JSON.stringify(ds.name)}: content digest is ${d}, ${T} records ${td.digest}`, { entry: T, dataset: ds.name });
     }
   }
-  for (const d of header.datasets) {
-    if (sha256(Buffer.from(canonicalJson(d.fingerprint as Json))) !== d.fingerprintSha256) {
-      fail('CHECKSUM_MISMATCH', `dataset ${JSON.stringify(d.name)}: fingerprintSha256 does not match its fingerprint`, { entry: HEADER_ENTRY, dataset: d.name });
-    }
-  }
 }
 
 function translate(err: unknown, currentEntry: string | null, lastEntry: string, sawHeader: boolean, firstBytes: Buffer | null): unknown {
   if (err instanceof MemarcError) return err;
   const msg = (err as Error)?.message ?? String(err);
   if ((err as NodeJS.ErrnoException)?.code === 'ABORT_ERR') return err;
+  if ((err as NodeJS.ErrnoException)?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    const where = currentEntry !== null && currentEntry !== lastEntry ? `inside entry ${currentEntry}` : `after ${lastEntry}`;
+    return new MemarcError('TRUNCATED', `the input closed early, ${where}`, { cause: err, context: { entry: currentEntry ?? lastEntry }, hint: 'the stream feeding memarc ended before the archive did (a closed pipe or connection); use a complete copy' });
+  }
   if (/Unexpected end of data/.test(msg)) {
     const where = currentEntry !== null && currentEntry !== lastEntry ? `inside entry ${currentEntry}` : `in the tar header after ${lastEntry}`;
     return new MemarcError('TRUNCATED', `the archive ends ${where}`, { cause: err, context: { entry: currentEntry ?? lastEntry }, hint: defaultHint('TRUNCATED') });

@@ -128,7 +128,11 @@ function typedValue(v: unknown, depth: number): string | null {
   const x = v[tag];
   if (tag === 'double') return (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' || x === '-0' ? null : 'a double must be a finite number or "NaN", "Infinity", "-Infinity", "-0"';
   if (tag === 'vecf32') return f32b64(x) ? null : 'vecf32 must be base64 of float32 values';
-  if (tag === 'point') return isObj(x) && Number.isFinite(x.latitude) && Number.isFinite(x.longitude) ? null : 'point must be {latitude, longitude} with finite numbers';
+  if (tag === 'point') {
+    return isObj(x) && typeof x.latitude === 'number' && typeof x.longitude === 'number' && Math.abs(x.latitude) <= 90 && Math.abs(x.longitude) <= 180
+      ? null
+      : 'point must be {latitude, longitude} with latitude in [-90, 90] and longitude in [-180, 180]';
+  }
   if (TEMPORAL.includes(tag)) return isInt64(x) ? null : `${tag} must be a signed 64-bit integer`;
   return `unknown value tag ${JSON.stringify(tag)}`;
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.ts';
+import { COMPAT_FIXTURES } from '../../fixtures/compat.ts';
 import { parseExpected } from '../../fixtures/expected.ts';
 import { NEGATIVE_FIXTURES } from '../../fixtures/negatives.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -49,6 +50,15 @@ describe('memarc verify', () => {
     expect(r.code).toBe(EXIT_CODES[f.code]);
     expect(r.stdout.toString()).toBe('');
     expect(r.stderr).toContain(`error ${f.code}`);
+  });
+
+  it('every compatibility fixture: exit 0 with the golden digests', async () => {
+    for (const f of COMPAT_FIXTURES) {
+      const r = await runCli(['--json', 'verify', path.join(FIXTURES, 'v1/compat', f.file)]);
+      expect(r.code, `${f.file}: ${r.stderr}`).toBe(0);
+      const doc = JSON.parse(r.stdout.toString()) as { datasets: Array<{ digest: string }> };
+      expect(doc.datasets.map((d) => d.digest)).toEqual(expected.datasets.map((d) => d.digest));
+    }
   });
 
   it('reads the archive from stdin with -', async () => {

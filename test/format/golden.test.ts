@@ -33,6 +33,16 @@ describe('golden archive v1', () => {
     expect(r.trailer?.header.sha256).toBe(expected.header.sha256);
   });
 
+  it('hands records on in batches of batchSize, each with the line it starts at', async () => {
+    const whole = await readAll(golden());
+    const r = await readAll(golden(), { batchSize: 1 });
+    expect(r.records).toStrictEqual(whole.records);
+    const byEntry = new Map<string, number[]>();
+    for (const e of r.recordEvents) byEntry.set(e.entry, [...(byEntry.get(e.entry) ?? []), e.firstLine]);
+    for (const s of whole.trailer!.shards) expect(byEntry.get(s.entry), s.entry).toEqual(Array.from({ length: s.records }, (_, i) => i + 1));
+    expect(r.recordEvents.every((e) => e.count === 1)).toBe(true);
+  });
+
   it('has the header bytes recorded when it was made', () => {
     const buf = golden();
     const start = 512; // header.json is the first entry and has no pax header

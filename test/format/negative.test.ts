@@ -14,6 +14,7 @@ import { FIXTURES, golden, NEGATIVE_PATH, readAll, recordsFrom } from './support
 
 const load = (f: NegativeFixture) => readFileSync(path.join(NEGATIVE_PATH, f.file));
 
+
 describe('negative fixtures', () => {
   it.each(NEGATIVE_FIXTURES.map((f) => [f.file, f] as const))('%s', async (_file, f) => {
     const r = await readAll(load(f));
@@ -37,6 +38,7 @@ describe('negative fixtures', () => {
     if (f.noRecordsFrom) expect(recordsFrom(r, f.noRecordsFrom)).toBe(0);
     expect(err.hint, 'every error says what to do').toBeTruthy();
   });
+
 
   it('duplicate shard: the second copy hands on nothing', async () => {
     const f = NEGATIVE_FIXTURES.find((x) => x.code === 'DUPLICATE_SHARD')!;
@@ -69,11 +71,17 @@ describe('negative fixtures', () => {
     expect(readme).toContain(readmeTable());
   });
 
-  it('the limits are options: a lowered maxShardRawBytes refuses a valid shard before any of its records', async () => {
-    const r = await readAll(golden(), { maxShardRawBytes: 100 });
+  it.each([
+    ['maxShardRawBytes', { maxShardRawBytes: 100 }, 'golden.memarc', /^data\//],
+    ['maxShardBytes', { maxShardBytes: 100 }, 'golden.memarc', /^data\//],
+    ['maxMetaBytes', { maxMetaBytes: 100 }, 'golden.memarc', /^header\.json$/],
+    ['maxUnknownEntryBytes', { maxUnknownEntryBytes: 4 }, 'compat/unknown-entries.memarc', /^future\/index\.bin$/],
+  ] as const)('a lowered %s refuses the first entry over it, before any of its records', async (_name, limits, file, entry) => {
+    const r = await readAll(readFileSync(path.join(FIXTURES, 'v1', file)), limits);
     const err = r.error as MemarcError;
-    expect(err.code).toBe('LIMIT_EXCEEDED');
-    expect(err.context.entry).toMatch(/^data\//);
+    expect(err.code, err.message).toBe('LIMIT_EXCEEDED');
+    expect(err.context.entry).toMatch(entry);
+    expect(err.message).toContain(err.context.entry!);
     expect(recordsFrom(r, err.context.entry!)).toBe(0);
     expect(r.trailer).toBeNull();
   });
@@ -101,7 +109,7 @@ describe('an archive cut anywhere', () => {
   offsets.add(endOfEntries + 1);
   offsets.add(g.length - 1);
 
-  /** Where tar-stream ends cleanly between a pax header and its entry: see the it.fails test. */
+  /** Cuts between a pax header and its entry: tar-stream ends cleanly there, the reader must still see the truncation. */
   const paxGaps = new Set(entries.filter((e) => e.start !== e.headerAt).map((e) => e.headerAt));
 
   for (const o of paxGaps) offsets.add(o);
@@ -114,15 +122,14 @@ describe('an archive cut anywhere', () => {
       const err = r.error as MemarcError;
       expect(err, `cut at ${off}`).toBeInstanceOf(MemarcError);
       expect(r.trailer, `cut at ${off}`).toBeNull();
-      // A cut between a pax header and its entry may give either (see the it.fails test below).
-      const allowed = boundaries.has(off) ? ['MISSING_TRAILER'] : paxGaps.has(off) ? ['TRUNCATED', 'MISSING_TRAILER'] : ['TRUNCATED'];
+      const allowed = boundaries.has(off) ? ['MISSING_TRAILER'] : ['TRUNCATED'];
       expect(allowed, `cut at ${off}: ${err.code} ${err.message}`).toContain(err.code);
     }
   });
 
-  it.fails('gives TRUNCATED when cut between a pax header and its entry (bug: MISSING_TRAILER)', async () => {
-    // The tar ends inside an entry's headers; EXIT_CODES says that is TRUNCATED. tar-stream
-    // treats the end as clean, and src/format/reader.ts reports MISSING_TRAILER.
+  it('gives TRUNCATED when cut between a pax header and its entry', async () => {
+    // The tar ends inside an entry's headers; EXIT_CODES says that is TRUNCATED, although
+    // tar-stream itself treats that end as clean.
     expect(paxGaps.size).toBeGreaterThan(0);
     for (const off of paxGaps) {
       const err = (await readAll(g.subarray(0, off))).error as MemarcError;

@@ -70,6 +70,18 @@ describe('writer → reader round trip (property)', () => {
     );
   });
 
+  it('writes the same shards however the records are batched and however many shards compress at once', async () => {
+    await fc.assert(
+      fc.asyncProperty(datasets, fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 4 }), async (ds, batch, depth) => {
+        const a = await writeArchive(inputsOf(ds), sectionsOf(ds, 1), { shardMaxRecords: 3, pipelineDepth: 1 });
+        const b = await writeArchive(inputsOf(ds), sectionsOf(ds, batch), { shardMaxRecords: 3, pipelineDepth: depth });
+        expect(b.writer.trailer!.shards).toEqual(a.writer.trailer!.shards);
+        expect(b.writer.trailer!.datasets).toEqual(a.writer.trailer!.datasets);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('writes empty datasets, with or without a section, as zero records and the zero digest', async () => {
     const ds: DatasetData[] = [
       { kind: 'qdrant.collection', name: 'empty-with-section', points: [] },
