@@ -53,7 +53,8 @@ async function child(mode: string, count: number, dir: string): Promise<void> {
   const t0 = performance.now();
   let bytes = 0;
   if (mode === 'encode') {
-    const w = new ArchiveWriter({ datasets: [{ name: 'memories', kind: 'qdrant.collection', fingerprint: {}, source: { type: 'bench' } }] });
+    const shardMb = arg('shard-mb');
+    const w = new ArchiveWriter({ datasets: [{ name: 'memories', kind: 'qdrant.collection', fingerprint: {}, source: { type: 'bench' } }], ...(shardMb ? { shardMaxRawBytes: Number(shardMb) * 1048576 } : {}) });
     await pipeline(w.encode([{ dataset: 1, kind: 'point', batches: points(count) }]), createWriteStream(archive));
     bytes = w.trailer!.datasets[0]!.rawBytes;
   } else if (mode === 'decode') {
@@ -75,7 +76,7 @@ export const CLI_V8_FLAGS = ['--max-semi-space-size=2'];
 const childFlags = args.includes('--v8-default') ? [] : CLI_V8_FLAGS;
 
 function runChild(mode: string, count: number, dir: string): { secs: number; bytes: number; maxRssKiB: number } {
-  const r = spawnSync(process.execPath, [...childFlags, SELF, '--child', mode, '--count', String(count), '--dir', dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...childFlags, SELF, '--child', mode, '--count', String(count), '--dir', dir, ...(arg('shard-mb') ? ['--shard-mb', arg('shard-mb')!] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`child ${mode} ${count} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }

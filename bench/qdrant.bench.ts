@@ -73,10 +73,10 @@ async function child(phase: string, n: number, url: string): Promise<void> {
   const client = new QdrantClient({ url, checkCompatibility: false });
   const p = pool();
   const bare = `bare_${n}`;
-  const t0 = performance.now();
+  let t0 = start();
   if (phase === 'bare-import') {
     await client.createCollection(bare, { vectors: { size: DIM, distance: 'Cosine' } });
-    const t1 = performance.now();
+    const t1 = start();
     for (let i = 0; i < n; i += BATCH) {
       const points = [];
       for (let j = i; j < Math.min(n, i + BATCH); j++) points.push({ id: j, vector: p[j % POOL]!.vector, payload: p[j % POOL]!.payload });
@@ -88,7 +88,7 @@ async function child(phase: string, n: number, url: string): Promise<void> {
     // The trailer's totals, computed before the clock starts (the core reads them from the archive).
     const d = new DatasetDigest();
     for (const b of archiveBatches(n, p, 256)) for (const r of b) d.add('point', r);
-    const t1 = performance.now();
+    const t1 = start();
     const sink = qdrantSink({ url, batchPoints: BATCH });
     const descriptor = { name: `memarc_${n}`, kind: 'qdrant.collection' as const, fingerprint: FINGERPRINT, source: { type: 'bench' } };
     const ds = (await sink.dataset(descriptor))!;
@@ -108,6 +108,7 @@ async function child(phase: string, n: number, url: string): Promise<void> {
     return report(performance.now() - t1);
   }
   if (phase === 'bare-export') {
+    t0 = start();
     let offset: unknown = undefined;
     let seen = 0;
     do {
@@ -119,6 +120,7 @@ async function child(phase: string, n: number, url: string): Promise<void> {
     return report(performance.now() - t0);
   }
   if (phase === 'memarc-export') {
+    t0 = start();
     const [ds] = await qdrantSource({ url, collections: [bare], batchPoints: BATCH }).open();
     let seen = 0;
     for await (const b of ds!.batches('point')) seen += b.length;
@@ -128,14 +130,30 @@ async function child(phase: string, n: number, url: string): Promise<void> {
   throw new Error(`unknown phase ${phase}`);
 }
 
-function report(ms: number): void {
-  process.stdout.write(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+let cpu0 = process.cpuUsage();
+
+/** Starts the clocks: wall time, and this process's CPU (the client's own cost, whatever the server's). */
+function start(): number {
+  cpu0 = process.cpuUsage();
+  return performance.now();
 }
 
-function runChild(phase: string, n: number, url: string): { ms: number; maxRssMb: number } {
+function report(ms: number): void {
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  process.stdout.write(JSON.stringify({ ms, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+}
+
+interface Measured {
+  ms: number;
+  cpuMs: number;
+  maxRssMb: number;
+}
+
+function runChild(phase: string, n: number, url: string): Measured {
   const r = spawnSync(process.execPath, [SELF, '--child', phase, '--points', String(n), '--url', url, '--batch', String(BATCH)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${phase} ${n} failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as { ms: number; maxRssMb: number };
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
 }
 
 async function main(): Promise<void> {
@@ -150,14 +168,14 @@ async function main(): Promise<void> {
       const mi = runChild('memarc-import', n, url);
       const be = runChild('bare-export', n, url);
       const me = runChild('memarc-export', n, url);
-      const row = (op: string, m: typeof mi, b: typeof bi): string =>
-        `| ${n.toLocaleString('en')} | ${op} | ${(m.ms / 1000).toFixed(2)} s | ${Math.round((n * 1000) / m.ms).toLocaleString('en')} | ${(b.ms / 1000).toFixed(2)} s | ${Math.round((n * 1000) / b.ms).toLocaleString('en')} | ${(b.ms / m.ms).toFixed(2)} | ${m.maxRssMb.toFixed(0)} MB | ${b.maxRssMb.toFixed(0)} MB |`;
+      const row = (op: string, m: Measured, b: Measured): string =>
+        `| ${n.toLocaleString('en')} | ${op} | ${(m.ms / 1000).toFixed(2)} s | ${Math.round((n * 1000) / m.ms).toLocaleString('en')} | ${(b.ms / 1000).toFixed(2)} s | ${Math.round((n * 1000) / b.ms).toLocaleString('en')} | ${(b.ms / m.ms).toFixed(2)} | ${(m.cpuMs / 1000).toFixed(1)} s / ${(b.cpuMs / 1000).toFixed(1)} s | ${m.maxRssMb.toFixed(0)} MB | ${b.maxRssMb.toFixed(0)} MB |`;
       rows.push(row('import', mi, bi), row('export', me, be));
       process.stderr.write(`done ${n}\n`);
     }
     process.stdout.write(`Qdrant adapter vs a bare js-client-rest loop, ${DIM}-dim float32 Cosine + payload, batch ${BATCH}, emulator in a child process, Node ${process.version}\n\n`);
-    process.stdout.write('| points | operation | memarc | memarc pts/s | bare loop | bare pts/s | ratio (bare time / memarc time) | memarc peak RSS | bare peak RSS |\n');
-    process.stdout.write('|---:|---|---:|---:|---:|---:|---:|---:|---:|\n');
+    process.stdout.write('| points | operation | memarc | memarc pts/s | bare loop | bare pts/s | ratio (bare time / memarc time) | client CPU memarc / bare | memarc peak RSS | bare peak RSS |\n');
+    process.stdout.write('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
     for (const r of rows) process.stdout.write(r + '\n');
   } finally {
     emu.kill('SIGTERM');
