@@ -84,13 +84,14 @@ async function child(phase: string, n: number, url: string): Promise<void> {
     }
     return report(performance.now() - t1);
   }
-  if (phase === 'memarc-import') {
+  if (phase === 'memarc-import' || phase === 'memarc-import-count') {
     // The trailer's totals, computed before the clock starts (the core reads them from the archive).
     const d = new DatasetDigest();
     for (const b of archiveBatches(n, p, 256)) for (const r of b) d.add('point', r);
     const t1 = start();
-    const sink = qdrantSink({ url, batchPoints: BATCH });
-    const descriptor = { name: `memarc_${n}`, kind: 'qdrant.collection' as const, fingerprint: FINGERPRINT, source: { type: 'bench' } };
+    const verify = phase === 'memarc-import-count' ? 'count' : 'readback';
+    const sink = qdrantSink({ url, batchPoints: BATCH, verify });
+    const descriptor = { name: `memarc_${n}_${verify}`, kind: 'qdrant.collection' as const, fingerprint: FINGERPRINT, source: { type: 'bench' } };
     const ds = (await sink.dataset(descriptor))!;
     await ds.open(descriptor, { runId: `bench-${n}`, resume: false, dryRun: false });
     let seq = 0;
@@ -166,11 +167,12 @@ async function main(): Promise<void> {
     for (const n of sizes) {
       const bi = runChild('bare-import', n, url);
       const mi = runChild('memarc-import', n, url);
+      const mc = runChild('memarc-import-count', n, url);
       const be = runChild('bare-export', n, url);
       const me = runChild('memarc-export', n, url);
       const row = (op: string, m: Measured, b: Measured): string =>
         `| ${n.toLocaleString('en')} | ${op} | ${(m.ms / 1000).toFixed(2)} s | ${Math.round((n * 1000) / m.ms).toLocaleString('en')} | ${(b.ms / 1000).toFixed(2)} s | ${Math.round((n * 1000) / b.ms).toLocaleString('en')} | ${(b.ms / m.ms).toFixed(2)} | ${(m.cpuMs / 1000).toFixed(1)} s / ${(b.cpuMs / 1000).toFixed(1)} s | ${m.maxRssMb.toFixed(0)} MB | ${b.maxRssMb.toFixed(0)} MB |`;
-      rows.push(row('import', mi, bi), row('export', me, be));
+      rows.push(row('import (read-back verified)', mi, bi), row('import --verify count', mc, bi), row('export', me, be));
       process.stderr.write(`done ${n}\n`);
     }
     process.stdout.write(`Qdrant adapter vs a bare js-client-rest loop, ${DIM}-dim float32 Cosine + payload, batch ${BATCH}, emulator in a child process, Node ${process.version}\n\n`);

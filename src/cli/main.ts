@@ -55,6 +55,7 @@ const limitOptions = (cmd: Command) =>
     .option('--max-shard-raw-bytes <n>', 'largest decompressed shard accepted (bytes): the decompression-bomb limit', parseSize);
 
 const withS3 = (cmd: Command) => addS3Options(cmd, parseSize);
+const verifyMode = () => new Option('--verify <mode>', 'Qdrant: readback proves every point as stored (default); count checks only the exact count and the archive digest, faster').choices(['readback', 'count']).default('readback');
 const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail, append, or replace (load into staging, verify, then switch)').choices(['fail', 'append', 'replace']).default('fail');
 
 withS3(limitOptions(
@@ -91,6 +92,7 @@ withS3(limitOptions(addStoreOptions(program.command('import')
   .description('restore an archive into Qdrant and/or FalkorDB, verified against the archive')
   .argument('<archive>', 'a path, - for stdin, or s3://bucket/key')
   .addOption(ifExists())
+  .addOption(verifyMode())
   .option('--rename <old=new>', 'restore dataset old under the name new (repeatable)', renamePair)
   .option('--dry-run', 'read and validate everything, report what would be done, write nothing')
   .option('--resume', 'continue an interrupted import of the same archive'))))
@@ -103,6 +105,7 @@ program.command('migrate')
   .option('--collections <names>', 'only these collections (comma-separated)', list)
   .option('--graphs <names>', 'only these graphs (comma-separated)', list)
   .addOption(ifExists())
+  .addOption(verifyMode())
   .option('--rename <old=new>', 'migrate dataset old under the name new (repeatable)', renamePair)
   .option('--dry-run', 'read and validate everything, report what would be done, write nothing')
   .action(run(async () => (await import('./commands/migrate.ts')).migrateCommand));

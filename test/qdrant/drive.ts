@@ -51,6 +51,8 @@ export interface LoadOptions {
   /** Call abort(err) after this many shards (a failure reported by the core). */
   abortAfterShards?: number;
   log?: (m: string) => void;
+  /** The trailer's totals to commit against (default: those of `records`). */
+  expected?: DatasetTotals;
 }
 
 export interface LoadResult {
@@ -92,7 +94,7 @@ export async function loadInto(sink: Sink, descriptor: DatasetDescriptor, record
     await ds.abort(err);
     throw err;
   }
-  const report = await ds.commit(totalsOf(records));
+  const report = await ds.commit(o.expected ?? totalsOf(records));
   return { sink: ds, done, written, report };
 }
 

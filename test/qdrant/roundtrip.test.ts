@@ -72,6 +72,14 @@ describe('qdrant source', () => {
     expect(named.find((r) => r.id === 4)!.vectors.colbert).toHaveProperty('multi');
     expect(byName(seeded.sparse).records).toHaveLength(30);
   });
+  it('bounds scroll pages by bytes as well as by count', async () => {
+    const dense = byName(seeded.dense);
+    const [small] = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.dense], batchPoints: 256, batchBytes: 4096 }));
+    expect(small!.records).toEqual(dense.records);
+    // ~500 bytes of JSON per point: pages of at most ~8 points once the size is known.
+    expect(Math.max(...small!.batches.slice(1))).toBeLessThanOrEqual(10);
+    expect(small!.batches.length).toBeGreaterThanOrEqual(12);
+  });
 });
 
 describe('qdrant round trip', () => {

@@ -5,6 +5,8 @@ import { createBody, payloadIndexes, vectorSpecs } from '../../src/adapters/qdra
 import { switchActions, targetState, versionedName } from '../../src/adapters/qdrant/plan.ts';
 import { backoffMs, parseRetryAfter } from '../../src/adapters/qdrant/retry.ts';
 import { nextLimit } from '../../src/adapters/qdrant/source.ts';
+import { TaskPool } from '../../src/adapters/qdrant/pool.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 import { validatePoint } from '../../src/adapters/qdrant/validate.ts';
 import { cosineMismatch, pointMismatch } from '../../src/adapters/qdrant/verify.ts';
 import { qdrantOptionsFromEnv } from '../../src/adapters/qdrant/index.ts';
@@ -196,5 +198,43 @@ describe('collection creation and replace planning', () => {
   it('reads connection options from the environment', () => {
     expect(qdrantOptionsFromEnv({ QDRANT_URL: 'http://q:6333', QDRANT_API_KEY: 'k3y' })).toEqual({ url: 'http://q:6333', apiKey: 'k3y' });
     expect(qdrantOptionsFromEnv({})).toEqual({ url: 'http://localhost:6333' });
+  });
+});
+
+describe('TaskPool', () => {
+  it('keeps at most `limit` tasks in flight and waits for all on drain', async () => {
+    const pool = new TaskPool(3);
+    let running = 0;
+    let peak = 0;
+    let finished = 0;
+    for (let i = 0; i < 10; i++) {
+      await pool.submit(async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await delay(5);
+        running--;
+        finished++;
+      });
+    }
+    await pool.drain();
+    expect(peak).toBe(3);
+    expect(finished).toBe(10);
+  });
+
+  it('rethrows the first failure on the next submit and on drain, and starts nothing after it', async () => {
+    const pool = new TaskPool(2);
+    await pool.submit(async () => {
+      await delay(5);
+      throw new Error('first');
+    });
+    await pool.submit(async () => {
+      await delay(20);
+      throw new Error('second');
+    });
+    // Both slots are busy: this submit waits, sees the first failure, and never starts its task.
+    let started = false;
+    await expect(pool.submit(async () => void (started = true))).rejects.toThrow('first');
+    await expect(pool.drain()).rejects.toThrow('first');
+    expect(started).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { DatasetDescriptor, DatasetSink, Sink } from '../../core/adapter.ts';
 import { QdrantApi } from './api.ts';
-import { CollectionSink, type IfExists } from './collection-sink.ts';
+import { CollectionSink, type IfExists, type VerifyMode } from './collection-sink.ts';
 import { QdrantHttp } from './http.ts';
 import type { RetryPolicy } from './retry.ts';
 
@@ -18,6 +18,8 @@ export interface QdrantSinkOptions {
   /** Archive collection names to load (before renaming); all when absent. */
   collections?: string[];
   /** Most points per upsert request (default 128). */
+  /** `readback` (default): every batch is read back and compared; `count`: exact count and archive digest only. */
+  verify?: VerifyMode;
   batchPoints?: number;
   /** Most estimated JSON bytes per upsert request (default 8 MiB; Qdrant refuses bodies over 32 MB). */
   batchBytes?: number;
@@ -39,6 +41,7 @@ export function qdrantSink(opts: QdrantSinkOptions): Sink {
         api,
         target: opts.rename?.[descriptor.name] ?? descriptor.name,
         ifExists: opts.ifExists ?? 'fail',
+        verify: opts.verify ?? 'readback',
         batchPoints: Math.max(1, opts.batchPoints ?? 128),
         batchBytes: Math.max(64 * 1024, Math.min(opts.batchBytes ?? 8 * 1024 * 1024, 30 * 1024 * 1024)),
         concurrency: Math.min(8, Math.max(1, opts.concurrency ?? 3)),

@@ -10,6 +10,7 @@ import { limits, type LimitFlags } from './inspect.ts';
 
 export interface TargetFlags extends StoreFlags {
   ifExists: 'fail' | 'append' | 'replace';
+  verify?: 'readback' | 'count';
   rename?: Record<string, string>;
   dryRun?: boolean;
 }
@@ -21,7 +22,7 @@ export async function sinksFrom(flags: TargetFlags, say: (m: string) => void, ap
   if (q) {
     const { qdrantSink } = await import('../../adapters/qdrant/index.ts');
     const apiKey = process.env[apiKeyEnv] ?? process.env.QDRANT_API_KEY;
-    sinks.push(qdrantSink({ url: q, ...(apiKey ? { apiKey } : {}), ...(flags.collections ? { collections: flags.collections } : {}), ...common }));
+    sinks.push(qdrantSink({ url: q, ...(apiKey ? { apiKey } : {}), ...(flags.collections ? { collections: flags.collections } : {}), ...(flags.verify ? { verify: flags.verify } : {}), ...common }));
   }
   const f = await falkordbUrl(flags.falkordb);
   if (f) {
