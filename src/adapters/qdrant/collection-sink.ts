@@ -31,7 +31,7 @@ export type IfExists = 'fail' | 'append' | 'replace';
 
 /**
  * How a load is proven: `readback` (default) retrieves every upserted batch and compares it with
- * the archive (VERIFY.md), so the commit proves the live collection's content; `count` skips the
+ * the archive (spec/FORMAT.md, section 15.2), so the commit proves the live collection's content; `count` skips the
  * read-back and checks the exact count and the digest of what was sent (the archive's integrity,
  * not the server's), for operators who trade that proof for speed.
  */
@@ -302,7 +302,7 @@ export class CollectionSink implements DatasetSink {
       const problem = live === undefined ? 'is missing after the upsert' : pointMismatch(r, recordFromQdrant(live), this.specs);
       if (problem !== null) {
         throw new MemarcError('VERIFY_FAILED', `point ${String(r.id)} of dataset "${this.name}" in collection "${this.load}" ${live === undefined ? problem : `differs from the archive: ${problem}`}`, {
-          hint: 'the server changed the data on the way in; nothing was switched (see VERIFY.md for the rule)',
+          hint: 'the server changed the data on the way in; nothing was switched (the rule is in memarc's spec/FORMAT.md, section 15.2)',
           context: { dataset: this.name, point: String(r.id) },
         });
       }

@@ -1,5 +1,5 @@
 /**
- * Read-back verification of restored points (the rule is written up in VERIFY.md).
+ * Read-back verification of restored points (the rule: spec/FORMAT.md, section 15.2).
  *
  * Ids and payloads must be equal exactly; vectors bit-exactly, except dense and multi vectors
  * of a Cosine vector whose datatype is float32 or float16: Qdrant renormalises those on every
