@@ -302,7 +302,7 @@ export class CollectionSink implements DatasetSink {
       const problem = live === undefined ? 'is missing after the upsert' : pointMismatch(r, recordFromQdrant(live), this.specs);
       if (problem !== null) {
         throw new MemarcError('VERIFY_FAILED', `point ${String(r.id)} of dataset "${this.name}" in collection "${this.load}" ${live === undefined ? problem : `differs from the archive: ${problem}`}`, {
-          hint: 'the server changed the data on the way in; nothing was switched (the rule is in memarc's spec/FORMAT.md, section 15.2)',
+          hint: 'the server changed the data on the way in; nothing was switched (the rule: spec/FORMAT.md, section 15.2)',
           context: { dataset: this.name, point: String(r.id) },
         });
       }
