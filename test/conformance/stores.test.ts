@@ -15,3 +15,24 @@ describeStore('qdrant', async () => {
     close: () => q.close(),
   };
 });
+
+describeStore('falkordb', async () => {
+  const { startFalkorDB } = await import('../helpers/falkordb-server.ts');
+  const { falkordbSink, falkordbSource } = await import('../../src/adapters/falkordb/index.ts');
+  const { Redis } = await import('ioredis');
+  const server = await startFalkorDB();
+  const redis = new Redis(server.url, { lazyConnect: false });
+  return {
+    kind: 'falkordb.graph',
+    sink: (o) => falkordbSink({ url: server.url, ...o }),
+    source: (names) => falkordbSource({ url: server.url, graphs: names }),
+    exists: async (name) => ((await redis.call('GRAPH.LIST')) as string[]).includes(name),
+    drop: async (names) => {
+      for (const n of names) await redis.call('GRAPH.DELETE', n).catch(() => {});
+    },
+    close: async () => {
+      redis.disconnect();
+      await server.stop();
+    },
+  };
+});

@@ -49,16 +49,23 @@ async function archiveOf(kind: DatasetKind, count: number): Promise<Buffer> {
 }
 
 /** The archive cut just before its trailer: every shard is there, the commit marker is not. */
-function withoutTrailer(archive: Buffer): Buffer {
+async function withoutTrailer(archive: Buffer): Promise<Buffer> {
   const at = archive.lastIndexOf(Buffer.from('trailer.json'));
   return archive.subarray(0, at - (at % 512));
 }
 
-/** The archive with one byte of its last shard flipped (that shard's hash no longer matches). */
-function corruptLastShard(archive: Buffer): Buffer {
+/**
+ * The archive with one byte of its last shard's gzip data flipped, so that shard's hash no longer
+ * matches. The shard's name stands in its pax record block; its data starts one ustar header
+ * (512 bytes) after the end of that block.
+ */
+async function corruptLastShard(archive: Buffer): Promise<Buffer> {
+  let last = '';
+  for await (const ev of readArchive(Readable.from([archive]), { decode: false })) if (ev.type === 'shard') last = ev.shard.entry;
   const copy = Buffer.from(archive);
-  const at = copy.lastIndexOf(Buffer.from('CHECKSUMS.sha256')) - 1024;
-  copy[at - (at % 512) - 100]! ^= 0xff;
+  const nameAt = copy.indexOf(Buffer.from(`path=${last}`));
+  const dataAt = nameAt - (nameAt % 512) + 512 + 512;
+  copy[dataAt + 20]! ^= 0xff;
   return copy;
 }
 
@@ -126,7 +133,7 @@ export function describeStore(name: string, start: () => Promise<StoreUnderTest>
       ['a missing trailer', withoutTrailer, 'MISSING_TRAILER'],
     ] as const)('%s: the import fails with its code and leaves no target behind', async (_what, damage, code) => {
       const t = target();
-      const err = await failure(importArchive({ input: Readable.from([damage(archive)]), sink: store.sink({ rename: { [ARCHIVE_NAME[store.kind]]: t } }) }));
+      const err = await failure(importArchive({ input: Readable.from([await damage(archive)]), sink: store.sink({ rename: { [ARCHIVE_NAME[store.kind]]: t } }) }));
       expect(err.code).toBe(code);
       expect(await store.exists(t)).toBe(false);
     });

@@ -20,6 +20,7 @@ export class FalkorClient {
   readonly redis: Redis;
   readonly url: string;
   private readonly secrets: string[];
+  private lastEvent = '';
 
   constructor(url: string) {
     this.url = url;
@@ -38,7 +39,8 @@ export class FalkorClient {
       // Give up quickly: a backup must fail clearly rather than hang on a dead server.
       retryStrategy: (times: number) => (times > 3 ? null : 100 * times),
     });
-    this.redis.on('error', () => {}); // surfaced through the failing command instead
+    // Surfaced through the failing command instead; an AUTH refusal during connect only shows here.
+    this.redis.on('error', (err: Error) => (this.lastEvent = err.message));
   }
 
   get redactedUrl(): string {
@@ -60,7 +62,7 @@ export class FalkorClient {
     const raw = err instanceof Error ? err.message : String(err);
     const msg = redactText(raw, this.secrets);
     const at = this.redactedUrl;
-    if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(raw)) {
+    if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(`${raw} ${this.lastEvent}`)) {
       return new MemarcError('AUTH_FAILED', `FalkorDB at ${at} refused the credentials (${what})`, {
         hint: 'check the password in FALKORDB_URL or FALKORDB_PASSWORD',
         context: { dataset: what },

@@ -99,29 +99,10 @@ export function decodeProp(cell: Reply, where: string): TypedValue {
   return d as TypedValue;
 }
 
-/**
- * Replaces %.15g doubles with the exact values computed on the server (exact-double.ts): `parts`
- * is `[e, m]` for a double or a list of those (nested once more) for an array.
- */
-export function patchExact(value: TypedValue, parts: Reply): TypedValue {
-  if (parts === null) return value;
-  const d = decode(parts as Reply);
-  return apply(value, d);
-}
-
-function apply(value: TypedValue, d: Decoded): TypedValue {
-  if (d === null) return value;
-  if (Array.isArray(value)) {
-    if (!Array.isArray(d)) return value;
-    return value.map((v, i) => apply(v, (d[i] ?? null) as Decoded));
-  }
-  if (typeof value === 'object' && value !== null && 'double' in value && Array.isArray(d) && d.length === 2) {
-    const [e, m] = d;
-    if ((typeof e === 'number' || typeof e === 'bigint') && (typeof m === 'number' || typeof m === 'bigint')) {
-      const x = fromParts(Number(e), BigInt(m));
-      // Guard against a misread: the exact value must print as the compact text did.
-      if (typeof value.double === 'number' && Math.abs(x - value.double) <= Math.abs(value.double) * 1e-14) return typedDouble(x);
-    }
-  }
-  return value;
+/** Replaces a %.15g double with the exact value computed on the server (exact-double.ts). */
+export function patchExact(value: TypedValue, e: number, m: bigint): TypedValue {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('double' in value) || typeof value.double !== 'number') return value;
+  const x = fromParts(e, m);
+  // Guard against a misread: the exact value must agree with the compact text to 15 digits.
+  return Math.abs(x - value.double) <= Math.abs(value.double) * 1e-14 ? typedDouble(x) : value;
 }

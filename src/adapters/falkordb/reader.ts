@@ -60,12 +60,12 @@ function buildProps(raw: Array<[number, Reply]>, exact: Reply | undefined, names
   const out: { [k: string]: TypedValue } = {};
   for (const [keyId, cell] of raw) out[names.key(keyId)] = decodeProp(cell, where);
   if (Array.isArray(exact)) {
-    // exact is a compact array of [key, parts] pairs
-    for (const pair of (exact[1] as Reply[]) ?? []) {
-      const [k, parts] = (pair as Reply[])[1] as Reply[];
-      const key = String((k as Reply[])[1]);
+    // exact is a compact array of [key, e, m] triples (exact-double.ts)
+    for (const cell of (exact[1] as Reply[]) ?? []) {
+      const [k, e, m] = ((cell as Reply[])[1] as Reply[]).map((c) => (c as Reply[])[1]);
+      const key = String(k);
       const cur = out[key];
-      if (cur !== undefined) out[key] = patchExact(cur, parts ?? null);
+      if (cur !== undefined) out[key] = patchExact(cur, Number(e), BigInt(String(m)));
     }
   }
   return out;

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import { falkordbSink, falkordbSource } from '../../src/adapters/falkordb/index.ts';
+import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
+import { content, ctx, exportGraph, load, q, redis } from './harness.ts';
+
+let srv: FalkorServer;
+let r: Redis;
+
+const seed = async (g: string): Promise<void> => {
+  await q(r, g, 'UNWIND range(0, 199) AS i CREATE (:N {i: i, f: toFloat(i) / 3})');
+  await q(r, g, 'MATCH (a:N), (b:N) WHERE b.i = (a.i * 7 + 3) % 200 CREATE (a)-[:X {i: a.i}]->(b)');
+  await q(r, g, 'MATCH (a:N) WHERE a.i % 2 = 0 CREATE (a)-[:Y]->(a)');
+};
+
+beforeAll(async () => {
+  srv = await startFalkorDB();
+  r = redis(srv.url);
+  await seed('src');
+});
+
+afterAll(async () => {
+  r?.disconnect();
+  await srv?.stop();
+});
+
+describe('falkordb faults', () => {
+  it('resumes an import stopped part-way (in the nodes, then in the edges) to an equal digest', async () => {
+    const x = await exportGraph(srv.url, 'src');
+    expect(x.edges).toHaveLength(300);
+    for (const crashAfterWrites of [3, 11]) {
+      const target = `resumed${crashAfterWrites}`;
+      const rename = { src: target };
+      const first = falkordbSink({ url: srv.url, rename, batchSize: 7 });
+      const run = await load(first, x, ctx(`run-${target}`), { shardSize: 50, writeSize: 25, crashAfterWrites });
+      expect(run.crashed).toBe(true);
+      await first.close(); // a crash: no abort, no commit
+      expect((await r.call('GRAPH.LIST')) as string[]).not.toContain(target);
+
+      const again = falkordbSink({ url: srv.url, rename, batchSize: 7 });
+      const ds = await again.dataset(x.descriptor);
+      const opened = await ds!.open(x.descriptor, ctx(`run-${target}`, { resume: true }));
+      expect(opened?.done?.length).toBe(Math.floor(crashAfterWrites / 2));
+      await ds!.abort(new Error('peek only')).catch(() => {});
+      await again.close();
+      // abort dropped the staging graph: start over, crash again, then resume for real
+      const third = falkordbSink({ url: srv.url, rename, batchSize: 7 });
+      await load(third, x, ctx(`run2-${target}`), { shardSize: 50, writeSize: 25, crashAfterWrites });
+      await third.close();
+      const resume = falkordbSink({ url: srv.url, rename, batchSize: 7 });
+      const res = await load(resume, x, ctx(`run2-${target}`, { resume: true }), { shardSize: 50, writeSize: 25 });
+      await resume.close();
+      expect(res.report?.digest).toBe(x.totals.digest);
+      const y = await exportGraph(srv.url, target);
+      expect(y.totals).toEqual(x.totals);
+      expect(content(y)).toEqual(content(x));
+    }
+    expect(await r.keys('memarc_*')).toEqual([]);
+  });
+
+  it('cleans up after a node batch whose keys never reached the checkpoint', async () => {
+    const x = await exportGraph(srv.url, 'src');
+    const rename = { src: 'orphans' };
+    const first = falkordbSink({ url: srv.url, rename });
+    await load(first, x, ctx('run-orphans'), { shardSize: 50, crashAfterWrites: 2 });
+    await first.close();
+    const staging = ((await r.call('GRAPH.LIST')) as string[]).find((g) => g.startsWith('memarc_stage_orphans_'))!;
+    // Nodes written by a batch that "crashed" before its keys were recorded.
+    await q(r, staging, 'UNWIND range(1, 5) AS i CREATE (:N {i: -i})');
+    const resume = falkordbSink({ url: srv.url, rename });
+    const res = await load(resume, x, ctx('run-orphans', { resume: true }), { shardSize: 50 });
+    await resume.close();
+    expect(res.report?.digest).toBe(x.totals.digest);
+  });
+
+  it('fails clearly when the server dies mid-export, and close() still resolves', async () => {
+    const own = await startFalkorDB();
+    try {
+      const rr = redis(own.url);
+      await q(rr, 'g', 'UNWIND range(0, 999) AS i CREATE (:N {i: i})');
+      rr.disconnect();
+      const src = falkordbSource({ url: own.url, pageSize: 100 });
+      const [ds] = await src.open();
+      const it = ds!.batches('node')[Symbol.asyncIterator]();
+      expect((await it.next()).value).toHaveLength(100);
+      await own.kill();
+      await expect(it.next()).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('graph "g"') });
+      await src.close(); // resolves although the server is gone (the copy died with it: no persistence)
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('removes (or only reports) a temporary copy whose run no longer holds its lease', async () => {
+    await r.call('GRAPH.COPY', 'src', 'memarc_tmp_src_999_1');
+    await r.call('GRAPH.COPY', 'src', 'memarc_tmp_src_998_2');
+    await r.set('memarc_lease:memarc_tmp_src_998_2', '1', 'PX', 60_000); // a live run's copy
+    const logs: string[] = [];
+    const report = falkordbSource({ url: srv.url, graphs: ['src'], cleanupStale: false, log: (m) => logs.push(m) });
+    await report.open();
+    await report.close();
+    expect(logs.join('\n')).toContain('stale temporary copy "memarc_tmp_src_999_1"');
+    expect((await r.call('GRAPH.LIST')) as string[]).toContain('memarc_tmp_src_999_1');
+    const clean = falkordbSource({ url: srv.url, graphs: ['src'], log: (m) => logs.push(m) });
+    await clean.open();
+    await clean.close();
+    const graphs = (await r.call('GRAPH.LIST')) as string[];
+    expect(graphs).not.toContain('memarc_tmp_src_999_1');
+    expect(graphs).toContain('memarc_tmp_src_998_2');
+    await r.call('GRAPH.DELETE', 'memarc_tmp_src_998_2');
+    await r.del('memarc_lease:memarc_tmp_src_998_2');
+  });
+});
