@@ -29,7 +29,8 @@ function f32count(b64: string): number {
   return ((b64.length / 4) * 3 - pad) / 4;
 }
 
-function pointId(id: unknown): string | null {
+/** Why a value is not a point id (an unsigned 64-bit integer or a hyphenated UUID), or null. */
+export function pointIdProblem(id: unknown): string | null {
   if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0 ? null : 'id must be an unsigned 64-bit integer or a UUID';
   if (typeof id === 'bigint') return id >= 0n && id <= U64_MAX ? null : 'id is outside the unsigned 64-bit range';
   if (typeof id === 'string') return UUID.test(id) ? null : 'id string is not a UUID';
@@ -150,7 +151,7 @@ export function recordProblem(kind: RecordKind, r: unknown): string | null {
   if (!isObj(r)) return 'a record must be a JSON object';
   switch (kind) {
     case 'point': {
-      const idp = pointId(r.id);
+      const idp = pointIdProblem(r.id);
       if (idp) return idp;
       if (!isObj(r.vectors)) return 'vectors must be an object';
       for (const name in r.vectors) {

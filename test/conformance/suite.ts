@@ -21,8 +21,8 @@ import type { DatasetKind } from '../../src/format/records.ts';
 import type { Sink, Source } from '../../src/core/adapter.ts';
 import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
-import { isMemarcError, type MemarcError } from '../../src/errors.ts';
 import { readArchive } from '../../src/format/reader.ts';
+import { failure } from '../helpers/failure.ts';
 
 export interface StoreUnderTest {
   kind: DatasetKind;
@@ -74,15 +74,6 @@ async function trailerDigest(archive: Buffer): Promise<string> {
   throw new Error('no trailer');
 }
 
-async function failure(p: Promise<unknown>): Promise<MemarcError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isMemarcError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 export function describeStore(name: string, start: () => Promise<StoreUnderTest>): void {
   describe(`conformance: ${name}`, () => {

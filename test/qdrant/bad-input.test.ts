@@ -3,12 +3,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
-import { isMemarcError, type MemarcError } from '../../src/errors.ts';
 import type { DatasetDescriptor } from '../../src/core/adapter.ts';
 import { encodeF32, type PointRecord } from '../../src/format/records.ts';
 import { startQdrantEmulator } from '../qdrant-emulator/index.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, loadInto, rest } from './drive.ts';
+import { failure } from '../helpers/failure.ts';
 
 let q: QdrantTarget;
 const created = new Set<string>();
@@ -23,15 +23,6 @@ afterAll(async () => {
   await q.close();
 });
 
-async function failure(p: Promise<unknown>): Promise<MemarcError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isMemarcError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 function descriptor(name: string): DatasetDescriptor {
   return {

@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
-import { isMemarcError, type MemarcError } from '../../src/errors.ts';
 import { startFaultProxy, type FaultProxy, type Match } from '../helpers/fault-proxy.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, exportAll, loadInto, rest, totalsOf, type Exported } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
+import { failure } from '../helpers/failure.ts';
 
 let q: QdrantTarget;
 let proxy: FaultProxy;
@@ -40,15 +40,6 @@ afterAll(async () => {
 
 beforeEach(() => proxy.reset());
 
-async function failure(p: Promise<unknown>): Promise<MemarcError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isMemarcError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 const exportVia = (url: string, batchPoints = 8) => exportAll(qdrantSource({ url, apiKey: q.apiKey, collections: [seeded.named], batchPoints, retry: fast }));
 

@@ -4,18 +4,10 @@
  */
 import { MemarcError } from '../../errors.ts';
 import { decodeF32, type PointRecord, type VectorValue } from '../../format/records.ts';
+import { pointIdProblem } from '../../format/validate.ts';
 import { f32Count } from './convert.ts';
 import type { VectorSpec } from './fingerprint.ts';
 
-const UUID = /^(?:[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})$/i;
-const U64_MAX = (1n << 64n) - 1n;
-
-function idProblem(id: unknown): string | null {
-  if (typeof id === 'number') return Number.isSafeInteger(id) && id >= 0 ? null : 'is not an unsigned integer';
-  if (typeof id === 'bigint') return id >= 0n && id <= U64_MAX ? null : 'is outside the u64 range';
-  if (typeof id === 'string') return UUID.test(id) ? null : 'is neither an unsigned integer nor a UUID';
-  return 'is missing';
-}
 
 function denseProblem(b64: string, spec: VectorSpec): string | null {
   const n = f32Count(b64);
@@ -58,9 +50,9 @@ function vectorProblem(v: VectorValue, spec: VectorSpec): string | null {
 
 /** Throws SCHEMA_MISMATCH (or MALFORMED_RECORD for a bad id) naming the point and the vector. */
 export function validatePoint(r: PointRecord, specs: Map<string, VectorSpec>, collection: string, dataset: string): void {
-  const idp = idProblem(r.id);
+  const idp = pointIdProblem(r.id);
   if (idp) {
-    throw new MemarcError('MALFORMED_RECORD', `point id ${JSON.stringify(String(r.id))} of dataset "${dataset}" ${idp}`, {
+    throw new MemarcError('MALFORMED_RECORD', `point ${JSON.stringify(String(r.id))} of dataset "${dataset}": ${idp}`, {
       hint: 'Qdrant ids are unsigned 64-bit integers or UUIDs; fix the archive or its producer',
       context: { dataset, point: String(r.id) },
     });
