@@ -20,12 +20,21 @@ export function parseJson(text: string): unknown {
   return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
 }
 
-/** Whether a parsed value holds an integer a double could not keep exactly (only then is the text parsed again). */
+/**
+ * Whether a parsed value holds an integer a double could not keep exactly (only then is the text
+ * parsed again). Numbers inside arrays are checked inline: a response of vectors is mostly arrays
+ * of numbers, and a call per number would cost more than the parse.
+ */
 function hasUnsafeInteger(v: unknown, depth: number): boolean {
-  if (typeof v === 'number') return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (typeof v === 'number') return v >= 9007199254740992 || v <= -9007199254740992 ? Number.isInteger(v) : false;
   if (typeof v !== 'object' || v === null || depth > 1000) return false;
   if (Array.isArray(v)) {
-    for (const x of v) if (hasUnsafeInteger(x, depth + 1)) return true;
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'number') {
+        if ((x >= 9007199254740992 || x <= -9007199254740992) && Number.isInteger(x)) return true;
+      } else if (typeof x === 'object' && x !== null && hasUnsafeInteger(x, depth + 1)) return true;
+    }
     return false;
   }
   for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k], depth + 1)) return true;
