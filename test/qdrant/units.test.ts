@@ -98,7 +98,7 @@ describe('validatePoint', () => {
     expect(err({ ...ok, vectors: { bytes: { dense: encodeF32([0.5, 1]) } } }).message).toMatch(/component 0 is 0.5, which a uint8 vector cannot hold/);
     const idErr = err({ ...ok, id: -1 });
     expect(idErr.code).toBe('MALFORMED_RECORD');
-    expect(err({ ...ok, id: 'not-a-uuid' }).message).toMatch(/neither an unsigned integer nor a UUID/);
+    expect(err({ ...ok, id: 'not-a-uuid' }).message).toMatch(/id string is not a UUID/);
     expect(err({ ...ok, id: 1n << 64n }).message).toMatch(/outside the u64 range/);
   });
 });
