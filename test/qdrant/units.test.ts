@@ -99,7 +99,7 @@ describe('validatePoint', () => {
     const idErr = err({ ...ok, id: -1 });
     expect(idErr.code).toBe('MALFORMED_RECORD');
     expect(err({ ...ok, id: 'not-a-uuid' }).message).toMatch(/id string is not a UUID/);
-    expect(err({ ...ok, id: 1n << 64n }).message).toMatch(/outside the u64 range/);
+    expect(err({ ...ok, id: 1n << 64n }).message).toMatch(/outside the unsigned 64-bit range/);
   });
 });
 
