@@ -28,6 +28,7 @@ import { readArchive } from '../src/format/reader.ts';
 import { stringifyJson } from '../src/format/json.ts';
 import { decodeF32, type PointRecord } from '../src/format/records.ts';
 import { ArchiveWriter } from '../src/format/writer.ts';
+import { childV8Flags } from './v8-flags.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -72,8 +73,7 @@ async function child(mode: string, count: number, dir: string): Promise<void> {
   process.stdout.write(JSON.stringify({ secs, bytes, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
 }
 
-export const CLI_V8_FLAGS = ['--max-semi-space-size=2'];
-const childFlags = args.includes('--v8-default') ? [] : CLI_V8_FLAGS;
+const childFlags = childV8Flags(args);
 
 function runChild(mode: string, count: number, dir: string): { secs: number; bytes: number; maxRssKiB: number } {
   const r = spawnSync(process.execPath, [...childFlags, SELF, '--child', mode, '--count', String(count), '--dir', dir, ...(arg('shard-mb') ? ['--shard-mb', arg('shard-mb')!] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });

@@ -22,6 +22,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { qdrantSink, qdrantSource } from '../src/adapters/qdrant/index.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
 import { encodeF32, type JsonObject, type PointRecord } from '../src/format/records.ts';
+import { childV8Flags } from './v8-flags.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
@@ -152,7 +153,7 @@ interface Measured {
 }
 
 function runChild(phase: string, n: number, url: string): Measured {
-  const r = spawnSync(process.execPath, [SELF, '--child', phase, '--points', String(n), '--url', url, '--batch', String(BATCH)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, [...childV8Flags(args), SELF, '--child', phase, '--points', String(n), '--url', url, '--batch', String(BATCH)], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`${phase} ${n} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
 }
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
       rows.push(row('import (read-back verified)', mi, bi), row('import --verify count', mc, bi), row('export', me, be));
       process.stderr.write(`done ${n}\n`);
     }
-    process.stdout.write(`Qdrant adapter vs a bare js-client-rest loop, ${DIM}-dim float32 Cosine + payload, batch ${BATCH}, emulator in a child process, Node ${process.version}\n\n`);
+    process.stdout.write(`Qdrant adapter vs a bare js-client-rest loop, ${DIM}-dim float32 Cosine + payload, batch ${BATCH}, emulator in a child process, Node ${process.version}, V8 flags of the measured children: ${childV8Flags(args).join(' ') || '(defaults)'}\n\n`);
     process.stdout.write('| points | operation | memarc | memarc pts/s | bare loop | bare pts/s | ratio (bare time / memarc time) | client CPU memarc / bare | memarc peak RSS | bare peak RSS |\n');
     process.stdout.write('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n');
     for (const r of rows) process.stdout.write(r + '\n');
