@@ -1,115 +1,236 @@
 /**
- * FalkorDB adapter against a bare GRAPH.QUERY loop, in the same run on the same server:
- * export (id-cursor paging of nodes and edges) and import (UNWIND writes). Prints a markdown table.
- * Usage: node bench/falkordb.bench.ts [--nodes N] [--edges M]
+ * FalkorDB adapter against bare GRAPH.QUERY loops on the same server, in the same run. Every
+ * phase runs in its own child process, so each peak RSS is that phase's alone.
+ *
+ * - export: the bare loop pages nodes by id cursor and edges by source-node id windows, with the
+ *   same page size and query shape as the source, and does nothing with the rows. The source
+ *   also copies the graph (GRAPH.COPY), asks for exact doubles and decodes every value.
+ * - import: the bare loop runs the same UNWIND writes (nodes, reading back their ids; edges by
+ *   endpoint id) from the same records. The sink's "writes" time is write() and shardDone();
+ *   "with verification and switch" adds commit(): indexes, the read-back digest, the rename.
+ *
+ * Usage: node bench/falkordb.bench.ts [--sizes 10000x20000,100000x200000]
  */
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../src/adapters/falkordb/index.ts';
+import type { DatasetDescriptor } from '../src/core/adapter.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
-import type { EdgeRecord, NodeRecord } from '../src/format/records.ts';
+import { typedDouble, type EdgeRecord, type NodeRecord } from '../src/format/records.ts';
 import { startFalkorDB } from '../test/helpers/falkordb-server.ts';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '100000' }, edges: { type: 'string', default: '200000' } } });
-const N = Number(values.nodes);
-const M = Number(values.edges);
 const PAGE = 10_000;
 const BATCH = 5_000;
 
-const peak = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000x20000,100000x200000' },
+    phase: { type: 'string' },
+    url: { type: 'string' },
+    nodes: { type: 'string' },
+    edges: { type: 'string' },
+  },
+});
 
-async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
-  const t = performance.now();
-  const out = await fn();
-  return [(performance.now() - t) / 1000, out];
+interface PhaseResult {
+  secs: number;
+  writeSecs?: number;
+  records: number;
+  rssMiB: number;
 }
 
-const srv = await startFalkorDB();
-const r = new Redis(srv.url, { stringNumbers: true });
-const gq = (g: string, cypher: string): Promise<unknown> => r.call('GRAPH.QUERY', g, cypher, '--compact');
-const rows: string[] = [];
-try {
-  // Source graph, made server-side.
-  await gq('src', `UNWIND range(0, ${N - 1}) AS i CREATE (n:Memory {name: 'memory ' + toString(i), n: i, score: toFloat(i) / 7})`);
-  await gq('src', `MATCH (n:Memory) WHERE n.n % 3 = 0 SET n:Tagged`);
-  await gq('src', `UNWIND range(0, ${M - 1}) AS j WITH j, j % ${N} AS s, (j * 7919) % ${N} AS d MATCH (a), (b) WHERE id(a) = s AND id(b) = d CREATE (a)-[:REL {w: toFloat(j) / 11}]->(b)`);
+const peakMiB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
-  // Export: bare paging loop vs the source.
-  const [bareExp] = await time(async () => {
-    for (const [pat, v] of [['(n)', 'n'], ['()-[e]->()', 'e']] as const) {
-      let last = -1;
-      for (;;) {
-        const res = (await r.call('GRAPH.RO_QUERY', 'src', `CYPHER last=${last} k=${PAGE} MATCH ${pat} WHERE id(${v}) > $last WITH ${v} ORDER BY id(${v}) LIMIT $k RETURN ${v}`, '--compact')) as [unknown, Array<[[string, [string]]]>];
-        const page = res[1];
-        if (page.length === 0) break;
-        last = Number(page[page.length - 1]![0][1][0]);
-        if (page.length < PAGE) break;
-      }
-    }
-  });
-  const nodes: NodeRecord[] = [];
-  const edges: EdgeRecord[] = [];
-  const [memExp, descriptor] = await time(async () => {
-    const src = falkordbSource({ url: srv.url, graphs: ['src'], pageSize: PAGE });
-    try {
-      const [ds] = await src.open();
-      for await (const b of ds!.batches('node')) nodes.push(...b);
-      for await (const b of ds!.batches('edge')) edges.push(...b);
-      return ds!.descriptor;
-    } finally {
-      await src.close();
-    }
-  });
-  const rssExport = peak();
-  rows.push(`| export ${N} nodes + ${M} edges | ${bareExp.toFixed(2)} s | ${memExp.toFixed(2)} s | ${(bareExp / memExp).toFixed(2)} | ${rssExport} MiB |`);
+// --- the records of the source graph, made again on the client for the import phases ---
 
-  // Import: bare UNWIND loop vs the sink (the sink's time includes verification by reading back).
-  const [bareImp] = await time(async () => {
-    const ids = new Map<number, number>();
-    const byLabels = new Map<string, NodeRecord[]>();
-    for (const n of nodes) {
-      const k = n.labels.map((l) => ':' + l).join('');
-      (byLabels.get(k) ?? byLabels.set(k, []).get(k)!).push(n);
-    }
-    for (const [labels, list] of byLabels) {
-      for (let i = 0; i < list.length; i += BATCH) {
-        const part = list.slice(i, i + BATCH);
-        const lit = part.map((n) => `{p:{name:${JSON.stringify(n.props.name)},n:${String(n.props.n)},score:${(n.props.score as { double: number }).double}}}`).join(',');
-        const res = (await r.call('GRAPH.QUERY', 'bare', `CYPHER rows=[${lit}] UNWIND $rows AS r CREATE (n${labels}) SET n += r.p RETURN id(n)`, '--compact')) as [unknown, Array<[[string, string]]>];
-        res[1].forEach((row, j) => ids.set(part[j]!.key as number, Number(row[0][1])));
-      }
-    }
-    for (let i = 0; i < edges.length; i += BATCH) {
-      const lit = edges.slice(i, i + BATCH).map((e) => `{a:${ids.get(e.src as number)},b:${ids.get(e.dst as number)},p:{w:${(e.props.w as { double: number }).double}}}`).join(',');
-      await r.call('GRAPH.QUERY', 'bare', `CYPHER rows=[${lit}] UNWIND $rows AS r WITH r, r.a AS a0, r.b AS b0 MATCH (a), (b) WHERE id(a) = a0 AND id(b) = b0 CREATE (a)-[e:REL]->(b) SET e += r.p RETURN count(e)`, '--compact');
-    }
-  });
-  const digest = new DatasetDigest();
-  for (const n of nodes) digest.add('node', n);
-  for (const e of edges) digest.add('edge', e);
-  const sink = falkordbSink({ url: srv.url, rename: { src: 'restored' }, batchSize: BATCH });
-  let writeSecs = 0;
-  const [memImp] = await time(async () => {
-    const ds = (await sink.dataset(descriptor))!;
-    await ds.open(descriptor, { runId: 'bench', resume: false, dryRun: false });
-    const t = performance.now();
-    for (let i = 0; i < nodes.length; i += PAGE) await ds.write('node', nodes.slice(i, i + PAGE));
-    await ds.shardDone({ entry: 'nodes', kind: 'node', seq: 0, records: nodes.length });
-    for (let i = 0; i < edges.length; i += PAGE) await ds.write('edge', edges.slice(i, i + PAGE));
-    await ds.shardDone({ entry: 'edges', kind: 'edge', seq: 0, records: edges.length });
-    writeSecs = (performance.now() - t) / 1000;
-    await ds.commit({ records: { node: nodes.length, edge: edges.length }, digest: digest.hex() });
-  });
-  await sink.close();
-  const rssImport = peak();
-  rows.push(`| import, writes only | ${bareImp.toFixed(2)} s | ${writeSecs.toFixed(2)} s | ${(bareImp / writeSecs).toFixed(2)} | ${rssImport} MiB |`);
-  rows.push(`| import, with verification and switch | ${bareImp.toFixed(2)} s | ${memImp.toFixed(2)} s | ${(bareImp / memImp).toFixed(2)} | ${rssImport} MiB |`);
-  console.log(`FalkorDB 4.16, ${N} nodes, ${M} edges, pages of ${PAGE}, batches of ${BATCH}\n`);
-  console.log('| operation | bare GRAPH.QUERY loop | memarc | ratio (bare/memarc) | peak RSS (process) |');
-  console.log('|---|---|---|---|---|');
-  for (const row of rows) console.log(row);
-} finally {
+function nodeAt(i: number): NodeRecord {
+  return { key: i, labels: i % 3 === 0 ? ['Memory', 'Tagged'] : ['Memory'], props: { name: `memory ${i}`, n: i, score: typedDouble(i / 7) } };
+}
+
+function edgeAt(j: number, n: number): EdgeRecord {
+  return { type: 'REL', src: j % n, dst: (j * 7919) % n, props: { w: typedDouble(j / 11) } };
+}
+
+function* batches<T>(count: number, make: (i: number) => T, size: number): Generator<T[]> {
+  for (let i = 0; i < count; i += size) {
+    const out: T[] = [];
+    for (let j = i; j < Math.min(count, i + size); j++) out.push(make(j));
+    yield out;
+  }
+}
+
+// --- phases (each in a child process) ---
+
+async function exportBare(url: string, n: number, m: number): Promise<PhaseResult> {
+  const r = new Redis(url, { stringNumbers: true });
+  const q = async (cypher: string): Promise<unknown[][]> => ((await r.call('GRAPH.RO_QUERY', 'src', cypher, '--compact')) as [unknown, unknown[][]])[1];
+  const t = performance.now();
+  let records = 0;
+  for (let last = -1; ;) {
+    const page = await q(`CYPHER last=${last} k=${PAGE} MATCH (n) WHERE id(n) > $last WITH n ORDER BY id(n) LIMIT $k RETURN n`);
+    records += page.length;
+    if (page.length < PAGE) break;
+    last = Number(((page[page.length - 1]![0] as unknown[])[1] as string[])[0]);
+  }
+  // Windows sized from the known average degree: the bare loop knows the graph exactly.
+  const width = Math.max(1, Math.floor(PAGE / (m / n)));
+  for (let lo = 0; lo < n; lo += width) {
+    records += (await q(`CYPHER lo=${lo} hi=${lo + width} k=${PAGE + 1} MATCH (a)-[e]->() WHERE id(a) >= $lo AND id(a) < $hi WITH e LIMIT $k RETURN e`)).length;
+  }
+  const secs = (performance.now() - t) / 1000;
   r.disconnect();
-  await srv.stop();
+  return { secs, records, rssMiB: peakMiB() };
+}
+
+/** The id(e) cursor the adapter used before: every page scans all edges (FalkorDB 4.16). */
+async function exportBareIdCursor(url: string): Promise<PhaseResult> {
+  const r = new Redis(url, { stringNumbers: true });
+  const t = performance.now();
+  let records = 0;
+  for (let last = -1; ;) {
+    const res = (await r.call('GRAPH.RO_QUERY', 'src', `CYPHER last=${last} k=${PAGE} MATCH ()-[e]->() WHERE id(e) > $last WITH e ORDER BY id(e) LIMIT $k RETURN e`, '--compact')) as [unknown, unknown[][]];
+    const page = res[1];
+    records += page.length;
+    if (page.length < PAGE) break;
+    last = Number(((page[page.length - 1]![0] as unknown[])[1] as string[])[0]);
+  }
+  const secs = (performance.now() - t) / 1000;
+  r.disconnect();
+  return { secs, records, rssMiB: peakMiB() };
+}
+
+async function exportMemarc(url: string, exactDoubles: boolean): Promise<PhaseResult> {
+  const t = performance.now();
+  let records = 0;
+  const src = falkordbSource({ url, graphs: ['src'], pageSize: PAGE, exactDoubles });
+  try {
+    const [ds] = await src.open();
+    for await (const b of ds!.batches('node')) records += b.length;
+    for await (const b of ds!.batches('edge')) records += b.length;
+  } finally {
+    await src.close();
+  }
+  return { secs: (performance.now() - t) / 1000, records, rssMiB: peakMiB() };
+}
+
+async function importBare(url: string, n: number, m: number): Promise<PhaseResult> {
+  const r = new Redis(url, { stringNumbers: true });
+  await r.call('DEL', 'bare');
+  const t = performance.now();
+  const ids = new Map<number, number>();
+  for (const page of batches(n, nodeAt, BATCH)) {
+    for (const labels of [':`Memory`', ':`Memory`:`Tagged`']) {
+      const part = page.filter((x) => (x.labels.length === 2) === labels.includes('Tagged'));
+      const lit = part.map((x) => `{p:{\`name\`:${JSON.stringify(x.props.name)},\`n\`:${String(x.props.n)},\`score\`:${String((x.props.score as { double: number }).double)}}}`).join(',');
+      const res = (await r.call('GRAPH.QUERY', 'bare', `CYPHER rows=[${lit}] UNWIND $rows AS r CREATE (n${labels}) SET n += r.p RETURN id(n)`, '--compact')) as [unknown, Array<[[string, string]]>];
+      res[1].forEach((row, j) => ids.set(part[j]!.key as number, Number(row[0][1])));
+    }
+  }
+  for (const page of batches(m, (j) => edgeAt(j, n), BATCH)) {
+    const lit = page.map((e) => `{a:${ids.get(e.src as number)},b:${ids.get(e.dst as number)},p:{\`w\`:${String((e.props.w as { double: number }).double)}}}`).join(',');
+    await r.call('GRAPH.QUERY', 'bare', `CYPHER rows=[${lit}] UNWIND $rows AS r WITH r, r.a AS a0, r.b AS b0 MATCH (a), (b) WHERE id(a) = a0 AND id(b) = b0 CREATE (a)-[e:\`REL\`]->(b) SET e += r.p RETURN count(e)`, '--compact');
+  }
+  const secs = (performance.now() - t) / 1000;
+  await r.call('DEL', 'bare');
+  r.disconnect();
+  return { secs, records: n + m, rssMiB: peakMiB() };
+}
+
+async function importMemarc(url: string, n: number, m: number): Promise<PhaseResult> {
+  // The archive's totals, computed before the clock starts (the import core gets them from the trailer).
+  const digest = new DatasetDigest();
+  for (const b of batches(n, nodeAt, PAGE)) for (const x of b) digest.add('node', x);
+  for (const b of batches(m, (j) => edgeAt(j, n), PAGE)) for (const x of b) digest.add('edge', x);
+  const descriptor: DatasetDescriptor = { name: 'src', kind: 'falkordb.graph', fingerprint: { indexes: [], constraints: [] }, source: { type: 'falkordb' } };
+  const sink = falkordbSink({ url, rename: { src: 'restored' }, ifExists: 'replace', batchSize: BATCH });
+  const t = performance.now();
+  let writeSecs = 0;
+  try {
+    const ds = (await sink.dataset(descriptor))!;
+    await ds.open(descriptor, { runId: `bench-${process.pid}`, resume: false, dryRun: false });
+    const w = performance.now();
+    for (const b of batches(n, nodeAt, PAGE)) await ds.write('node', b);
+    await ds.shardDone({ entry: 'nodes', kind: 'node', seq: 0, records: n });
+    for (const b of batches(m, (j) => edgeAt(j, n), PAGE)) await ds.write('edge', b);
+    await ds.shardDone({ entry: 'edges', kind: 'edge', seq: 0, records: m });
+    writeSecs = (performance.now() - w) / 1000;
+    await ds.commit({ records: { node: n, edge: m }, digest: digest.hex() });
+  } finally {
+    await sink.close();
+  }
+  const secs = (performance.now() - t) / 1000;
+  const r = new Redis(url);
+  await r.call('DEL', 'restored');
+  r.disconnect();
+  return { secs, writeSecs, records: n + m, rssMiB: peakMiB() };
+}
+
+async function runPhase(phase: string, url: string, n: number, m: number): Promise<PhaseResult> {
+  switch (phase) {
+    case 'export-bare': return exportBare(url, n, m);
+    case 'export-bare-id-cursor': return exportBareIdCursor(url);
+    case 'export-memarc': return exportMemarc(url, true);
+    case 'export-memarc-no-exact': return exportMemarc(url, false);
+    case 'import-bare': return importBare(url, n, m);
+    case 'import-memarc': return importMemarc(url, n, m);
+  }
+  throw new Error(`unknown phase ${phase}`);
+}
+
+function child(phase: string, url: string, n: number, m: number): PhaseResult {
+  const self = fileURLToPath(import.meta.url);
+  const res = spawnSync(process.execPath, [self, '--phase', phase, '--url', url, '--nodes', String(n), '--edges', String(m)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (res.status !== 0) throw new Error(`phase ${phase} failed (exit ${res.status})`);
+  return JSON.parse(res.stdout.trim().split('\n').pop()!) as PhaseResult;
+}
+
+async function buildSource(url: string, n: number, m: number): Promise<void> {
+  const r = new Redis(url);
+  const gq = (cypher: string): Promise<unknown> => r.call('GRAPH.QUERY', 'src', cypher, '--compact');
+  await r.call('DEL', 'src');
+  // Labels at creation (adding a label to 100k existing nodes takes minutes in 4.16); ids follow i.
+  const props = `{name: 'memory ' + toString(i), n: i, score: toFloat(i) / 7}`;
+  await gq(`UNWIND range(0, ${n - 1}) AS i FOREACH (x IN CASE WHEN i % 3 = 0 THEN [1] ELSE [] END | CREATE (:Memory:Tagged ${props})) FOREACH (x IN CASE WHEN i % 3 = 0 THEN [] ELSE [1] END | CREATE (:Memory ${props}))`);
+  await gq(`UNWIND range(0, ${m - 1}) AS j WITH j, j % ${n} AS s, (j * 7919) % ${n} AS d MATCH (a), (b) WHERE id(a) = s AND id(b) = d CREATE (a)-[:REL {w: toFloat(j) / 11}]->(b)`);
+  r.disconnect();
+}
+
+if (values.phase) {
+  const out = await runPhase(values.phase, values.url!, Number(values.nodes), Number(values.edges));
+  console.log(JSON.stringify(out));
+} else {
+  const sizes = values.sizes.split(',').map((s) => s.split('x').map(Number) as [number, number]);
+  const srv = await startFalkorDB();
+  const lines: string[] = [];
+  const fmt = (x: number): string => `${x.toFixed(2)} s`;
+  try {
+    for (const [n, m] of sizes) {
+      await buildSource(srv.url, n, m);
+      const p = (phase: string): PhaseResult => child(phase, srv.url, n, m);
+      const eb = p('export-bare');
+      const em = p('export-memarc');
+      const ex = p('export-memarc-no-exact');
+      const ei = p('export-bare-id-cursor');
+      const ib = p('import-bare');
+      const im = p('import-memarc');
+      for (const x of [eb, em, ex, ib, im]) if (x.records !== n + m) throw new Error(`a phase saw ${x.records} records, not ${n + m}`);
+      const size = `${n / 1000}k / ${m / 1000}k`;
+      const row = (op: string, bare: number, mem: number, rssBare: number, rssMem: number): string =>
+        `| ${size} | ${op} | ${fmt(bare)} | ${fmt(mem)} | ${(bare / mem).toFixed(2)} | ${rssBare} MiB | ${rssMem} MiB |`;
+      lines.push(row('export', eb.secs, em.secs, eb.rssMiB, em.rssMiB));
+      lines.push(row('export, no exact doubles (info)', eb.secs, ex.secs, eb.rssMiB, ex.rssMiB));
+      lines.push(`| ${size} | edges by id(e) cursor, bare (info) | ${fmt(ei.secs)} (edges only) | | | ${ei.rssMiB} MiB | |`);
+      lines.push(row('import, writes', ib.secs, im.writeSecs!, ib.rssMiB, im.rssMiB));
+      lines.push(row('import, with verification and switch', ib.secs, im.secs, ib.rssMiB, im.rssMiB));
+    }
+  } finally {
+    await srv.stop();
+  }
+  console.log(`FalkorDB 4.16, pages of ${PAGE}, write batches of ${BATCH}; each phase in its own process\n`);
+  console.log('| nodes / edges | operation | bare GRAPH.QUERY loop | memarc | ratio (bare / memarc) | peak RSS bare | peak RSS memarc |');
+  console.log('|---|---|---:|---:|---:|---:|---:|');
+  for (const l of lines) console.log(l);
 }

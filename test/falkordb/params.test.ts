@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { falkordbOptionsFromEnv } from '../../src/adapters/falkordb/index.ts';
 import { CypherDouble, cypherPrefix, literal, quoteIdent } from '../../src/adapters/falkordb/params.ts';
 import { toServer } from '../../src/adapters/falkordb/temporal.ts';
-import { fromParts } from '../../src/adapters/falkordb/exact-double.ts';
+import { fromParts, fromSignificand } from '../../src/adapters/falkordb/exact-double.ts';
 
 describe('falkordb parameter literals', () => {
   it('keeps integral doubles doubles and big integers exact', () => {
@@ -34,6 +34,14 @@ describe('falkordb parameter literals', () => {
   it('rebuilds doubles from exponent and mantissa, subnormals included', () => {
     expect(fromParts(-2, 1383505805528216576n)).toBe(0.30000000000000004);
     expect(fromParts(-1074, 2n ** 60n)).toBe(5e-324);
+  });
+
+  it('rebuilds doubles from the significand and the 15-digit text', () => {
+    // m as FalkorDB computes it (exact-double.ts) for 0.1 + 0.2, 5e-324, the largest double and a negative
+    expect(fromSignificand(1383505805528216576, 0.3)).toBe(0.30000000000000004);
+    expect(fromSignificand(1152921504606846976, 4.94065645841247e-324)).toBe(5e-324);
+    expect(fromSignificand(1152921504606846848, Infinity)).toBe(Number.MAX_VALUE); // the text 1.79769313486232e+308 overflows
+    expect(fromSignificand(-1383505805528216576, -2.53581374945119e270)).toBe(-(0.1 + 0.2) * 2 ** 900);
   });
 });
 

@@ -71,6 +71,30 @@ describe('falkordb export', () => {
     expect(x.descriptor.source).toMatchObject({ type: 'falkordb', moduleVersion: '4.16.3' });
   });
 
+  it('reads every edge once through node windows, hubs and a double key that appears late', async () => {
+    // Node 3 has more edges than a page; ids 10-12 are deleted; `late` holds doubles only from edge 40 on.
+    await q(r, 'windows', 'UNWIND range(0, 59) AS i CREATE (:N {i: i})');
+    await q(r, 'windows', 'MATCH (a), (b) WHERE id(a) = 3 AND id(b) < 23 CREATE (a)-[:HUB {w: toFloat(id(b)) / 7}]->(b)');
+    await q(r, 'windows', 'UNWIND range(0, 79) AS j WITH j, (j * 37) % 60 AS s, (j * 11) % 60 AS d MATCH (a), (b) WHERE id(a) = s AND id(b) = d CREATE (a)-[:R {j: j, late: CASE WHEN j >= 40 THEN toFloat(j) / 3 ELSE j END}]->(b)');
+    await q(r, 'windows', 'MATCH (n) WHERE id(n) IN [10, 11, 12] DETACH DELETE n');
+    const live = Number(((await q(r, 'windows', 'MATCH ()-[e]->() RETURN count(e)')) as [unknown, string[][][]])[1][0]![0]![1]);
+    for (const pageSize of [4, 9, 10_000]) {
+      const x = await exportGraph(srv.url, 'windows', { pageSize });
+      expect(x.nodes).toHaveLength(57);
+      expect(x.edges).toHaveLength(live);
+      const rs = x.edges.filter((e) => e.type === 'R');
+      expect(new Set(rs.map((e) => e.props.j)).size).toBe(rs.length); // none twice
+      for (const e of rs) {
+        const j = e.props.j as number;
+        expect(e.props.late).toEqual(j >= 40 ? { double: j / 3 } : j);
+      }
+      const hub = x.edges.filter((e) => e.type === 'HUB');
+      expect(hub).toHaveLength(20);
+      for (const e of hub) expect((e.props.w as { double: number }).double * 7).toBeCloseTo(Number(e.dst), 9);
+      expect(hub.map((e) => (e.props.w as { double: number }).double).sort()).toEqual(hub.map((e) => Number(e.dst) / 7).sort());
+    }
+  });
+
   it('puts indexes and constraints into the fingerprint, sorted', async () => {
     const x = await exportGraph(srv.url, 'full');
     const fp = x.descriptor.fingerprint as { indexes: Array<Record<string, unknown>>; constraints: Array<Record<string, unknown>> };

@@ -94,7 +94,11 @@ export class FalkorClient {
 
   /** GRAPH.QUERY (or GRAPH.RO_QUERY) with parameters in the CYPHER prefix, compact reply. */
   async query(graph: string, cypher: string, params: Record<string, ParamValue> = {}, readOnly = false): Promise<CompactResult> {
-    const text = cypherPrefix(params) + cypher;
+    return this.queryText(graph, cypherPrefix(params) + cypher, readOnly);
+  }
+
+  /** GRAPH.QUERY with a text made by prepareQuery (params.ts), compact reply. */
+  async queryText(graph: string, text: string, readOnly = false): Promise<CompactResult> {
     const reply = await this.call(`graph "${graph}"`, readOnly ? 'GRAPH.RO_QUERY' : 'GRAPH.QUERY', graph, text, '--compact');
     return parseEnvelope(reply);
   }

@@ -1,16 +1,61 @@
 /**
  * Exact doubles. A compact reply prints doubles with `%.15g`, which loses up to two digits
  * (0.1 + 0.2 comes back as 0.3), and no FalkorDB function prints more (`toString` and `toJSON`
- * are shorter still). So the export asks the server for each double property's binary form:
- * e = ⌊log2|x|⌋ (possibly off by one) and m = x · 2^(60−e) as an int64, exact because
- * multiplying by a power of two is exact and m keeps all 53 significant bits; x = m · 2^(e−60).
- * Values below 1 are scaled in two steps so that 2^(60−e) never overflows (subnormals included).
+ * are shorter or equal). So the export asks the server for each double property's significand
+ * as an int64: m = x · 2^(60−e) with e = ⌊log2|x|⌋ (possibly off by one), exact because
+ * multiplying by a power of two is exact and m keeps all 53 significant bits. The scaling is
+ * done in two halves so that no factor overflows, subnormals included.
+ *
+ * Two forms:
+ * - `exactColumn`: one integer column per property key known to hold doubles. Only m travels;
+ *   the client recovers e from the 15-digit text (m / x is a power of two). This is the cheap
+ *   path: FalkorDB evaluates an expression per row at a cost close to an extra column.
+ * - `exactDoublesExpr`: `[[key, e, m], …]` for every double property of an entity, whatever
+ *   its key. Several times dearer on the server (a comprehension over `keys()`), so it only
+ *   serves follow-up queries, for pages holding a double under a key without a column.
  *
  * Only top-level double properties get this; doubles inside arrays keep the 15 significant
- * digits of the compact text. (FalkorDB evaluates every branch of a CASE, so a per-element
- * expression over arrays must be type-safe for every element; the nested forms we tried made
- * 4.16 hang, so arrays are left alone.) Zero, NaN and infinities are exact in the text already.
+ * digits of the compact text. (FalkorDB evaluates every branch of a CASE, and both conditions
+ * of an AND, so expressions must be type-safe for every value: the guard maps anything that is
+ * not a double to 0.0, for which the column holds int64's minimum, as for NaN and infinities.)
  */
+import { quoteIdent } from './params.ts';
+
+const INV_LN2 = '1.4426950408889634';
+
+/** The value the server gives a non-double, zero, NaN or infinity in an exact column. */
+export const NO_EXACT = '-9223372036854775808';
+
+const P = (x: string): string => `toInteger(floor(log(abs(${x})) * ${INV_LN2}))`;
+const scaled = (x: string): string => `toInteger(${x} * 2.0^(30 - ${P(x)} / 2) * 2.0^(30 - ${P(x)} + ${P(x)} / 2))`;
+
+/** `CASE … END`: the property as a double, or 0.0 when it is anything else (type-safe). */
+export function exactGuard(x: string, key: string): string {
+  const prop = `${x}.${quoteIdent(key, 'property')}`;
+  return `CASE typeOf(${prop}) WHEN 'Float' THEN ${prop} ELSE 0.0 END`;
+}
+
+/** The int64 significand of a guarded double (the variable holding `exactGuard`'s value). */
+export function exactColumn(guarded: string): string {
+  return scaled(guarded);
+}
+
+/** True when a key can be named in a query (no backtick or NUL, see params.ts). */
+export function columnable(key: string): boolean {
+  return key.length > 0 && !key.includes('`') && !key.includes('\0');
+}
+
+/**
+ * x from its int64 significand and the 15-digit approximation printed beside it. `approx` may
+ * be ±Infinity when the text rounded past the largest double (1.79769313486232e+308).
+ */
+export function fromSignificand(m: number, approx: number): number {
+  const a = Number.isFinite(approx) ? Math.abs(approx) : Number.MAX_VALUE;
+  const k = Math.round(Math.log2(a) - Math.log2(Math.abs(m)));
+  const h = Math.trunc(k / 2);
+  return m * 2 ** h * 2 ** (k - h);
+}
+
 const E = (v: string): string => `toInteger(floor(log(abs(${v})) / log(2)))`;
 const M = (v: string): string =>
   `toInteger(CASE WHEN ${E(v)} < 0 THEN ${v} * 2.0^600 * 2.0^(-540 - ${E(v)}) ELSE ${v} * 2.0^(60 - ${E(v)}) END)`;
@@ -21,7 +66,7 @@ export function exactDoublesExpr(x: string): string {
   return `[k IN keys(${x}) WHERE typeOf(${v}) = 'Float' AND ${v} <> 0.0 AND ${v} = ${v} AND abs(${v}) < 1.0/0.0 | [k, ${E(v)}, ${M(v)}]]`;
 }
 
-/** Rebuilds x from e and m. */
+/** Rebuilds x from e and m (exactDoublesExpr). */
 export function fromParts(e: number, m: bigint): number {
   const mant = Number(m); // exact: m has at most 53 significant bits
   return e < 0 ? mant * 2 ** (e - 60 + 600) * 2 ** -600 : mant * 2 ** (e - 60);

@@ -28,6 +28,11 @@ export function cypherPrefix(params: Record<string, ParamValue>): string {
   return out + ' ';
 }
 
+/** The full query text: the parameter prefix, then the query. */
+export function prepareQuery(cypher: string, params: Record<string, ParamValue>): string {
+  return cypherPrefix(params) + cypher;
+}
+
 export function literal(v: ParamValue): string {
   if (v === null) return 'null';
   switch (typeof v) {

@@ -13,9 +13,10 @@ import { MemarcError } from '../../errors.ts';
 import { DatasetDigest, normKey } from '../../format/digest.ts';
 import type { EdgeRecord, NodeKey, NodeRecord, RecordByKind, RecordKind } from '../../format/records.ts';
 import { Checkpoint } from './checkpoint.ts';
-import { FalkorClient } from './client.ts';
+import { FalkorClient, type Reply } from './client.ts';
 import { decode } from './compact.ts';
 import { readEdges, readNodes, SchemaNames } from './reader.ts';
+import { prepareQuery } from './params.ts';
 import { applySchema, schemaFromFingerprint } from './schema.ts';
 import { edgeQuery, groupRows, labelsClause, nodeQuery } from './write-batches.ts';
 
@@ -81,6 +82,12 @@ class GraphSink implements DatasetSink {
   private pre: DatasetDigest | null = null;
   private dry: DatasetDigest | null = null;
   private readonly actions: string[] = [];
+  /**
+   * The write query in flight, at most one: the next batch's query text is built while the
+   * server runs this one. Awaited before the next is sent, before edges look up endpoints, and
+   * by shardDone, commit and abort, so its failure surfaces at the latest there.
+   */
+  private inflight: { kind: RecordKind; done: Promise<void> } | null = null;
 
   constructor(client: FalkorClient, opts: FalkorSinkOptions, batchSize: number) {
     this.client = client;
@@ -195,19 +202,24 @@ class GraphSink implements DatasetSink {
     for (let off = 0; off < recs.length; off += this.batchSize) {
       const part = recs.slice(off, off + this.batchSize);
       const groups = groupRows(part.map((n) => n.props), (i) => labelsClause(part[i]!.labels), () => ({}), (i) => `graph "${this.desc.name}", node ${String(part[i]!.key)}`, 'n');
-      const pairs: Array<[NodeKey, number]> = [];
+      // Sent but not answered yet: -1 until the reply gives the id (a later batch skips the key).
+      for (const n of part) this.keyMap.set(normKey(n.key), -1);
       for (const g of groups.values()) {
-        const { rows } = await this.client.query(this.load, nodeQuery(g.head, g.setClauses), { rows: g.rows });
-        if (rows.length !== g.rows.length) throw new MemarcError('STORE_ERROR', `graph "${this.target}": created ${rows.length} of ${g.rows.length} nodes`);
-        rows.forEach((r, j) => {
-          const id = Number(decode(r[0]!));
-          const key = part[g.index[j]!]!.key;
-          this.keyMap.set(normKey(key), id);
-          pairs.push([key, id]);
-          if (this.mode === 'append') this.created.push(id);
+        const text = prepareQuery(nodeQuery(g.head, g.setClauses), { rows: g.rows });
+        await this.send('node', async () => {
+          const { rows } = await this.client.queryText(this.load, text);
+          if (rows.length !== g.rows.length) throw new MemarcError('STORE_ERROR', `graph "${this.target}": created ${rows.length} of ${g.rows.length} nodes`);
+          const pairs: Array<[NodeKey, number]> = [];
+          rows.forEach((r, j) => {
+            const id = Number((r[0] as Reply[])[1]);
+            const key = part[g.index[j]!]!.key;
+            this.keyMap.set(normKey(key), id);
+            pairs.push([key, id]);
+            if (this.mode === 'append') this.created.push(id);
+          });
+          await this.ckpt?.recordKeys(pairs);
         });
       }
-      await this.ckpt?.recordKeys(pairs);
     }
   }
 
@@ -225,6 +237,7 @@ class GraphSink implements DatasetSink {
       groupRows(all.map((e) => e.props), (i) => all[i]!.type, () => ({}), (i) => `graph "${this.desc.name}", edge ${i}`, 'e');
       return;
     }
+    await this.settle('node'); // endpoints need every node batch's ids
     const recs: EdgeRecord[] = [];
     for (const e of all) {
       const skip = this.skipEdges[e.type] ?? 0;
@@ -245,14 +258,38 @@ class GraphSink implements DatasetSink {
         'e',
       );
       for (const g of groups.values()) {
-        const { rows } = await this.client.query(this.load, edgeQuery(g.head, g.setClauses), { rows: g.rows });
-        const made = Number(decode(rows[0]![0]!));
-        if (made !== g.rows.length) throw new MemarcError('STORE_ERROR', `graph "${this.target}": created ${made} of ${g.rows.length} ${g.head} edges (an endpoint is missing)`);
+        const text = prepareQuery(edgeQuery(g.head, g.setClauses), { rows: g.rows });
+        await this.send('edge', async () => {
+          const { rows } = await this.client.queryText(this.load, text);
+          const made = Number(decode(rows[0]![0]!));
+          if (made !== g.rows.length) throw new MemarcError('STORE_ERROR', `graph "${this.target}": created ${made} of ${g.rows.length} ${g.head} edges (an endpoint is missing)`);
+        });
       }
     }
   }
 
+  /** Waits for the query in flight (only if it writes `only`, when given); rethrows its failure. */
+  private async settle(only?: RecordKind): Promise<void> {
+    const f = this.inflight;
+    if (!f || (only !== undefined && f.kind !== only)) return;
+    this.inflight = null;
+    await f.done;
+  }
+
+  /** Sends a write once the previous one is done; returns without waiting for this one. */
+  private async send(kind: RecordKind, run: () => Promise<void>): Promise<void> {
+    await this.settle();
+    const done = run();
+    done.catch(() => {}); // observed by settle()
+    this.inflight = { kind, done };
+  }
+
   async shardDone(shard: ShardRef): Promise<void> {
+    try {
+      await this.settle();
+    } catch (err) {
+      throw this.client.wrap(err, this.what);
+    }
     if (!this.ckpt || this.dry) return;
     this.done.push(shard.entry);
     await this.ckpt.write({ runId: this.ctx.runId, done: this.done, edges: this.edgeCum });
@@ -266,6 +303,7 @@ class GraphSink implements DatasetSink {
       return report(this.dry.hex(), { ...this.dry.counts });
     }
     try {
+      await this.settle();
       this.actions.push(...(await applySchema(this.client, this.load, schemaFromFingerprint(this.desc.fingerprint, this.desc.name), (m) => this.log(m))));
       const live = new DatasetDigest();
       await liveDigest(this.client, this.load, live);
@@ -314,6 +352,7 @@ class GraphSink implements DatasetSink {
   async abort(err: unknown): Promise<void> {
     void err;
     if (this.dry || !this.load) return;
+    await this.settle().catch(() => {});
     try {
       if (this.mode === 'append') {
         for (let i = 0; i < this.created.length; i += this.batchSize) {
