@@ -21,6 +21,7 @@ import type { DatasetDescriptor } from '../src/core/adapter.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
 import { typedDouble, type EdgeRecord, type NodeRecord } from '../src/format/records.ts';
 import { startFalkorDB } from '../test/helpers/falkordb-server.ts';
+import { childV8Flags } from './v8-flags.ts';
 
 const PAGE = 10_000;
 const BATCH = 5_000;
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     url: { type: 'string' },
     nodes: { type: 'string' },
     edges: { type: 'string' },
+    'v8-default': { type: 'boolean' },
   },
 });
 
@@ -182,7 +184,7 @@ async function runPhase(phase: string, url: string, n: number, m: number): Promi
 
 function child(phase: string, url: string, n: number, m: number): PhaseResult {
   const self = fileURLToPath(import.meta.url);
-  const res = spawnSync(process.execPath, [self, '--phase', phase, '--url', url, '--nodes', String(n), '--edges', String(m)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const res = spawnSync(process.execPath, [...childV8Flags(process.argv), self, '--phase', phase, '--url', url, '--nodes', String(n), '--edges', String(m)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (res.status !== 0) throw new Error(`phase ${phase} failed (exit ${res.status})`);
   return JSON.parse(res.stdout.trim().split('\n').pop()!) as PhaseResult;
 }
