@@ -12,18 +12,19 @@
  * server runs on the same machine and shares its CPUs; its memory is not counted.
  */
 import { spawn } from 'node:child_process';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { openInput, openOutput } from '../src/transport/index.ts';
 import { startMinio } from '../test/helpers/minio.ts';
+import { pseudoRandom } from '../test/transport/fixtures.ts';
 
 const MIB = 1024 * 1024;
 const SELF = fileURLToPath(import.meta.url);
@@ -37,18 +38,6 @@ interface PhaseResult {
   sha256: string;
 }
 
-function pseudoRandom(bytes: number, chunk = MIB): Readable {
-  const cipher = createCipheriv('aes-128-ctr', Buffer.alloc(16, 3), Buffer.alloc(16));
-  const zeros = Buffer.alloc(chunk);
-  let left = bytes;
-  return Readable.from((function* () {
-    while (left > 0) {
-      const n = Math.min(chunk, left);
-      left -= n;
-      yield cipher.update(n === chunk ? zeros : zeros.subarray(0, n));
-    }
-  })(), { objectMode: false });
-}
 
 function hashing(hash: ReturnType<typeof createHash>): Transform {
   return new Transform({
@@ -75,10 +64,10 @@ async function runPhase(phase: string, env: NodeJS.ProcessEnv): Promise<void> {
   let moved = bytes;
   const t0 = performance.now();
   if (phase === 'file') {
-    await pipeline(pseudoRandom(bytes), hashing(hash), createWriteStream(target));
+    await pipeline(pseudoRandom('s3-bench', bytes, MIB), hashing(hash), createWriteStream(target));
   } else if (phase === 'upload') {
     const out = await openOutput(target, { s3, force: true });
-    await pipeline(pseudoRandom(bytes), hashing(hash), out.stream);
+    await pipeline(pseudoRandom('s3-bench', bytes, MIB), hashing(hash), out.stream);
     await out.commit();
   } else {
     moved = 0;

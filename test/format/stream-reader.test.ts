@@ -4,10 +4,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readArchive } from '../../src/format/reader.ts';
 import { layout } from '../../fixtures/forge.ts';
 import { golden, readAll } from './support.ts';
+import { failOnUnhandledRejections, within } from '../helpers/stream-checks.ts';
 
 const g = golden();
 const { entries } = layout(g);
@@ -43,21 +44,8 @@ function slowSource(offset: number, at: (s: Readable) => void): Readable {
   return s;
 }
 
-function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`did not settle within ${ms} ms (hang)`)))]);
-}
 
-let unhandled: unknown[] = [];
-const onUnhandled = (err: unknown) => unhandled.push(err);
-beforeEach(() => {
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await sleep(50);
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledRejections();
 
 describe('reader stream compliance', () => {
   it.each(PHASES)('a source that fails %s: the read rejects with its error, no trailer', async (_phase, offset) => {

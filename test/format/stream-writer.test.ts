@@ -6,12 +6,13 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { syntheticPoint } from '../../src/adapters/synthetic/index.ts';
 import type { PointRecord } from '../../src/format/records.ts';
 import { ArchiveWriter, type Section } from '../../src/format/writer.ts';
 import { layout } from '../../fixtures/forge.ts';
 import { readAll } from './support.ts';
+import { failOnUnhandledRejections, within } from '../helpers/stream-checks.ts';
 
 const DATASETS = [{ name: 'c', kind: 'qdrant.collection' as const, fingerprint: {}, source: {} }];
 
@@ -34,21 +35,8 @@ function tracked(opts: { failAfter?: number } = {}) {
   return { state, sections };
 }
 
-function within<T>(p: Promise<T>, ms = 5000): Promise<T> {
-  return Promise.race([p, sleep(ms).then(() => Promise.reject(new Error(`did not settle within ${ms} ms (hang)`)))]);
-}
 
-let unhandled: unknown[] = [];
-const onUnhandled = (err: unknown) => unhandled.push(err);
-beforeEach(() => {
-  unhandled = [];
-  process.on('unhandledRejection', onUnhandled);
-});
-afterEach(async () => {
-  await sleep(50);
-  process.off('unhandledRejection', onUnhandled);
-  expect(unhandled).toEqual([]);
-});
+failOnUnhandledRejections();
 
 describe('writer stream compliance', () => {
   it('a consumer that stops after the first chunk ends the writer and releases the sections', async () => {

@@ -8,6 +8,7 @@ import { DatasetDigest } from '../../src/format/digest.ts';
 import { parseJson, stringifyJson } from '../../src/format/json.ts';
 import type { PointRecord } from '../../src/format/records.ts';
 import { qdrantHeaders } from '../helpers/qdrant.ts';
+import { prng } from '../../src/adapters/synthetic/index.ts';
 
 export interface Exported {
   descriptor: DatasetDescriptor;
@@ -117,16 +118,7 @@ export async function aliasMap(url: string, apiKey?: string): Promise<Map<string
 }
 
 /** A deterministic pseudo-random generator, so failures reproduce. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = prng;
 
 export function randomVector(r: () => number, dim: number): number[] {
   return Array.from({ length: dim }, () => Math.fround(r() * 2 - 1));
