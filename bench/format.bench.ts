@@ -51,6 +51,13 @@ function* points(n: number): Generator<PointRecord[]> {
 
 async function child(mode: string, count: number, dir: string): Promise<void> {
   const archive = path.join(dir, `bench-${count}.memarc`);
+  // The largest JS heap and external (Buffer) memory seen, to tell retained data from RSS overhead.
+  const mem = { heapTotal: 0, external: 0 };
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    mem.heapTotal = Math.max(mem.heapTotal, m.heapTotal);
+    mem.external = Math.max(mem.external, m.external);
+  }, 100);
   const t0 = performance.now();
   let bytes = 0;
   if (mode === 'encode') {
@@ -70,12 +77,13 @@ async function child(mode: string, count: number, dir: string): Promise<void> {
     }, out);
   }
   const secs = (performance.now() - t0) / 1000;
-  process.stdout.write(JSON.stringify({ secs, bytes, maxRssKiB: process.resourceUsage().maxRSS }) + '\n');
+  clearInterval(sampler);
+  process.stdout.write(JSON.stringify({ secs, bytes, maxRssKiB: process.resourceUsage().maxRSS, maxHeapMiB: Math.round(mem.heapTotal / 1048576), maxExternalMiB: Math.round(mem.external / 1048576) }) + '\n');
 }
 
 const childFlags = childV8Flags(args);
 
-function runChild(mode: string, count: number, dir: string): { secs: number; bytes: number; maxRssKiB: number } {
+function runChild(mode: string, count: number, dir: string): { secs: number; bytes: number; maxRssKiB: number; maxHeapMiB: number; maxExternalMiB: number } {
   const r = spawnSync(process.execPath, [...childFlags, SELF, '--child', mode, '--count', String(count), '--dir', dir, ...(arg('shard-mb') ? ['--shard-mb', arg('shard-mb')!] : [])], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`child ${mode} ${count} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -125,6 +133,7 @@ async function main(): Promise<void> {
   await mkdir(dir, { recursive: true });
   const rows: string[] = [];
   const rss: Record<string, number[]> = { encode: [], decode: [] };
+  const heap: string[] = [];
   for (const count of counts) {
     runChild('ndjson', count, dir);
     const ndjson = path.join(dir, `bench-${count}.ndjson`);
@@ -143,6 +152,7 @@ async function main(): Promise<void> {
     rows.push(`| | | decode + verify | ${dec.secs.toFixed(2)} s, ${mbps(rawBytes, dec.secs)} MiB/s | \`gzip -dc \\| sha256sum\` ${baseDec.toFixed(2)} s | **${(baseDec / dec.secs).toFixed(2)}×** (vs encode baseline ${(baseEnc / dec.secs).toFixed(2)}×) | ${(dec.maxRssKiB / 1024).toFixed(0)} MiB |`);
     rss.encode!.push(enc.maxRssKiB);
     rss.decode!.push(dec.maxRssKiB);
+    heap.push(`${count.toLocaleString('en-US')}: encode heap ≤ ${enc.maxHeapMiB} MiB, external ≤ ${enc.maxExternalMiB} MiB; decode heap ≤ ${dec.maxHeapMiB} MiB, external ≤ ${dec.maxExternalMiB} MiB`);
     await rm(shardsDir, { recursive: true, force: true });
     await rm(ndjson, { force: true });
     await rm(archive, { force: true });
@@ -157,6 +167,8 @@ async function main(): Promise<void> {
     ...rows,
     '',
     `Peak RSS growth from ${counts[0]!.toLocaleString('en-US')} to ${counts[counts.length - 1]!.toLocaleString('en-US')} memories: encode ${flat(rss.encode!)}%, decode ${flat(rss.decode!)}% (target: within about 15%).`,
+    '',
+    `Largest V8 heap and external memory sampled (every 100 ms): ${heap.join('; ')}.`,
     '',
     '### Vector encoding',
     '',

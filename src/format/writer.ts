@@ -29,8 +29,6 @@ import { DATASET_KINDS, type AnyRecord, type DatasetKind, type Json, type JsonOb
 import { recordProblem } from './validate.ts';
 
 export const DEFAULT_SHARD_MAX_RAW_BYTES = 8 * 1024 * 1024;
-/** NDJSON waiting for zlib per shard before the writer waits for it to catch up. */
-const GZIP_INPUT_HIGH_WATER = 1024 * 1024;
 export const DEFAULT_SHARD_MAX_RECORDS = 100_000;
 
 export interface DatasetInput {
@@ -70,7 +68,9 @@ interface PendingShard {
 
 /**
  * One shard being compressed: NDJSON goes into a gzip stream whose work runs on the libuv pool,
- * while its output is collected and hashed; at most GZIP_INPUT_HIGH_WATER bytes wait for zlib.
+ * while its output is collected and hashed. Up to a whole shard of NDJSON may wait for zlib, so
+ * the main thread can move on to the next shard while this one is still being compressed: with
+ * `pipelineDepth` 2, two shards compress at once on two cores.
  */
 class ShardBuffer {
   readonly gz: Gzip;
@@ -80,8 +80,8 @@ class ShardBuffer {
   private pending: string[] = [];
   private pendingLen = 0;
 
-  constructor(level: number) {
-    this.gz = createGzip({ level, highWaterMark: GZIP_INPUT_HIGH_WATER } as ZlibOptions);
+  constructor(level: number, highWaterMark: number) {
+    this.gz = createGzip({ level, highWaterMark } as ZlibOptions);
     this.body = collect(this.gz);
     this.body.catch(() => {}); // observed by whoever emits the shard
   }
@@ -253,7 +253,7 @@ export class ArchiveWriter {
           const line = stringifyJson(rec) + '\n';
           const len = Buffer.byteLength(line);
           if (shard && (shard.raw + len > this.opts.shardMaxRawBytes || shard.records >= this.opts.shardMaxRecords)) await cut();
-          shard ??= new ShardBuffer(this.opts.gzipLevel);
+          shard ??= new ShardBuffer(this.opts.gzipLevel, this.opts.shardMaxRawBytes);
           await shard.add(line, len);
         }
       }
