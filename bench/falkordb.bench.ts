@@ -4,7 +4,9 @@
  *
  * - export: the bare loop pages nodes by id cursor and edges by source-node id windows, with the
  *   same page size and query shape as the source, and does nothing with the rows. The source
- *   also copies the graph (GRAPH.COPY), asks for exact doubles and decodes every value.
+ *   also copies the graph (GRAPH.COPY), asks for exact doubles and decodes every value. The
+ *   source reads pages through redis-parser (page-connection.ts), the bare loop through ioredis;
+ *   the same bare loop on redis-parser is an info row, the floor for any client.
  * - import: the bare loop runs the same UNWIND writes (nodes, reading back their ids; edges by
  *   endpoint id) from the same records. The sink's "writes" time is write() and shardDone();
  *   "with verification and switch" adds commit(): indexes, the read-back digest, the rename.
@@ -17,6 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../src/adapters/falkordb/index.ts';
+import { PageConnection } from '../src/adapters/falkordb/page-connection.ts';
 import type { DatasetDescriptor } from '../src/core/adapter.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
 import { typedDouble, type EdgeRecord, type NodeRecord } from '../src/format/records.ts';
@@ -66,9 +69,16 @@ function* batches<T>(count: number, make: (i: number) => T, size: number): Gener
 
 // --- phases (each in a child process) ---
 
-async function exportBare(url: string, n: number, m: number): Promise<PhaseResult> {
+/** `parser`: 'ioredis' (the client's main connection), or 'redis-parser' (its page connection). */
+async function exportBare(url: string, n: number, m: number, parser: 'ioredis' | 'redis-parser' = 'ioredis'): Promise<PhaseResult> {
   const r = new Redis(url, { stringNumbers: true });
-  const q = async (cypher: string): Promise<unknown[][]> => ((await r.call('GRAPH.RO_QUERY', 'src', cypher, '--compact')) as [unknown, unknown[][]])[1];
+  const pc = new PageConnection(url);
+  if (parser === 'redis-parser') await pc.open();
+  const q = async (cypher: string): Promise<unknown[][]> => {
+    const args = ['GRAPH.RO_QUERY', 'src', cypher, '--compact'];
+    const reply = parser === 'ioredis' ? await r.call(args[0]!, ...args.slice(1)) : await pc.call(args);
+    return (reply as [unknown, unknown[][]])[1];
+  };
   const t = performance.now();
   let records = 0;
   for (let last = -1; ;) {
@@ -84,6 +94,7 @@ async function exportBare(url: string, n: number, m: number): Promise<PhaseResul
   }
   const secs = (performance.now() - t) / 1000;
   r.disconnect();
+  pc.close();
   return { secs, records, rssMiB: peakMiB() };
 }
 
@@ -173,6 +184,7 @@ async function importMemarc(url: string, n: number, m: number): Promise<PhaseRes
 async function runPhase(phase: string, url: string, n: number, m: number): Promise<PhaseResult> {
   switch (phase) {
     case 'export-bare': return exportBare(url, n, m);
+    case 'export-bare-redis-parser': return exportBare(url, n, m, 'redis-parser');
     case 'export-bare-id-cursor': return exportBareIdCursor(url);
     case 'export-memarc': return exportMemarc(url, true);
     case 'export-memarc-no-exact': return exportMemarc(url, false);
@@ -213,17 +225,19 @@ if (values.phase) {
       await buildSource(srv.url, n, m);
       const p = (phase: string): PhaseResult => child(phase, srv.url, n, m);
       const eb = p('export-bare');
+      const er = p('export-bare-redis-parser');
       const em = p('export-memarc');
       const ex = p('export-memarc-no-exact');
       const ei = p('export-bare-id-cursor');
       const ib = p('import-bare');
       const im = p('import-memarc');
-      for (const x of [eb, em, ex, ib, im]) if (x.records !== n + m) throw new Error(`a phase saw ${x.records} records, not ${n + m}`);
+      for (const x of [eb, er, em, ex, ib, im]) if (x.records !== n + m) throw new Error(`a phase saw ${x.records} records, not ${n + m}`);
       const size = `${n / 1000}k / ${m / 1000}k`;
       const row = (op: string, bare: number, mem: number, rssBare: number, rssMem: number): string =>
         `| ${size} | ${op} | ${fmt(bare)} | ${fmt(mem)} | ${(bare / mem).toFixed(2)} | ${rssBare} MiB | ${rssMem} MiB |`;
       lines.push(row('export', eb.secs, em.secs, eb.rssMiB, em.rssMiB));
       lines.push(row('export, no exact doubles (info)', eb.secs, ex.secs, eb.rssMiB, ex.rssMiB));
+      lines.push(row('export, bare loop on redis-parser (info)', eb.secs, er.secs, eb.rssMiB, er.rssMiB));
       lines.push(`| ${size} | edges by id(e) cursor, bare (info) | ${fmt(ei.secs)} (edges only) | | | ${ei.rssMiB} MiB | |`);
       lines.push(row('import, writes', ib.secs, im.writeSecs!, ib.rssMiB, im.rssMiB));
       lines.push(row('import, with verification and switch', ib.secs, im.secs, ib.rssMiB, im.rssMiB));

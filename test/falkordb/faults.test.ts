@@ -82,9 +82,11 @@ describe('falkordb faults', () => {
       const src = falkordbSource({ url: own.url, pageSize: 100 });
       const [ds] = await src.open();
       const it = ds!.batches('node')[Symbol.asyncIterator]();
-      expect((await it.next()).value).toHaveLength(100);
+      const first = (await it.next()).value as unknown[];
+      expect(first.length).toBeGreaterThan(0);
+      expect(first.length).toBeLessThanOrEqual(100);
       await own.kill();
-      // The next page may already be in hand (the reader requests one page ahead): drain.
+      // Later pages may already be in hand (the reader keeps pages in flight): drain.
       const drain = async (): Promise<void> => {
         while (!(await it.next()).done);
       };

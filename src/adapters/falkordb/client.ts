@@ -6,6 +6,7 @@
 import { Redis } from 'ioredis';
 import { MemarcError } from '../../errors.ts';
 import { redactText, redactUrl } from '../../core/redact.ts';
+import { PageConnection } from './page-connection.ts';
 import { cypherPrefix, type ParamValue } from './params.ts';
 
 export type Reply = null | string | Reply[];
@@ -16,11 +17,17 @@ export interface CompactResult {
   stats: string[];
 }
 
+/** Page connections per client: the reader keeps two pages in flight (windows.ts). */
+const MAX_PAGE_CONNECTIONS = 2;
+
 export class FalkorClient {
   readonly redis: Redis;
   readonly url: string;
   private readonly secrets: string[];
   private lastEvent = '';
+  /** The connections for page reads (page-connection.ts), opened as requests need them. */
+  private pages: Array<Promise<PageConnection>> = [];
+  private readonly pageLoad: number[] = [];
 
   constructor(url: string) {
     this.url = url;
@@ -103,12 +110,39 @@ export class FalkorClient {
     return parseEnvelope(reply);
   }
 
+  /**
+   * GRAPH.RO_QUERY of one page of a read, compact reply, on the least busy of up to
+   * `MAX_PAGE_CONNECTIONS` page connections: requests in flight at once run at once on the server.
+   */
+  async queryPage(graph: string, cypher: string, params: Record<string, ParamValue>): Promise<CompactResult> {
+    let i = this.pageLoad.indexOf(0);
+    if (i < 0 && this.pages.length < MAX_PAGE_CONNECTIONS) {
+      i = this.pages.length;
+      const c = new PageConnection(this.url);
+      this.pages.push(c.open().then(() => c));
+      this.pageLoad.push(0);
+    }
+    if (i < 0) i = this.pageLoad.indexOf(Math.min(...this.pageLoad));
+    this.pageLoad[i]!++;
+    try {
+      const pages = await this.pages[i]!;
+      return parseEnvelope(await pages.call(['GRAPH.RO_QUERY', graph, cypherPrefix(params) + cypher, '--compact']));
+    } catch (err) {
+      throw this.wrap(err, `graph "${graph}"`);
+    } finally {
+      this.pageLoad[i]!--;
+    }
+  }
+
   async listGraphs(): Promise<string[]> {
     const r = await this.call('GRAPH.LIST', 'GRAPH.LIST');
     return Array.isArray(r) ? r.map(String) : [];
   }
 
   async close(): Promise<void> {
+    const pages = this.pages.splice(0);
+    this.pageLoad.length = 0;
+    for (const p of pages) await p.then((c) => c.close(), () => {});
     try {
       if (this.redis.status === 'ready') await this.redis.quit();
     } catch {

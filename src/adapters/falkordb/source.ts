@@ -18,6 +18,8 @@ export interface FalkorSourceOptions {
   graphs?: string[];
   /** Nodes or edges per page (default 10,000). Must stay below the server's RESULTSET_SIZE. */
   pageSize?: number;
+  /** Page requests in flight at once, on up to two connections (default 2). */
+  concurrency?: number;
   /** Ask the server for exact doubles (default true; see exact-double.ts). */
   exactDoubles?: boolean;
   /** Delete stale temporary copies of earlier runs (default true) or only report them. */
@@ -67,7 +69,7 @@ export function falkordbSource(opts: FalkorSourceOptions): Source {
             source: { type: 'falkordb', url: client.redactedUrl, serverVersion: info.serverVersion, moduleVersion: info.moduleVersion },
           },
           batches<K extends RecordKind>(kind: K, sig?: AbortSignal): AsyncIterable<RecordByKind[K][]> {
-            const ro = { pageSize, exactDoubles: opts.exactDoubles ?? true, signal: sig ?? signal };
+            const ro = { pageSize, exactDoubles: opts.exactDoubles ?? true, depth: opts.concurrency ?? 2, signal: sig ?? signal };
             const wrapErrors = async function* (): AsyncGenerator<RecordByKind[K][]> {
               try {
                 await schemaNames.refresh();
