@@ -24,10 +24,6 @@ export { parseDuration } from './duration.ts';
 export { parseLocation } from './location.ts';
 export { readArchiveHeader, NotAnArchiveError } from './header.ts';
 
-export function isStdio(location: string): boolean {
-  return location === '-';
-}
-
 export async function openInput(location: string, opts: InputOptions = {}): Promise<Readable> {
   const loc = parseLocation(location);
   switch (loc.kind) {

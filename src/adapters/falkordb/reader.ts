@@ -217,23 +217,11 @@ export async function* readNodes(client: FalkorClient, graph: string, names: Sch
   const nodes = await scalar(client, graph, 'MATCH (n) RETURN count(n)');
   if (nodes === 0) return;
   const maxId = await scalar(client, graph, 'MATCH (n) RETURN max(id(n))');
-  const dk = new DoubleKeys();
-  if (opts.exactDoubles) await seedKeys(client, graph, names, dk, 'n');
-  const plan = { maxId, density: nodes / (maxId + 1), pageSize: opts.pageSize, depth: opts.depth ?? DEPTH };
-  const pages = windowPages(plan, NODE_WINDOWS, (q) => send(client, graph, 'n', q, opts.exactDoubles), () => [...dk.list], rowId);
-  for await (const { rows, q } of pages) {
-    checkAbort(opts.signal, graph);
-    const raws = rows.map((r) => (decode(r[0]!) as { node: RawNode }).node);
-    await names.ensure(...pageIds(raws));
-    let missing = false;
-    const batch: NodeRecord[] = raws.map((n, i) => {
-      const props: { [k: string]: TypedValue } = {};
-      if (buildProps(n.props, rows[i]!, q.keys, names, dk, () => `graph "${graph}", node ${n.id}`, props) && opts.exactDoubles) missing = true;
-      return { key: n.id, labels: n.labelIds.map((l) => names.label(l)), props };
-    });
-    if (missing) await patchPage(client, graph, 'n', q, raws.map((n) => n.id), batch.map((n) => n.props));
-    yield batch;
-  }
+  yield* readPages(client, graph, names, opts, 'n', NODE_WINDOWS, maxId, nodes / (maxId + 1), (cell) => (decode(cell) as { node: RawNode }).node, (n, props) => ({
+    key: n.id,
+    labels: n.labelIds.map((l) => names.label(l)),
+    props,
+  }));
 }
 
 export async function* readEdges(client: FalkorClient, graph: string, names: SchemaNames, opts: ReadOptions): AsyncGenerator<EdgeRecord[]> {
@@ -241,21 +229,48 @@ export async function* readEdges(client: FalkorClient, graph: string, names: Sch
   if (edges === 0) return;
   const nodes = await scalar(client, graph, 'MATCH (n) RETURN count(n)');
   const maxId = await scalar(client, graph, 'MATCH (n) RETURN max(id(n))');
+  // Edge windows are windows of source-node ids: the density is edges per node.
+  yield* readPages(client, graph, names, opts, 'e', EDGE_WINDOWS, maxId, edges / Math.max(nodes, 1), (cell) => (decode(cell) as { edge: RawEdge }).edge, (e, props) => ({
+    type: names.type(e.typeId),
+    src: e.src,
+    dst: e.dst,
+    props,
+  }));
+}
+
+/**
+ * The page loop shared by nodes (`v` = 'n') and edges ('e'): windowed pages, label/type/key
+ * names resolved per page, typed properties, and the exact-double follow-up for a page that
+ * holds a double under a key not seen before.
+ */
+async function* readPages<Raw extends { id: number; labelIds?: number[]; typeId?: number; props: RawProp[] }, R>(
+  client: FalkorClient,
+  graph: string,
+  names: SchemaNames,
+  opts: ReadOptions,
+  v: 'n' | 'e',
+  windows: WindowQueries,
+  maxId: number,
+  density: number,
+  unwrap: (cell: Reply) => Raw,
+  toRecord: (raw: Raw, props: { [k: string]: TypedValue }) => R,
+): AsyncGenerator<R[]> {
+  const what = v === 'n' ? 'node' : 'edge';
   const dk = new DoubleKeys();
-  if (opts.exactDoubles) await seedKeys(client, graph, names, dk, 'e');
-  const plan = { maxId, density: edges / Math.max(nodes, 1), pageSize: opts.pageSize, depth: opts.depth ?? DEPTH };
-  const pages = windowPages(plan, EDGE_WINDOWS, (q) => send(client, graph, 'e', q, opts.exactDoubles), () => [...dk.list], rowId);
+  if (opts.exactDoubles) await seedKeys(client, graph, names, dk, v);
+  const plan = { maxId, density, pageSize: opts.pageSize, depth: opts.depth ?? DEPTH };
+  const pages = windowPages(plan, windows, (q) => send(client, graph, v, q, opts.exactDoubles), () => [...dk.list], rowId);
   for await (const { rows, q } of pages) {
     checkAbort(opts.signal, graph);
-    const raws = rows.map((r) => (decode(r[0]!) as { edge: RawEdge }).edge);
+    const raws = rows.map((r) => unwrap(r[0]!));
     await names.ensure(...pageIds(raws));
     let missing = false;
-    const batch: EdgeRecord[] = raws.map((e, i) => {
+    const propsOf = raws.map((raw, i) => {
       const props: { [k: string]: TypedValue } = {};
-      if (buildProps(e.props, rows[i]!, q.keys, names, dk, () => `graph "${graph}", edge ${e.id}`, props) && opts.exactDoubles) missing = true;
-      return { type: names.type(e.typeId), src: e.src, dst: e.dst, props };
+      if (buildProps(raw.props, rows[i]!, q.keys, names, dk, () => `graph "${graph}", ${what} ${raw.id}`, props) && opts.exactDoubles) missing = true;
+      return props;
     });
-    if (missing) await patchPage(client, graph, 'e', q, raws.map((e) => e.id), batch.map((e) => e.props));
-    yield batch;
+    if (missing) await patchPage(client, graph, v, q, raws.map((r) => r.id), propsOf);
+    yield raws.map((raw, i) => toRecord(raw, propsOf[i]!));
   }
 }
