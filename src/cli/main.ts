@@ -6,8 +6,9 @@
  */
 import { Command, Option } from 'commander';
 import { EXIT_CODES, MemarcError } from '../errors.ts';
+import { countOption, sizeOption } from './numbers.ts';
 import { addS3Options, addStoreOptions, list, renamePair } from './options.ts';
-import { reportError, type GlobalOptions } from './output.ts';
+import { reportError, stdoutBroken, type GlobalOptions } from './output.ts';
 
 export interface CommandContext {
   g: GlobalOptions;
@@ -29,6 +30,7 @@ function run<A extends unknown[]>(load: () => Promise<(ctx: CommandContext, ...a
     try {
       const fn = await load();
       await fn({ g, signal: controller.signal }, ...args);
+      if (stdoutBroken()) process.exitCode = EXIT_CODES.BROKEN_PIPE;
     } catch (err) {
       const reason = controller.signal.aborted ? controller.signal.reason : err;
       process.exitCode = reportError(g, reason instanceof MemarcError ? reason : err);
@@ -51,10 +53,10 @@ const program = new Command('memarc')
 
 const limitOptions = (cmd: Command) =>
   cmd
-    .option('--max-shard-bytes <n>', 'largest shard entry accepted (bytes)', parseSize)
-    .option('--max-shard-raw-bytes <n>', 'largest decompressed shard accepted (bytes): the decompression-bomb limit', parseSize);
+    .option('--max-shard-bytes <n>', 'largest shard entry accepted (bytes)', sizeOption('--max-shard-bytes'))
+    .option('--max-shard-raw-bytes <n>', 'largest decompressed shard accepted (bytes): the decompression-bomb limit', sizeOption('--max-shard-raw-bytes'));
 
-const withS3 = (cmd: Command) => addS3Options(cmd, parseSize);
+const withS3 = (cmd: Command) => addS3Options(cmd);
 const verifyMode = () => new Option('--verify <mode>', 'Qdrant: readback proves every point as stored (default); count checks only the exact count and the archive digest, faster').choices(['readback', 'count']).default('readback');
 const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail, append, or replace (load into staging, verify, then switch)').choices(['fail', 'append', 'replace']).default('fail');
 
@@ -72,20 +74,20 @@ withS3(limitOptions(
 
 program.command('demo')
   .description('end-to-end demo with no server: synthetic memories → archive → verify → inspect → read back → compare digests')
-  .option('--count <n>', 'memories to generate', parseCount, 2000)
-  .option('--dim <n>', 'vector dimension', parseCount, 768)
+  .option('--count <n>', 'memories to generate', countOption('--count'), 2000)
+  .option('--dim <n>', 'vector dimension', countOption('--dim', { min: 1, max: 65_536 }), 768)
   .option('--out <file>', 'keep the archive at this path (default: a temporary file, removed afterwards)')
   .action(run(async () => (await import('./commands/demo.ts')).demo));
 
 withS3(addStoreOptions(program.command('export')
   .description('export Qdrant collections and/or FalkorDB graphs into one archive')
   .option('-o, --output <location>', 'a path, - for stdout, or s3://bucket/key', '-')
-  .option('--synthetic <count>', 'also export a synthetic memory store of <count> memories (trials and benchmarks)', parseCount)
-  .option('--dim <n>', 'vector dimension of --synthetic', parseCount, 768)
+  .option('--synthetic <count>', 'also export a synthetic memory store of <count> memories (trials and benchmarks)', countOption('--synthetic'))
+  .option('--dim <n>', 'vector dimension of --synthetic', countOption('--dim', { min: 1, max: 65_536 }), 768)
   .option('--force', 'overwrite an existing archive')
-  .option('--shard-max-bytes <size>', 'roll shards over at this many bytes of NDJSON (default 8MiB)', parseSize)
-  .option('--shard-max-records <n>', 'roll shards over at this many records (default 100000)', parseCount)
-  .option('--gzip-level <n>', 'gzip level 1-9 (default 1)', parseCount)))
+  .option('--shard-max-bytes <size>', 'roll shards over at this many bytes of NDJSON (default 8MiB)', sizeOption('--shard-max-bytes'))
+  .option('--shard-max-records <n>', 'roll shards over at this many records (default 100000)', countOption('--shard-max-records', { min: 1 }))
+  .option('--gzip-level <n>', 'gzip level 1-9 (default 1)', countOption('--gzip-level', { min: 1, max: 9 }))))
   .action(run(async () => (await import('./commands/export.ts')).exportCommand));
 
 withS3(limitOptions(addStoreOptions(program.command('import')
@@ -100,8 +102,8 @@ withS3(limitOptions(addStoreOptions(program.command('import')
 
 program.command('migrate')
   .description('stream datasets straight from one server to another (no intermediate file), with the same checks')
-  .requiredOption('--from <url>', 'source: http(s):// Qdrant or redis:// FalkorDB (keys: MEMARC_FROM_QDRANT_API_KEY, else QDRANT_API_KEY)')
-  .requiredOption('--to <url>', 'target of the same kind (keys: MEMARC_TO_QDRANT_API_KEY, else QDRANT_API_KEY)')
+  .requiredOption('--from <url>', 'source: http(s):// Qdrant or redis:// FalkorDB (key: MEMARC_FROM_QDRANT_API_KEY, else QDRANT_API_KEY; password: MEMARC_FROM_FALKORDB_PASSWORD)')
+  .requiredOption('--to <url>', 'target of the same kind (key: MEMARC_TO_QDRANT_API_KEY, else QDRANT_API_KEY; password: MEMARC_TO_FALKORDB_PASSWORD)')
   .option('--collections <names>', 'only these collections (comma-separated)', list)
   .option('--graphs <names>', 'only these graphs (comma-separated)', list)
   .addOption(ifExists())
@@ -111,33 +113,19 @@ program.command('migrate')
   .action(run(async () => (await import('./commands/migrate.ts')).migrateCommand));
 
 withS3(program.command('ls')
-  .description('list the archives in a directory or under an S3 prefix, newest first (by the time in their headers)')
+  .description('list the archives in a directory or under an S3 prefix, newest first (by the time in their headers), each complete or incomplete (read from its end)')
   .argument('<location>', 'a directory or s3://bucket/prefix'))
   .action(run(async () => (await import('./commands/retention.ts')).ls));
 
 withS3(program.command('prune')
-  .description('delete archives outside a retention policy (by the creation time in their headers)')
+  .description('delete complete archives outside a retention policy (by the creation time in their headers); incomplete ones never count and are deleted only with --delete-incomplete')
   .argument('<location>', 'a directory or s3://bucket/prefix')
-  .option('--keep <n>', 'keep the n newest archives', parseCount)
+  .option('--keep <n>', 'keep the n newest complete archives', countOption('--keep', { min: 1 }))
   .option('--max-age <duration>', 'keep archives younger than this, e.g. 14d, 12h, 30m')
+  .option('--delete-incomplete', 'also delete incomplete archives (no trailer or end-of-archive marker: an interrupted write or copy)')
   .option('--dry-run', 'show what would be deleted, delete nothing'))
   .action(run(async () => (await import('./commands/retention.ts')).prune));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.exitCode = reportError(program.opts<GlobalOptions>(), err);
 });
-
-function parseCount(v: string): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new MemarcError('USAGE', `${JSON.stringify(v)} is not a whole number`);
-  return n;
-}
-
-export function parseSize(v: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?$/i.exec(v.trim());
-  if (!m) throw new MemarcError('USAGE', `${JSON.stringify(v)} is not a size (e.g. 16MiB, 1G, 4096)`);
-  const unit = (m[2] ?? '').toLowerCase().replace(/i?b$/, '');
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[unit];
-  if (mult === undefined) throw new MemarcError('USAGE', `${JSON.stringify(v)} has an unknown unit`);
-  return Math.round(Number(m[1]) * mult);
-}

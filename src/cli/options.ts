@@ -6,6 +6,7 @@
 import { Option, type Command } from 'commander';
 import { MemarcError } from '../errors.ts';
 import type { S3Options } from '../transport/index.ts';
+import { countOption, sizeOption } from './numbers.ts';
 
 export interface S3Flags {
   s3Endpoint?: string;
@@ -18,7 +19,7 @@ export interface S3Flags {
   queueSize?: number;
 }
 
-export function addS3Options(cmd: Command, parseSize: (v: string) => number): Command {
+export function addS3Options(cmd: Command): Command {
   return cmd
     .option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, R2, Ceph); also AWS_ENDPOINT_URL_S3')
     .option('--s3-region <region>', 'S3 region (default: the AWS chain, else us-east-1)')
@@ -26,8 +27,8 @@ export function addS3Options(cmd: Command, parseSize: (v: string) => number): Co
     .addOption(new Option('--sse <mode>', 'server-side encryption').choices(['AES256', 'aws:kms']))
     .option('--sse-kms-key-id <id>', 'KMS key id for --sse aws:kms')
     .option('--storage-class <class>', 'S3 storage class, e.g. STANDARD_IA')
-    .option('--part-size <size>', 'multipart part size (≥ 5MiB; grows automatically for large archives)', parseSize)
-    .option('--queue-size <n>', 'parts uploaded in parallel (memory ≈ (n+1) × part size)', (v) => Number(v));
+    .option('--part-size <size>', 'multipart part size, 5MiB to 5GiB (grows automatically for large archives)', sizeOption('--part-size', { min: 5 * 1024 * 1024, max: 5 * 1024 ** 3 }))
+    .option('--queue-size <n>', 'parts uploaded in parallel, 1 to 64 (memory ≈ (n+1) × part size)', countOption('--queue-size', { min: 1, max: 64 }));
 }
 
 export function s3Options(f: S3Flags): S3Options {

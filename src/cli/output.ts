@@ -1,7 +1,8 @@
 /**
  * How the CLI talks: results on stdout (human text, or one JSON document with --json), progress
  * and logs on stderr (progress only on a TTY unless --progress), errors as a message plus a hint
- * and the documented exit code. A closed stdout (`| head`) ends the process quietly with 141.
+ * and the documented exit code. A closed stdout (`| head`) ends the command quietly with 141, after
+ * its cleanup ran.
  */
 import { EXIT_CODES, MemarcError, exitCodeOf } from '../errors.ts';
 
@@ -12,13 +13,19 @@ export interface GlobalOptions {
 }
 
 let stdoutClosed = false;
+// No process.exit here: a command whose stdout closes (`memarc export -o - | head`) must still
+// run its abort and close path (a multipart upload aborted, FalkorDB's temporary copies deleted).
+// The export's output stream sees the same EPIPE and fails with BROKEN_PIPE; other commands stop
+// printing, finish, and exit with 141 (see exitCodeAfter).
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') {
-    stdoutClosed = true;
-    process.exit(EXIT_CODES.BROKEN_PIPE);
-  }
-  throw err;
+  stdoutClosed = true;
+  if (err.code !== 'EPIPE') process.stderr.write(`memarc: cannot write to standard output: ${err.message}\n`);
 });
+
+/** Whether standard output was closed by its reader. */
+export function stdoutBroken(): boolean {
+  return stdoutClosed;
+}
 
 export function out(text: string): void {
   if (!stdoutClosed) process.stdout.write(text.endsWith('\n') ? text : text + '\n');

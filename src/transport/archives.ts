@@ -2,22 +2,28 @@
  * Listing and pruning the archives in a directory or under an `s3://bucket/prefix/`.
  *
  * Archives are ordered by the `createdAt` recorded in their header, never by file or object
- * modification time (a copy, a restore from tape or an `aws s3 sync` changes those). Only the
- * first tar entry is read: a ranged GET of the first 4 MiB on S3, the same window locally.
- * Anything that is not a memarc archive (other files, `.partial` leftovers, dotfiles,
- * sub-folders) is skipped with a reason and never deleted.
+ * modification time (a copy, a restore from tape or an `aws s3 sync` changes those). Each archive
+ * is read at both ends, never in between: its first entry (a ranged GET of the first 4 MiB on
+ * S3, the same window locally) for the header, and its last bytes (tail.ts; a ranged GET of the
+ * last MiB) to classify it as complete (trailer and end-of-archive marker present) or incomplete
+ * (an interrupted `export -o - > file`, a copy cut short). Anything that is not a memarc archive
+ * (other files, `.partial` leftovers, dotfiles, sub-folders) is skipped with a reason and never
+ * deleted.
  *
- * Retention (`pruneArchives`): an archive is KEPT if it is among the `keep` newest OR younger than
- * `maxAgeMs`; it is deleted only if it fails every rule given. With both rules this is the union
- * of what each would keep, so adding a rule can only keep more. The newest archive is always kept,
- * so a policy like "14 days" cannot delete the last backup after backups stopped two weeks ago.
- * At least one rule is required.
+ * Retention (`pruneArchives`) counts complete archives only. A complete archive is KEPT if it is
+ * among the `keep` newest complete archives OR younger than `maxAgeMs`; it is deleted only if it
+ * fails every rule given. With both rules this is the union of what each would keep, so adding a
+ * rule can only keep more. The newest complete archive is always kept, so a policy like "14
+ * days" cannot delete the last backup after backups stopped two weeks ago, and a newer truncated
+ * file cannot push it out. Incomplete archives never count toward `keep`, are reported apart, and
+ * are deleted only with `deleteIncomplete`. At least one rule is required.
  */
 import { createReadStream } from 'node:fs';
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { open, readdir, stat, unlink } from 'node:fs/promises';
+import { buffer } from 'node:stream/consumers';
 import path from 'node:path';
 import { MemarcError } from '../errors.ts';
-import { readArchiveHeader, NotAnArchiveError } from './header.ts';
+import { readArchiveHead, NotAnArchiveError } from './header.ts';
 import type { ArchiveHeader } from './header.ts';
 import { isPartialName } from './file.ts';
 import { parseLocation, s3Url } from './location.ts';
@@ -25,6 +31,7 @@ import { deleteS3Object, listS3Objects } from './s3.ts';
 import { resolveS3 } from './s3-client.ts';
 import type { S3Options } from './s3-client.ts';
 import { s3Input } from './s3-download.ts';
+import { archiveCompleteness, type ReadRange } from './tail.ts';
 
 /** Bytes read from the start of each archive to find its header. */
 export const HEADER_WINDOW = 4 * 1024 * 1024;
@@ -37,6 +44,10 @@ export interface ArchiveInfo {
   /** From the header. */
   createdAt: Date;
   header: ArchiveHeader;
+  /** Whether the archive ends with its trailer and the end-of-archive marker (tail.ts). */
+  complete: boolean;
+  /** Why an incomplete archive is incomplete. */
+  incompleteReason?: string;
 }
 
 export interface SkippedEntry {
@@ -51,26 +62,31 @@ export interface ListOptions {
 }
 
 export interface ListResult {
-  /** Newest first. */
+  /** Complete and incomplete archives, newest first (see `complete`). */
   archives: ArchiveInfo[];
   skipped: SkippedEntry[];
 }
 
 export interface PruneOptions extends ListOptions {
-  /** Keep the N newest archives (N ≥ 1). */
+  /** Keep the N newest complete archives (N ≥ 1). */
   keep?: number;
   /** Keep archives younger than this many milliseconds (see parseDuration). */
   maxAgeMs?: number;
   /** Report what would be deleted, delete nothing. */
   dryRun?: boolean;
+  /** Also delete incomplete archives (by default they are only reported). */
+  deleteIncomplete?: boolean;
   /** "Now" for the age rule (tests); default Date.now(). */
   now?: number;
 }
 
 export interface PruneResult {
+  /** Complete archives kept by the rules. */
   kept: ArchiveInfo[];
-  /** Deleted, or with dryRun those that would be. */
+  /** Deleted, or with dryRun those that would be (incomplete ones only with deleteIncomplete). */
   deleted: ArchiveInfo[];
+  /** Incomplete archives left in place (without deleteIncomplete). */
+  incomplete: ArchiveInfo[];
   skipped: SkippedEntry[];
   dryRun: boolean;
 }
@@ -80,7 +96,24 @@ interface Candidate {
   name: string;
   size: number;
   open: () => import('node:stream').Readable;
+  readRange: ReadRange;
   remove: () => Promise<void>;
+}
+
+async function readFileRange(p: string, start: number, end: number): Promise<Buffer> {
+  const fh = await open(p, 'r');
+  try {
+    const out = Buffer.alloc(end - start);
+    let got = 0;
+    while (got < out.length) {
+      const { bytesRead } = await fh.read(out, got, out.length - got, start + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return out.subarray(0, got);
+  } finally {
+    await fh.close();
+  }
 }
 
 async function dirCandidates(dir: string, skipped: SkippedEntry[]): Promise<Candidate[]> {
@@ -108,6 +141,7 @@ async function dirCandidates(dir: string, skipped: SkippedEntry[]): Promise<Cand
       name,
       size: st.size,
       open: () => createReadStream(p, { start: 0, end: HEADER_WINDOW - 1 }),
+      readRange: (start, end) => readFileRange(p, start, end),
       remove: () => unlink(p),
     });
   }
@@ -123,6 +157,7 @@ async function s3Candidates(bucket: string, key: string, opts: ListOptions): Pro
     name: o.key.slice(prefix.length),
     size: o.size,
     open: () => s3Input(s3, bucket, o.key, { range: { start: 0, end: Math.min(HEADER_WINDOW, Math.max(o.size, 1)) - 1 } }),
+    readRange: (start, end) => buffer(s3Input(s3, bucket, o.key, { range: { start, end: end - 1 } })),
     remove: () => deleteS3Object(s3, bucket, o.key),
   }));
 }
@@ -139,8 +174,18 @@ async function collect(location: string, opts: ListOptions): Promise<{ found: Ar
       continue;
     }
     try {
-      const header = await readArchiveHeader(c.open());
-      found.push({ location: c.location, name: c.name, size: c.size, createdAt: new Date(header.createdAt), header, remove: c.remove });
+      const { header, sha256 } = await readArchiveHead(c.open());
+      const end = await archiveCompleteness(c.size, c.readRange, { headerSha256: sha256 });
+      found.push({
+        location: c.location,
+        name: c.name,
+        size: c.size,
+        createdAt: new Date(header.createdAt),
+        header,
+        complete: end.complete,
+        ...(end.complete ? {} : { incompleteReason: end.reason }),
+        remove: c.remove,
+      });
     } catch (err) {
       if (!(err instanceof NotAnArchiveError)) throw err;
       skipped.push({ location: c.location, reason: `not a memarc archive: ${err.message}` });
@@ -152,7 +197,15 @@ async function collect(location: string, opts: ListOptions): Promise<{ found: Ar
   return { found, skipped };
 }
 
-const publicInfo = ({ location, name, size, createdAt, header }: ArchiveInfo): ArchiveInfo => ({ location, name, size, createdAt, header });
+const publicInfo = ({ location, name, size, createdAt, header, complete, incompleteReason }: ArchiveInfo): ArchiveInfo => ({
+  location,
+  name,
+  size,
+  createdAt,
+  header,
+  complete,
+  ...(incompleteReason !== undefined ? { incompleteReason } : {}),
+});
 
 /** The memarc archives in a directory or under an S3 prefix, newest first by header `createdAt`. */
 export async function listArchives(location: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -175,13 +228,22 @@ export async function pruneArchives(location: string, opts: PruneOptions): Promi
   const now = opts.now ?? Date.now();
   const { found, skipped } = await collect(location, opts);
   const kept: ArchiveInfo[] = [];
+  const incomplete: ArchiveInfo[] = [];
   const doomed: Array<ArchiveInfo & { remove: () => Promise<void> }> = [];
-  found.forEach((a, i) => {
-    const byCount = i < Math.max(1, keep ?? 0);
+  let rank = 0;
+  for (const a of found) {
+    if (!a.complete) {
+      if (opts.deleteIncomplete) doomed.push(a);
+      else incomplete.push(publicInfo(a));
+      continue;
+    }
+    // Rank among complete archives only: a truncated file never takes a place of `keep`, and
+    // rank 0 (the newest complete archive) is always kept.
+    const byCount = rank++ < Math.max(1, keep ?? 0);
     const byAge = maxAgeMs !== undefined && now - a.createdAt.getTime() < maxAgeMs;
     if (byCount || byAge) kept.push(publicInfo(a));
     else doomed.push(a);
-  });
+  }
   const deleted: ArchiveInfo[] = [];
   if (!opts.dryRun) {
     for (const a of doomed) {
@@ -200,5 +262,5 @@ export async function pruneArchives(location: string, opts: PruneOptions): Promi
   } else {
     deleted.push(...doomed.map(publicInfo));
   }
-  return { kept, deleted, skipped, dryRun: opts.dryRun === true };
+  return { kept, deleted, incomplete, skipped, dryRun: opts.dryRun === true };
 }

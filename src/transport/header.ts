@@ -21,9 +21,14 @@ export class NotAnArchiveError extends Error {
 const VERDICTS = new Set<ErrorCode>(['MALFORMED_ARCHIVE', 'UNSUPPORTED_VERSION', 'TRUNCATED', 'MISSING_TRAILER', 'UNSAFE_ENTRY', 'LINK_ENTRY', 'LIMIT_EXCEEDED', 'CHECKSUM_MISMATCH']);
 
 export async function readArchiveHeader(source: Readable, maxBytes = MAX_HEADER_BYTES): Promise<ArchiveHeader> {
+  return (await readArchiveHead(source, maxBytes)).header;
+}
+
+/** The header and the SHA-256 of `header.json` (which the trailer records). */
+export async function readArchiveHead(source: Readable, maxBytes = MAX_HEADER_BYTES): Promise<{ header: ArchiveHeader; sha256: string }> {
   try {
     for await (const ev of readArchive(source, { decode: false, maxMetaBytes: maxBytes })) {
-      if (ev.type === 'header') return ev.header; // leaving the loop releases the stream
+      if (ev.type === 'header') return { header: ev.header, sha256: ev.sha256 }; // leaving the loop releases the stream
     }
   } catch (err) {
     if (err instanceof MemarcError && VERDICTS.has(err.code)) throw new NotAnArchiveError(err.message);

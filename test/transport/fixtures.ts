@@ -40,7 +40,8 @@ export async function makeArchive(spec: ArchiveSpec): Promise<Buffer> {
   // A real v1 header (the format reader validates it), with the creation time under test.
   const header = spec.header ?? new ArchiveWriter({ datasets: [{ name: 'memories', kind: 'qdrant.collection', fingerprint: {}, source: { type: 'test' } }], createdAt: new Date(spec.createdAt) }).header;
   const done = buffer(pack);
-  pack.entry({ name: spec.firstEntry ?? 'header.json', type: 'file' }, Buffer.from(JSON.stringify(header)));
+  const headerBytes = Buffer.from(JSON.stringify(header));
+  pack.entry({ name: spec.firstEntry ?? 'header.json', type: 'file' }, headerBytes);
   let left = spec.dataBytes ?? 1024;
   let seq = 1;
   while (left > 0) {
@@ -50,7 +51,19 @@ export async function makeArchive(spec: ArchiveSpec): Promise<Buffer> {
     left -= n;
     seq++;
   }
-  pack.entry({ name: 'trailer.json', type: 'file' }, Buffer.from(JSON.stringify({ format: 'memarc', complete: true })));
+  // A trailer that passes validation and names this header: what `ls` and `prune` look for at the end.
+  const trailer = {
+    format: 'memarc',
+    formatVersion: { major: 1, minor: 0 },
+    complete: true,
+    finishedAt: spec.createdAt,
+    header: { entry: 'header.json', size: headerBytes.length, sha256: sha256(headerBytes) },
+    checksums: { entry: 'CHECKSUMS.sha256', size: 0, sha256: sha256(Buffer.alloc(0)) },
+    shards: [],
+    datasets: [],
+    totals: { records: 0, shards: 0, bytes: 0 },
+  };
+  pack.entry({ name: 'trailer.json', type: 'file' }, Buffer.from(JSON.stringify(trailer)));
   pack.finalize();
   return done;
 }

@@ -17,12 +17,17 @@ export interface ExportFlags extends S3Flags, StoreFlags {
   gzipLevel?: number;
 }
 
-export async function sourcesFrom(flags: StoreFlags & { synthetic?: number; dim?: number }, say: (m: string) => void): Promise<Source[]> {
+/** Credentials for the stores, passed down as parameters (never through process.env). */
+export interface StoreCredentials {
+  qdrantApiKey?: string | undefined;
+}
+
+export async function sourcesFrom(flags: StoreFlags & { synthetic?: number; dim?: number }, say: (m: string) => void, creds: StoreCredentials = { qdrantApiKey: process.env.QDRANT_API_KEY }): Promise<Source[]> {
   const sources: Source[] = [];
   const q = qdrantUrl(flags.qdrant);
   if (q) {
     const { qdrantSource } = await import('../../adapters/qdrant/index.ts');
-    const apiKey = process.env.QDRANT_API_KEY;
+    const apiKey = creds.qdrantApiKey;
     sources.push(qdrantSource({ url: q, ...(apiKey ? { apiKey } : {}), ...(flags.collections ? { collections: flags.collections } : {}), log: say }));
   }
   const f = await falkordbUrl(flags.falkordb);
@@ -36,6 +41,12 @@ export async function sourcesFrom(flags: StoreFlags & { synthetic?: number; dim?
 
 export async function exportCommand({ g, signal }: CommandContext, flags: ExportFlags): Promise<void> {
   const say = (m: string) => log(g, m);
+  // As gzip does: binary data on a terminal is garbage at best and terminal escapes at worst.
+  if (flags.output === '-' && process.stdout.isTTY) {
+    throw new MemarcError('USAGE', 'refusing to write an archive to a terminal', {
+      hint: 'write it to a file or S3 (-o backup.memarc, -o s3://bucket/key), or redirect or pipe standard output (> backup.memarc, | ssh host "cat > backup.memarc")',
+    });
+  }
   const sources = await sourcesFrom(flags, say);
   if (sources.length === 0) throw new MemarcError('USAGE', 'nothing to export', { hint: 'name a source: --qdrant [URL], --falkordb [URL], or --synthetic N' });
   const output = await openOutput(flags.output, { force: Boolean(flags.force), signal, s3: s3Options(flags) });

@@ -6,6 +6,7 @@ import { openInput } from '../../transport/index.ts';
 import type { CommandContext } from '../main.ts';
 import { falkordbUrl, qdrantUrl, s3Options, type S3Flags, type StoreFlags } from '../options.ts';
 import { log, out, printJson, progress } from '../output.ts';
+import type { StoreCredentials } from './export.ts';
 import { limits, type LimitFlags } from './inspect.ts';
 
 export interface TargetFlags extends StoreFlags {
@@ -15,13 +16,13 @@ export interface TargetFlags extends StoreFlags {
   dryRun?: boolean;
 }
 
-export async function sinksFrom(flags: TargetFlags, say: (m: string) => void, apiKeyEnv = 'QDRANT_API_KEY'): Promise<Sink[]> {
+export async function sinksFrom(flags: TargetFlags, say: (m: string) => void, creds: StoreCredentials = { qdrantApiKey: process.env.QDRANT_API_KEY }): Promise<Sink[]> {
   const sinks: Sink[] = [];
   const common = { ifExists: flags.ifExists, ...(flags.rename ? { rename: flags.rename } : {}), log: say };
   const q = qdrantUrl(flags.qdrant);
   if (q) {
     const { qdrantSink } = await import('../../adapters/qdrant/index.ts');
-    const apiKey = process.env[apiKeyEnv] ?? process.env.QDRANT_API_KEY;
+    const apiKey = creds.qdrantApiKey;
     sinks.push(qdrantSink({ url: q, ...(apiKey ? { apiKey } : {}), ...(flags.collections ? { collections: flags.collections } : {}), ...(flags.verify ? { verify: flags.verify } : {}), ...common }));
   }
   const f = await falkordbUrl(flags.falkordb);

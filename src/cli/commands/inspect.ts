@@ -1,6 +1,7 @@
 import { inspectArchive, type ArchiveSummary } from '../../core/verify.ts';
 import { openInput } from '../../transport/index.ts';
 import type { CommandContext } from '../main.ts';
+import { s3Options, type S3Flags } from '../options.ts';
 import { out, printJson, progress } from '../output.ts';
 
 export interface LimitFlags {
@@ -8,9 +9,9 @@ export interface LimitFlags {
   maxShardRawBytes?: number;
 }
 
-export async function inspect({ g, signal }: CommandContext, location: string, flags: LimitFlags): Promise<void> {
+export async function inspect({ g, signal }: CommandContext, location: string, flags: LimitFlags & S3Flags): Promise<void> {
   const p = progress(g, 'inspect');
-  const summary = await inspectArchive(await openInput(location, { signal }), { signal, ...limits(flags), onBytes: (n) => p.bytes(n) });
+  const summary = await inspectArchive(await openInput(location, { signal, s3: s3Options(flags) }), { signal, ...limits(flags), onBytes: (n) => p.bytes(n) });
   p.done();
   if (g.json) printJson({ ok: true, archive: location, ...summary });
   else printSummary(location, summary, false);
