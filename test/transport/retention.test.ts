@@ -51,7 +51,9 @@ beforeAll(async () => {
     await delay(5); // distinct createdAt
   }
   await interruptedExport(path.join(dir, 'c-cut.memarc'), 256 * 1024);
-  [older, complete, cut] = await Promise.all(['a-older.memarc', 'b-complete.memarc', 'c-cut.memarc'].map((n) => readFile(path.join(dir, n))));
+  older = await readFile(path.join(dir, 'a-older.memarc'));
+  complete = await readFile(path.join(dir, 'b-complete.memarc'));
+  cut = await readFile(path.join(dir, 'c-cut.memarc'));
 }, 90_000);
 
 afterAll(async () => {
