@@ -14,7 +14,13 @@
  *   is also how an empty body is sent: no multipart, no hang); otherwise CompleteMultipartUpload is
  *   sent in `commit()`. Nothing is visible at the key before.
  * - Abort that finishes: parts in flight are let finish (cancelled after 10 s), then
- *   AbortMultipartUpload is sent, retried while the store is unreachable (up to `abortRetryMs`), and checked with ListParts.
+ *   AbortMultipartUpload is sent and checked with ListParts (S3 advises it: a part racing the
+ *   abort can still land). Both are repeated, with a doubling pause (250 ms to 4 s), while the store
+ *   is unreachable or still lists the upload, until the `abortRetryMs` deadline (default 60 s);
+ *   then the failure names the upload id and how to abort it by hand.
+ * - A final call whose reply was lost is not reported as a failure when the object landed: before
+ *   any failure of PutObject or CompleteMultipartUpload is reported, a HeadObject compares the key
+ *   with the expected size and checksum (s3-landed.ts).
  *   A failed part, a destroyed stream (a failed source in `pipeline`), `abort()` and the abort
  *   signal all go through this one cleanup, and errors surface only after it ran.
  */
@@ -34,6 +40,7 @@ import { MemarcError } from '../errors.ts';
 import type { ArchiveOutput } from './types.ts';
 import { s3Url } from './location.ts';
 import { partSchedule } from './part-size.ts';
+import { expectedMultipart, expectedSingle, objectLanded, type ExpectedObject } from './s3-landed.ts';
 import { describeS3Error, s3Error, writeParams } from './s3-client.ts';
 import type { ResolvedS3 } from './s3-client.ts';
 
@@ -64,6 +71,7 @@ export function s3Output(s3: ResolvedS3, bucket: string, key: string, opts: { ex
   let creating: Promise<string> | undefined;
   const inFlight = new Map<number, { bytes: number; done: Promise<void> }>();
   const parts: CompletedPart[] = [];
+  const partSizes = new Map<number, number>();
   let failure: MemarcError | undefined;
   let cleanup: Promise<void> | undefined;
 
@@ -94,6 +102,7 @@ export function s3Output(s3: ResolvedS3, bucket: string, key: string, opts: { ex
         (res) => {
           if (!res.ETag) throw new Error(`UploadPart ${n} returned no ETag`);
           parts.push({ PartNumber: n, ETag: res.ETag, ...(res.ChecksumCRC32 ? { ChecksumCRC32: res.ChecksumCRC32 } : {}) });
+          partSizes.set(n, data.length);
         },
       )
       .catch((err: unknown) => { fail(`part ${n}`, err); })
@@ -160,24 +169,25 @@ export function s3Output(s3: ResolvedS3, bucket: string, key: string, opts: { ex
     const deadline = Date.now() + (s3.opts.abortRetryMs ?? DEFAULT_ABORT_RETRY_MS);
     let wait = 250;
     for (;;) {
+      let reason: string;
       try {
         await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: id }), { abortSignal: AbortSignal.timeout(15_000) });
-        // S3 advises ListParts after an abort: a part racing the abort can still land. NoSuchUpload means gone.
         await client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: id }), { abortSignal: AbortSignal.timeout(15_000) });
+        // ListParts answered: the store still lists the upload, so abort again after a pause.
+        reason = 'the store still lists the upload after AbortMultipartUpload';
       } catch (err) {
         const d = describeS3Error(err, secrets);
         if (d.name === 'NoSuchUpload' || d.status === 404) return;
-        if (Date.now() + wait > deadline) {
-          throw new MemarcError('TRANSPORT_FAILED', `could not abort multipart upload ${id} of ${url}; its parts remain stored: ${d.text}`, {
-            hint: `abort it by hand (aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${id}) and add an AbortIncompleteMultipartUpload lifecycle rule to the bucket`,
-            context: { uploadId: id, bucket, key },
-          });
-        }
-        await delay(wait);
-        wait = Math.min(wait * 2, 4_000);
-        continue;
+        reason = d.text;
       }
-      // ListParts answered: the upload still exists, so abort again.
+      if (Date.now() + wait > deadline) {
+        throw new MemarcError('TRANSPORT_FAILED', `could not abort multipart upload ${id} of ${url}; its parts may remain stored: ${reason}`, {
+          hint: `abort it by hand (aws s3api abort-multipart-upload --bucket ${bucket} --key ${key} --upload-id ${id}) and add an AbortIncompleteMultipartUpload lifecycle rule to the bucket`,
+          context: { uploadId: id, bucket, key },
+        });
+      }
+      await delay(wait);
+      wait = Math.min(wait * 2, 4_000);
     }
   };
 
@@ -242,19 +252,32 @@ export function s3Output(s3: ResolvedS3, bucket: string, key: string, opts: { ex
       if (!stream.writableFinished) await finished(stream);
       throwIfFailed();
       state = 'committing';
+      let expected: ExpectedObject;
       try {
         if (nextPart === 1) {
           const body = takePart();
-          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentType: CONTENT_TYPE, ...extra, ...ifAbsent }), { abortSignal: requests.signal });
+          expected = expectedSingle(body);
+          await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: body.length, ContentType: CONTENT_TYPE, ChecksumAlgorithm: 'CRC32', ...extra, ...ifAbsent }), { abortSignal: requests.signal });
         } else {
           const sorted = [...parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+          expected = expectedMultipart(sorted.map((p) => ({ size: partSizes.get(p.PartNumber!) ?? 0, etag: p.ETag ?? '', ...(p.ChecksumCRC32 ? { crc32: p.ChecksumCRC32 } : {}) })));
           await client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: sorted }, ...ifAbsent }), { abortSignal: requests.signal });
         }
       } catch (err) {
+        // The reply may have been lost after the store completed the object (a retry then sees
+        // NoSuchUpload or 412): look before reporting anything.
+        const landed = requests.signal.aborted ? 'unknown' : await objectLanded(s3, bucket, key, expected!);
+        if (landed === 'landed') {
+          state = 'committed';
+          return;
+        }
         const d = describeS3Error(err, secrets);
-        if (d.status === 412) failure ??= new MemarcError('DESTINATION_EXISTS', `${url} was created by another writer during the upload`, { hint: 'pass --force to overwrite it, or choose another key' });
+        if (d.status === 412 && landed === 'different') failure ??= new MemarcError('DESTINATION_EXISTS', `${url} was created by another writer during the upload`, { hint: 'pass --force to overwrite it, or choose another key' });
         const e = fail(nextPart === 1 ? 'PutObject' : 'CompleteMultipartUpload', err);
         await runCleanup();
+        if (landed === 'unknown' && !requests.signal.aborted) {
+          throw new MemarcError(e.code, `${e.message}; whether ${url} was stored could not be checked`, { cause: e, hint: `check ${url} with memarc verify before relying on it, and run the export again if it is missing or fails`, context: e.context });
+        }
         throw e;
       }
       state = 'committed';
