@@ -1,8 +1,11 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 // memarc allocates many short-lived strings of a few KiB (NDJSON lines, base64 vectors); a small
 // young generation keeps peak RSS flat as archives grow (bench/RESULTS.md, "V8 flags").
-// Runs the compiled CLI when the package is installed; in a checkout (Node >= 22.18 strips types)
-// it falls back to the TypeScript sources.
+// In a checkout it runs the TypeScript sources (Node >= 22.18 strips types), so a stale dist/ is
+// never run by mistake; an installed package ships no src/ and runs the compiled dist/ (Node
+// refuses to strip types under node_modules).
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const source = new URL('../src/cli/main.ts', import.meta.url);
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
-await import(existsSync(compiled) ? compiled.href : new URL('../src/cli/main.ts', import.meta.url).href);
+await import(existsSync(fileURLToPath(source)) ? source.href : compiled.href);
