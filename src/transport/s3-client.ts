@@ -48,7 +48,21 @@ export function s3Endpoint(opts: S3Options): string | undefined {
   return opts.endpoint ?? (process.env.AWS_ENDPOINT_URL_S3 || undefined) ?? (process.env.AWS_ENDPOINT_URL || undefined);
 }
 
+/** Numeric options must be whole numbers in range: a NaN queue size would let the uploader buffer everything. */
+function checkNumbers(opts: S3Options): void {
+  const check = (name: keyof S3Options, v: number | undefined, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < min || v > max)) {
+      throw new MemarcError('USAGE', `S3 option ${name} must be a whole number from ${min} to ${max}, got ${String(v)}`);
+    }
+  };
+  check('partSize', opts.partSize, 5 * 1024 * 1024, 5 * 1024 ** 3);
+  check('queueSize', opts.queueSize, 1, 64);
+  check('maxResumes', opts.maxResumes, 0);
+  check('abortRetryMs', opts.abortRetryMs, 0);
+}
+
 export function resolveS3(opts: S3Options = {}): ResolvedS3 {
+  checkNumbers(opts);
   const secrets = [opts.credentials?.secretAccessKey, opts.credentials?.sessionToken, process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN]
     .filter((s): s is string => typeof s === 'string' && s.length > 0);
   if (opts.client) return { client: opts.client, secrets, opts };
