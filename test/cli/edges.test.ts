@@ -124,6 +124,29 @@ describe('migrate gets each server its own key', () => {
   });
 });
 
+describe('migrate between FalkorDB servers with passwords from the environment', () => {
+  let falkor: FalkorServer;
+  beforeAll(async () => {
+    falkor = await startFalkorDB({ password: 'falkor-pw-77' });
+    const r = await runCli(['import', seed, '--falkordb'], { env: { FALKORDB_URL: falkor.url } });
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await falkor?.stop();
+  });
+
+  it('MEMARC_FROM_FALKORDB_PASSWORD and MEMARC_TO_FALKORDB_PASSWORD reach each side, and appear nowhere', async () => {
+    const bare = `redis://127.0.0.1:${falkor.port}`;
+    const denied = await runCli(['--json', 'migrate', '--from', bare, '--to', bare, '--graphs', 'memory_graph', '--rename', 'memory_graph=copied'], { env: { MEMARC_FROM_FALKORDB_PASSWORD: '' } });
+    expect(json(denied.stdout).error.code).toBe('AUTH_FAILED');
+    const env = { MEMARC_FROM_FALKORDB_PASSWORD: 'falkor-pw-77', MEMARC_TO_FALKORDB_PASSWORD: 'falkor-pw-77' };
+    const r = await runCli(['--json', 'migrate', '--from', bare, '--to', bare, '--graphs', 'memory_graph', '--rename', 'memory_graph=copied'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect((json(r.stdout).datasets as Array<{ target: string }>).map((d) => d.target)).toEqual(['copied']);
+    expect(r.stdout.toString() + r.stderr).not.toContain('falkor-pw-77');
+  });
+});
+
 describe('a reader that goes away (export -o - | head)', () => {
   let falkor: FalkorServer;
   let redis: Redis;
