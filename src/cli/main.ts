@@ -19,7 +19,11 @@ const controller = new AbortController();
 let interrupts = 0;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.on(sig, () => {
-    if (++interrupts > 1) process.exit(EXIT_CODES.INTERRUPTED);
+    // A second signal is the user insisting: the only exit that skips cleanup, and it says so.
+    if (++interrupts > 1) {
+      process.stderr.write('memarc: interrupted again: quitting before cleanup finished (a temporary file, S3 upload or FalkorDB copy may be left; the next run or the bucket lifecycle rule removes it)\n');
+      process.exit(EXIT_CODES.INTERRUPTED);
+    }
     controller.abort(new MemarcError('INTERRUPTED', `interrupted by ${sig}; rolling back`, { hint: 'nothing was left half-written; run the command again' }));
   });
 }
