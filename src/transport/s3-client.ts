@@ -80,7 +80,7 @@ export function resolveS3(opts: S3Options = {}): ResolvedS3 {
 /** Parameters every object write carries: encryption and storage class. */
 export function writeParams(opts: S3Options): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string; StorageClass?: StorageClass } {
   if (opts.kmsKeyId && opts.sse !== 'aws:kms') {
-    throw new MemarcError('USAGE', 'a KMS key id was given without aws:kms encryption', { hint: 'pass --s3-sse aws:kms together with the key id' });
+    throw new MemarcError('USAGE', 'a KMS key id was given without aws:kms encryption', { hint: 'pass --sse aws:kms together with --sse-kms-key-id' });
   }
   return {
     ...(opts.sse ? { ServerSideEncryption: opts.sse } : {}),
