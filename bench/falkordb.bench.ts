@@ -72,7 +72,7 @@ function* batches<T>(count: number, make: (i: number) => T, size: number): Gener
 /** `parser`: 'ioredis' (the client's main connection), or 'redis-parser' (its page connection). */
 async function exportBare(url: string, n: number, m: number, parser: 'ioredis' | 'redis-parser' = 'ioredis'): Promise<PhaseResult> {
   const r = new Redis(url, { stringNumbers: true });
-  const pc = new PageConnection(url);
+  const pc = new PageConnection(url, 60_000);
   if (parser === 'redis-parser') await pc.open();
   const q = async (cypher: string): Promise<unknown[][]> => {
     const args = ['GRAPH.RO_QUERY', 'src', cypher, '--compact'];

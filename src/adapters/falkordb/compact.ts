@@ -7,7 +7,6 @@
 import { MemarcError } from '../../errors.ts';
 import { encodeF32, toF32, typedDouble, type TypedValue } from '../../format/records.ts';
 import type { Reply } from './client.ts';
-import { fromParts } from './exact-double.ts';
 import { fromServer } from './temporal.ts';
 
 export const T = {
@@ -105,12 +104,4 @@ export function decodeProp(p: RawProp, where: () => string): TypedValue {
     throw new MemarcError('STORE_ERROR', `${where()}: a property holds a value that is not a storable type`);
   }
   return d as TypedValue;
-}
-
-/** Replaces a %.15g double with the exact value computed on the server (exact-double.ts). */
-export function patchExact(value: TypedValue, e: number, m: bigint): TypedValue {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('double' in value) || typeof value.double !== 'number') return value;
-  const x = fromParts(e, m);
-  // Guard against a misread: the exact value must agree with the compact text to 15 digits.
-  return Math.abs(x - value.double) <= Math.abs(value.double) * 1e-14 ? typedDouble(x) : value;
 }
