@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../../src/adapters/falkordb/index.ts';
@@ -93,6 +94,70 @@ describe('falkordb faults', () => {
       await expect(drain()).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringContaining('graph "g"') });
       await src.close(); // resolves although the server is gone (the copy died with it: no persistence)
     } finally {
+      await own.stop();
+    }
+  });
+
+  it('fails an export within the deadline when the server freezes (SIGSTOP), and leaves nothing behind', async () => {
+    const own = await startFalkorDB();
+    try {
+      const rr = redis(own.url);
+      await q(rr, 'g', 'UNWIND range(0, 1999) AS i CREATE (:N {i: i})-[:R]->(:M)');
+      const src = falkordbSource({ url: own.url, pageSize: 100, timeoutMs: 1000 });
+      const [ds] = await src.open();
+      const it = ds!.batches('node')[Symbol.asyncIterator]();
+      expect(((await it.next()).value as unknown[]).length).toBeGreaterThan(0);
+      own.freeze(true);
+      const t = performance.now();
+      const drain = async (): Promise<void> => {
+        while (!(await it.next()).done);
+      };
+      await expect(drain()).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringMatching(/graph "g"/) });
+      await src.close();
+      const secs = (performance.now() - t) / 1000;
+      expect(secs).toBeLessThan(4); // one deadline (1 s) and some slack, not a hang
+      own.freeze(false);
+      expect(((await rr.call('GRAPH.LIST')) as string[]).filter((g) => g.startsWith('memarc_'))).toEqual([]);
+      expect(await rr.keys('memarc_*')).toEqual([]);
+      rr.disconnect();
+    } finally {
+      own.freeze(false);
+      await own.stop();
+    }
+  });
+
+  it('fails an import within the deadline when the server freezes, and its abort cleans up once it answers', async () => {
+    const own = await startFalkorDB();
+    try {
+      const rr = redis(own.url);
+      await q(rr, 'g', 'UNWIND range(0, 499) AS i CREATE (:N {i: i})-[:R]->(:M)');
+      const x = await exportGraph(own.url, 'g');
+      const logs: string[] = [];
+      const sink = falkordbSink({ url: own.url, rename: { g: 'g2' }, batchSize: 50, timeoutMs: 1000, log: (m) => logs.push(m) });
+      const ds = await sink.dataset(x.descriptor);
+      await ds!.open(x.descriptor, ctx('run-frozen'));
+      await ds!.write('node', x.nodes.slice(0, 100));
+      own.freeze(true);
+      const t = performance.now();
+      // The server comes back while the abort is still trying to drop the staging graph.
+      const thaw = setTimeout(() => own.freeze(false), 1500);
+      const failed = await (async () => {
+        await ds!.write('node', x.nodes.slice(100, 200));
+        await ds!.shardDone({ entry: 'g/node-000001.ndjson.gz', kind: 'node', seq: 1, records: 200 });
+      })().then(() => null, (e: unknown) => e as { code: string });
+      expect(failed?.code).toBe('CONNECTION_FAILED');
+      expect((performance.now() - t) / 1000).toBeLessThan(3);
+      await ds!.abort(failed);
+      clearTimeout(thaw);
+      own.freeze(false);
+      await sink.close();
+      expect(logs.join('\n')).toMatch(/dropped the staging graph/);
+      const graphs = (await rr.call('GRAPH.LIST')) as string[];
+      expect(graphs.filter((g) => g.startsWith('memarc_') || g === 'g2')).toEqual([]);
+      expect(await rr.keys('memarc_*')).toEqual([]);
+      rr.disconnect();
+    } finally {
+      own.freeze(false);
       await own.stop();
     }
   });
