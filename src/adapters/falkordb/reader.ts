@@ -16,11 +16,10 @@
  *   per key seen holding arrays with doubles. A page holding a double under a key without its
  *   column is asked for again with the columns it needs (and the generic expression for keys a
  *   query cannot name), so every page is decoded from one reply, one state of the graph.
- * - Every value either restores exactly or is refused here, naming the graph, entity and
- *   property: arrays holding a point, vecf32, temporal value or non-finite double cannot be
- *   written back (writing them needs a function per element), so the export stops on them.
- *   Two values are archived with a warning: a point coordinate −0 (the archive's JSON numbers
- *   have no signed zero) and a double inside a nested array (15 significant digits).
+ * - Two values are archived with a change, and a warning naming the graph, entity and property:
+ *   a point coordinate −0 (the archive's JSON numbers have no signed zero) and a double inside
+ *   a nested array (15 significant digits). Every other value restores exactly (arrays holding
+ *   points, vecf32, temporal values or non-finite doubles included, see write-batches.ts).
  */
 import { MemarcError } from '../../errors.ts';
 import type { EdgeRecord, NodeRecord, TypedValue } from '../../format/records.ts';
@@ -204,26 +203,11 @@ function inexact(where: string, key: string): MemarcError {
   });
 }
 
-function notRestorable(where: string, key: string, what: string): MemarcError {
-  return new MemarcError('STORE_ERROR', `${where}, property "${key}": an array holding ${what} cannot be restored into FalkorDB, so the export refuses it`, {
-    hint: 'store such values outside arrays (one property each), or remove the property before the export',
-  });
-}
-
-/** Why an array element cannot be written back, or null (scans nested arrays too). */
-function unrestorable(v: TypedValue): string | null {
-  if (Array.isArray(v)) {
-    for (const x of v) {
-      const why = unrestorable(x);
-      if (why) return why;
-    }
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  if ('double' in v) return typeof v.double === 'string' && v.double !== '-0' ? `a non-finite double (${v.double})` : null;
-  if ('point' in v) return 'a point';
-  if ('vecf32' in v) return 'a vecf32';
-  return `a ${Object.keys(v)[0]} value`;
+/** True when a point inside the value (at any depth) has a coordinate −0. */
+function hasNegZeroPoint(v: TypedValue): boolean {
+  if (Array.isArray(v)) return v.some(hasNegZeroPoint);
+  if (typeof v !== 'object' || v === null || !('point' in v)) return false;
+  return Object.is(v.point.latitude, -0) || Object.is(v.point.longitude, -0);
 }
 
 /** Warns once per property key and kind of change. */
@@ -267,16 +251,9 @@ function buildProps(raw: RawProp[], row: Reply[], cols: ExactCols, exact: boolea
       continue;
     }
     const value = decodeProp(p, where);
-    if (code === T.ARRAY) {
-      // Exact values first: a double whose text overflowed (1.79769313486232e+308) is finite.
-      if (exact) patchArray(p, value as TypedValue[], row, cols, key, where, warnings);
-      const why = unrestorable(value);
-      if (why) throw notRestorable(where(), key, why);
-    } else if (code === T.POINT) {
-      const pt = (value as { point: { latitude: number; longitude: number } }).point;
-      if (Object.is(pt.latitude, -0) || Object.is(pt.longitude, -0)) {
-        warnings.once('point-0', key, () => `${where()}, property "${key}": a point coordinate −0 is archived as 0 (the archive's JSON numbers have no signed zero); later ones are not reported`);
-      }
+    if (code === T.ARRAY && exact) patchArray(p, value as TypedValue[], row, cols, key, where, warnings);
+    if ((code === T.ARRAY || code === T.POINT) && hasNegZeroPoint(value)) {
+      warnings.once('point-0', key, () => `${where()}, property "${key}": a point coordinate −0 is archived as 0 (the archive's JSON numbers have no signed zero); later ones are not reported`);
     }
     out[key] = value;
   }
