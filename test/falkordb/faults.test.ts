@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
@@ -159,6 +160,51 @@ describe('falkordb faults', () => {
     } finally {
       own.freeze(false);
       await own.stop();
+    }
+  });
+
+  it('never re-sends a write whose reply was lost', async () => {
+    // A loopback proxy that, once armed, lets the next request through and cuts the connection
+    // when the reply comes back: the write ran, the client never hears of it.
+    let armed = false;
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(srv.port, '127.0.0.1');
+      client.on('data', (d) => upstream.write(d));
+      upstream.on('data', (d) => {
+        if (armed) {
+          armed = false;
+          client.destroy();
+          upstream.destroy();
+        } else client.write(d);
+      });
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const x = await exportGraph(srv.url, 'src');
+      const port = (proxy.address() as net.AddressInfo).port;
+      const sink = falkordbSink({ url: `redis://127.0.0.1:${port}`, rename: { src: 'resend' }, batchSize: 40, timeoutMs: 2000, log: () => {} });
+      const ds = await sink.dataset(x.descriptor);
+      await ds!.open(x.descriptor, ctx('run-resend'));
+      await ds!.write('node', x.nodes.slice(0, 40));
+      await ds!.shardDone({ entry: 'src/node-000001.ndjson.gz', kind: 'node', seq: 1, records: 40 });
+      armed = true;
+      const failed = await (async () => {
+        await ds!.write('node', x.nodes.slice(40, 80));
+        await ds!.shardDone({ entry: 'src/node-000002.ndjson.gz', kind: 'node', seq: 2, records: 40 });
+      })().then(() => null, (e: unknown) => e as { code: string });
+      expect(failed?.code).toBe('CONNECTION_FAILED');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // time for a re-send, if any
+      const staging = ((await r.call('GRAPH.LIST')) as string[]).find((g) => g.startsWith('memarc_stage_resend_'))!;
+      const res = (await q(r, staging, 'MATCH (n) RETURN count(n)')) as [unknown, string[][][]];
+      expect(Number(res[1][0]![0]![1])).toBe(80); // the lost batch ran once, not twice
+      await ds!.abort(failed);
+      await sink.close();
+      expect((await r.call('GRAPH.LIST')) as string[]).not.toContain(staging);
+    } finally {
+      proxy.close();
     }
   });
 
