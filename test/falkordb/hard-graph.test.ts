@@ -46,7 +46,7 @@ beforeAll(async () => {
     (a:H {max: 1.7976931348623157e308, max2: 1.7976931348623155e308, nmax: -1.7976931348623157e308, tiny: 2.0^-1074, third: 1.0 / 3,
       nan: 0.0 / 0.0, inf: 1.0 / 0.0, negz: -0.0, big: 9223372036854775807,
       arr: [0.1 + 0.2, 1.7976931348623157e308, -1.7976931348623155e308, 2.0^-1074, -0.0, 7, 'x', true],
-      nested: [[0.1 + 0.2], 'y'],
+      nested: [[0.1 + 0.2, [1.0 / 3, 'z']], 'y'], deep: [[[[0.1 + 0.2]]]],
       p0: point({latitude: -0.0, longitude: -0.0}), p: point({latitude: 47.3769, longitude: 8.5417}),
       v: vecf32([0.1, -0.0, 3.4e38]), d: date('2020-01-02'), dt: localdatetime('2024-02-29T23:59:58'), t: localtime('01:02:03'), du: duration({days: -1, seconds: 5}),
       text: 'the quick brown fox', title: 'memarc'}),
@@ -73,7 +73,7 @@ describe('falkordb hard graph', () => {
       'n.max = 1.7976931348623157e308', 'n.max2 = 1.7976931348623155e308', 'n.nmax = -1.7976931348623157e308', 'n.tiny = 2.0^-1074', 'n.third = 1.0 / 3',
       'n.nan <> n.nan', 'n.inf = 1.0 / 0.0', '1.0 / n.negz < 0', 'n.big = 9223372036854775807',
       'n.arr[0] = 0.1 + 0.2', 'n.arr[1] = 1.7976931348623157e308', 'n.arr[2] = -1.7976931348623155e308', 'n.arr[3] = 2.0^-1074', '1.0 / n.arr[4] < 0',
-      "n.arr[5] = 7 AND typeOf(n.arr[5]) = 'Integer'", "n.arr[6] = 'x'", 'n.arr[7] = true', 'size(n.arr) = 8',
+      "n.arr[5] = 7 AND typeOf(n.arr[5]) = 'Integer'", 'n.nested[0][0] = 0.1 + 0.2', 'n.nested[0][1][0] = 1.0 / 3', "n.arr[6] = 'x'", 'n.arr[7] = true', 'size(n.arr) = 8',
       'n.p = point({latitude: 47.3769, longitude: 8.5417})', "n.d = date('2020-01-02')", "n.dt = localdatetime('2024-02-29T23:59:58')",
       "n.t = localtime('01:02:03')", 'n.du = duration({days: -1, seconds: 5})', 'n.v = vecf32([0.1, -0.0, 3.4e38])',
     ];
@@ -82,9 +82,10 @@ describe('falkordb hard graph', () => {
     expect(await row('hard2', cypher)).toEqual(checks.map(() => 'true'));
     expect(await row('hard2', "MATCH (:H {title: 'memarc'})-[e:E]->() RETURN e.w = 0.1 + 0.2, e.ws[0] = 1.0 / 3, e.at = date('1969-07-20')")).toEqual(['true', 'true', 'true']);
     expect(await row('hard2', "MATCH (:M)-[e:E]->() RETURN e.w = 1.7976931348623157e308")).toEqual(['true']);
-    // Archived with a warning naming graph, node and property: −0 in a point, doubles in nested arrays.
+    // Archived with a warning naming graph, node and property: −0 in a point, doubles nested deeper than 3 arrays.
     expect(log.join('\n')).toMatch(/graph "hard", node \d+, property "p0": a point coordinate −0 is archived as 0/);
-    expect(log.join('\n')).toMatch(/graph "hard", node \d+, property "nested": doubles inside nested arrays/);
+    expect(log.join('\n')).toMatch(/graph "hard", node \d+, property "deep": doubles nested more than 3 arrays deep are archived with 15 significant digits/);
+    expect(log.join('\n')).not.toMatch(/property "nested"/);
     // Indexes: the fingerprint (with nostem, phonetic, weight, language and stopwords) comes back.
     const before = await exportGraph(srv.url, 'hard');
     const after = await exportGraph(srv.url, 'hard2');

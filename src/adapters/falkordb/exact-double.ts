@@ -14,9 +14,10 @@
  *   its key. Several times dearer on the server (a comprehension over `keys()`), so it only
  *   serves follow-up queries, for pages holding a double under a key without a column.
  *
- * - `arrayColumn`: for a key holding arrays, one significand per element (elements that are
- *   not doubles, nested arrays included, get int64's minimum). Doubles in nested arrays keep the
- *   15 digits of the compact text (the reader warns, naming the property).
+ * - `arrayColumn`: for a key holding arrays, one significand per element, nested arrays as
+ *   nested lists, up to three levels (elements that are not doubles get int64's minimum).
+ *   Doubles deeper than that keep the 15 digits of the compact text (the reader warns, naming
+ *   the property).
  *
  * (FalkorDB evaluates every branch of a CASE, and both conditions of an AND, so expressions
  * must be type-safe for every value: the guard maps anything that is not a double to 0.0, for
@@ -43,10 +44,22 @@ export function exactColumn(guarded: string): string {
   return scaled(guarded);
 }
 
-/** A list of the int64 significands of the elements of an array property (0.0 guard per element). */
+/** Array levels whose doubles get exact values: the property's array and two nested levels. */
+export const EXACT_ARRAY_DEPTH = 3;
+
+/**
+ * The int64 significands of an array property's elements, as a list of the array's shape:
+ * a nested array (up to EXACT_ARRAY_DEPTH levels) gives a nested list, any other element its
+ * significand (0.0 guard per element). Every branch is type-safe: lists are guarded to `[]`.
+ */
 export function arrayColumn(x: string, key: string): string {
-  const prop = `${x}.${quoteIdent(key, 'property')}`;
-  return `[y IN (CASE typeOf(${prop}) WHEN 'List' THEN ${prop} ELSE [] END) | ${scaled("(CASE typeOf(y) WHEN 'Float' THEN y ELSE 0.0 END)")}]`;
+  const level = (list: string, d: number): string => {
+    const y = `y${d}`;
+    const leaf = scaled(`(CASE typeOf(${y}) WHEN 'Float' THEN ${y} ELSE 0.0 END)`);
+    const el = d < EXACT_ARRAY_DEPTH ? `CASE typeOf(${y}) WHEN 'List' THEN ${level(y, d + 1)} ELSE ${leaf} END` : leaf;
+    return `[${y} IN (CASE typeOf(${list}) WHEN 'List' THEN ${list} ELSE [] END) | ${el}]`;
+  };
+  return level(`${x}.${quoteIdent(key, 'property')}`, 1);
 }
 
 /** True when a key can be named in a query (no backtick or NUL, see params.ts). */

@@ -13,12 +13,12 @@
  * - Two pages are in flight while the client decodes the current one and the consumer writes;
  *   pages arrive on the page connections (page-connection.ts) and are decoded in place.
  * - Exact doubles (exact-double.ts): one column per property key seen holding doubles, and one
- *   per key seen holding arrays with doubles. A page holding a double under a key without its
+ *   per key seen holding arrays with doubles (nested arrays up to three levels). A page holding a double under a key without its
  *   column is asked for again with the columns it needs (and the generic expression for keys a
  *   query cannot name), so every page is decoded from one reply, one state of the graph.
  * - Two values are archived with a change, and a warning naming the graph, entity and property:
- *   a point coordinate −0 (the archive's JSON numbers have no signed zero) and a double inside
- *   a nested array (15 significant digits). Every other value restores exactly (arrays holding
+ *   a point coordinate −0 (the archive's JSON numbers have no signed zero) and a double nested
+ *   more than three arrays deep (15 significant digits). Every other value restores exactly (arrays holding
  *   points, vecf32, temporal values or non-finite doubles included, see write-batches.ts).
  */
 import { MemarcError } from '../../errors.ts';
@@ -26,7 +26,7 @@ import type { EdgeRecord, NodeRecord, TypedValue } from '../../format/records.ts
 import { typedDouble } from '../../format/records.ts';
 import type { FalkorClient, Reply } from './client.ts';
 import { decode, decodeProp, T, type RawEdge, type RawNode, type RawProp } from './compact.ts';
-import { agrees, arrayColumn, columnable, exactColumn, exactDoublesExpr, exactFrom, exactGuard, fromParts } from './exact-double.ts';
+import { agrees, arrayColumn, columnable, EXACT_ARRAY_DEPTH, exactColumn, exactDoublesExpr, exactFrom, exactGuard, fromParts } from './exact-double.ts';
 import { graphState, type LiveRead } from './live.ts';
 import { windowPages, type ExactCols, type PageQuery, type WindowQueries } from './windows.ts';
 
@@ -132,6 +132,17 @@ function rawProps(cell: Reply): RawProp[] {
   return ((Number(c[0]) === T.NODE ? v[2] : v[4]) as RawProp[] | null) ?? [];
 }
 
+/** True when an array holds (within EXACT_ARRAY_DEPTH levels) a double whose text is not exact. */
+function arrayNeedsExact(cells: Reply[], depth: number): boolean {
+  for (const el of cells) {
+    const e = el as Reply[];
+    const code = Number(e[0]);
+    if (code === T.DOUBLE && needsExact(String(e[1]))) return true;
+    if (code === T.ARRAY && depth < EXACT_ARRAY_DEPTH && arrayNeedsExact((e[1] as Reply[]) ?? [], depth + 1)) return true;
+  }
+  return false;
+}
+
 /** Property key ids of a page whose values need exact columns: [scalar key ids, array key ids]. */
 function exactKeyIds(rows: Reply[][]): [Set<number>, Set<number>] {
   const scalars = new Set<number>();
@@ -141,14 +152,8 @@ function exactKeyIds(rows: Reply[][]): [Set<number>, Set<number>] {
       const code = Number(p[1]);
       if (code === T.DOUBLE) {
         if (needsExact(String(p[2]))) scalars.add(Number(p[0]));
-      } else if (code === T.ARRAY) {
-        for (const el of (p[2] as Reply[]) ?? []) {
-          const e = el as Reply[];
-          if (Number(e[0]) === T.DOUBLE && needsExact(String(e[1]))) {
-            arrays.add(Number(p[0]));
-            break;
-          }
-        }
+      } else if (code === T.ARRAY && !arrays.has(Number(p[0])) && arrayNeedsExact((p[2] as Reply[]) ?? [], 1)) {
+        arrays.add(Number(p[0]));
       }
     }
   }
@@ -260,17 +265,25 @@ function buildProps(raw: RawProp[], row: Reply[], cols: ExactCols, exact: boolea
   return out;
 }
 
-/** Exact values for the doubles directly inside an array; doubles in nested arrays keep 15 digits. */
+/**
+ * Exact values for the doubles inside an array, from the key's array column (a list of the
+ * array's shape, EXACT_ARRAY_DEPTH levels deep); deeper doubles keep 15 digits, with a warning.
+ */
 function patchArray(p: RawProp, value: TypedValue[], row: Reply[], cols: ExactCols, key: string, where: () => string, warnings: Warnings): void {
-  const cells = (p[2] as Reply[]) ?? [];
   const j = cols.arrayKeys.indexOf(key);
-  const ms = j >= 0 ? (((row[1 + cols.keys.length + j] as Reply[] | undefined)?.[1] as Reply[] | undefined) ?? []) : null;
+  const column = j >= 0 ? (row[1 + cols.keys.length + j] as Reply[] | undefined) : undefined;
+  patchLevel((p[2] as Reply[]) ?? [], value, column ? ((column[1] as Reply[] | undefined) ?? []) : null, 1, key, where, warnings);
+}
+
+function patchLevel(cells: Reply[], value: TypedValue[], ms: Reply[] | null, depth: number, key: string, where: () => string, warnings: Warnings): void {
   for (let i = 0; i < cells.length; i++) {
     const c = cells[i] as Reply[];
     const code = Number(c[0]);
     if (code === T.ARRAY) {
-      if (JSON.stringify(c[1]).includes(`["${T.DOUBLE}"`)) {
-        warnings.once('nested', key, () => `${where()}, property "${key}": doubles inside nested arrays are archived with 15 significant digits (no exact form on the server); later ones are not reported`);
+      if (depth < EXACT_ARRAY_DEPTH && ms !== null) {
+        patchLevel((c[1] as Reply[]) ?? [], value[i] as TypedValue[], (((ms[i] as Reply[] | undefined)?.[1] as Reply[] | undefined) ?? []), depth + 1, key, where, warnings);
+      } else if (JSON.stringify(c[1]).includes(`["${T.DOUBLE}"`)) {
+        warnings.once('nested', key, () => `${where()}, property "${key}": doubles nested more than ${EXACT_ARRAY_DEPTH} arrays deep are archived with 15 significant digits (no exact form on the server); later ones are not reported`);
       }
       continue;
     }
