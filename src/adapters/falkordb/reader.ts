@@ -80,8 +80,10 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** A live graph: archived node ids, counts, the states before and after (live.ts). */
   live?: LiveRead;
-  /** Values archived with a change (−0 in a point, doubles in nested arrays), named. */
+  /** Values archived with a change (−0 in a point, deeply nested doubles), named. */
   warn?: (msg: string) => void;
+  /** The graph's name in messages, when the pages come from its copy. */
+  name?: string;
 }
 
 function checkAbort(signal: AbortSignal | undefined, graph: string): void {
@@ -449,6 +451,7 @@ async function* readPages<Raw extends { id: number; labelIds?: number[]; typeId?
     checkAbort(opts.signal, graph);
     const raws = rows.map((r) => unwrap(r[0]!));
     await names.ensure(...pageIds(raws));
-    yield raws.map((raw, i) => toRecord(raw, buildProps(raw.props, rows[i]!, q.cols, opts.exactDoubles, names, () => `graph "${graph}", ${what} ${raw.id}`, warnings)));
+    const shown = opts.name ?? graph;
+    yield raws.map((raw, i) => toRecord(raw, buildProps(raw.props, rows[i]!, q.cols, opts.exactDoubles, names, () => `graph "${shown}", ${what} ${raw.id}`, warnings)));
   }
 }

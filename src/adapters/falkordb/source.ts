@@ -90,7 +90,7 @@ export function falkordbSource(opts: FalkorSourceOptions): Source {
         let from = graph;
         let names: SchemaNames | null = null;
         const batches = async function* (kind: RecordKind, sig: AbortSignal | undefined): AsyncGenerator<unknown[]> {
-          const ro: ReadOptions = { pageSize, exactDoubles: opts.exactDoubles ?? true, depth: opts.concurrency ?? 2, warn: log, ...(live ? { live } : {}) };
+          const ro: ReadOptions = { pageSize, exactDoubles: opts.exactDoubles ?? true, depth: opts.concurrency ?? 2, warn: log, name: graph, ...(live ? { live } : {}) };
           const s = sig ?? signal;
           if (s) ro.signal = s;
           try {
