@@ -4,6 +4,9 @@
  * says that the graph changed, and works against a read-only replica. The copy-based snapshot is
  * taken only when asked for, one graph at a time, after a memory check.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,7 @@ import type { Redis } from 'ioredis';
 import { falkordbSource } from '../../src/adapters/falkordb/index.ts';
 import type { JsonObject } from '../../src/format/records.ts';
 import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { exportGraph, q, redis } from './harness.ts';
 
 let srv: FalkorServer;
@@ -116,6 +120,38 @@ describe('falkordb live export', () => {
     expect(ds!.notes!()).toMatchObject({ consistency: 'fuzzy', changedDuringExport: false, nodesRead: 100, edgesRead: 50, edgesLeftOut: 0 });
     expect(ds!.descriptor.source).toMatchObject({ consistency: 'fuzzy' });
     expect(log.join('\n')).not.toMatch(/changed during the export/);
+  });
+
+  it('says so in the command output and the trailer (memarc export --json)', async () => {
+    await q(r, 'cli', 'CREATE INDEX FOR (w:W) ON (w.i)');
+    await q(r, 'cli', 'UNWIND range(0, 2999) AS i CREATE (:W {i: i})');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'memarc-live-'));
+    const writer = redis(srv.url);
+    let stop = false;
+    const writing = (async () => {
+      for (let i = 3000; !stop && i < 200_000; i++) {
+        await writer.call('GRAPH.QUERY', 'cli', `CYPHER i=${i} MATCH (p:W {i: $i - 1}) CREATE (p)-[:WE]->(:W {i: $i})`, '--compact');
+      }
+    })();
+    try {
+      await sleep(50);
+      const res = await runCli(['--json', 'export', '--falkordb', srv.url, '--graphs', 'cli', '--timeout', '20', '-o', path.join(dir, 'a.memarc')]);
+      stop = true;
+      await writing;
+      expect(res.code).toBe(0);
+      const out = JSON.parse(res.stdout.toString()) as { datasets: Array<{ notes: JsonObject }> };
+      expect(out.datasets[0]!.notes).toMatchObject({ consistency: 'fuzzy', changedDuringExport: true });
+      expect(res.stderr).toMatch(/graph "cli" changed during the export/);
+      // The copy-based snapshot, on a graph nobody writes to any more.
+      const copy = await runCli(['--json', 'export', '--falkordb', srv.url, '--graphs', 'cli', '--snapshot', 'copy', '-o', path.join(dir, 'b.memarc')]);
+      expect(copy.code).toBe(0);
+      expect((JSON.parse(copy.stdout.toString()) as { datasets: Array<{ notes: JsonObject }> }).datasets[0]!.notes).toEqual({ consistency: 'snapshot' });
+    } finally {
+      stop = true;
+      await writing.catch(() => {});
+      writer.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exports from a read-only replica', async () => {
