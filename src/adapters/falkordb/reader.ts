@@ -386,7 +386,8 @@ export async function* readNodes(client: FalkorClient, graph: string, names: Sch
     }
     if (!live || round >= CATCH_UP_ROUNDS) break;
     start = maxId + 1;
-    maxId = await scalar(client, graph, 'MATCH (n) RETURN max(id(n))');
+    // An id seek: only the nodes above the windows read so far are looked at.
+    maxId = await scalar(client, graph, `CYPHER m=${maxId} MATCH (n) WHERE id(n) > $m RETURN max(id(n))`);
   }
 }
 
