@@ -16,10 +16,10 @@
  *   per key seen holding arrays with doubles (nested arrays up to three levels). A page holding a double under a key without its
  *   column is asked for again with the columns it needs (and the generic expression for keys a
  *   query cannot name), so every page is decoded from one reply, one state of the graph.
- * - Two values are archived with a change, and a warning naming the graph, entity and property:
- *   a point coordinate −0 (the archive's JSON numbers have no signed zero) and a double nested
- *   more than three arrays deep (15 significant digits). Every other value restores exactly (arrays holding
- *   points, vecf32, temporal values or non-finite doubles included, see write-batches.ts).
+ * - One value is archived with a change, and a warning naming the graph, entity and property:
+ *   a double nested more than three arrays deep (15 significant digits). Every other value
+ *   restores exactly (arrays holding points, vecf32, temporal values or non-finite doubles
+ *   included, see write-batches.ts; a point coordinate −0, see compact.ts).
  */
 import { MemarcError } from '../../errors.ts';
 import type { EdgeRecord, NodeRecord, TypedValue } from '../../format/records.ts';
@@ -210,13 +210,6 @@ function inexact(where: string, key: string): MemarcError {
   });
 }
 
-/** True when a point inside the value (at any depth) has a coordinate −0. */
-function hasNegZeroPoint(v: TypedValue): boolean {
-  if (Array.isArray(v)) return v.some(hasNegZeroPoint);
-  if (typeof v !== 'object' || v === null || !('point' in v)) return false;
-  return Object.is(v.point.latitude, -0) || Object.is(v.point.longitude, -0);
-}
-
 /** Warns once per property key and kind of change. */
 class Warnings {
   private readonly said = new Set<string>();
@@ -259,9 +252,6 @@ function buildProps(raw: RawProp[], row: Reply[], cols: ExactCols, exact: boolea
     }
     const value = decodeProp(p, where);
     if (code === T.ARRAY && exact) patchArray(p, value as TypedValue[], row, cols, key, where, warnings);
-    if ((code === T.ARRAY || code === T.POINT) && hasNegZeroPoint(value)) {
-      warnings.once('point-0', key, () => `${where()}, property "${key}": a point coordinate −0 is archived as 0 (the archive's JSON numbers have no signed zero); later ones are not reported`);
-    }
     out[key] = value;
   }
   return out;
