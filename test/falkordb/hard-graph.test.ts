@@ -95,6 +95,19 @@ describe('falkordb hard graph', () => {
     expect(after.totals).toEqual(before.totals);
   });
 
+  it('asks a page again when it holds doubles under a key the sample did not see', async () => {
+    // The first 1,000 nodes seed the exact columns; `late` and `lateArr` hold doubles only after them.
+    await q(r, 'late', `UNWIND range(0, 1499) AS i CREATE (:N {i: i, late: CASE WHEN i >= 1200 THEN toFloat(i) / 7 ELSE i END,
+      lateArr: CASE WHEN i >= 1300 THEN [toFloat(i) / 3, [toFloat(i) / 11]] ELSE [i] END})`);
+    const x = await exportGraph(srv.url, 'late', { pageSize: 100 });
+    expect(x.nodes).toHaveLength(1500);
+    for (const n of x.nodes) {
+      const i = n.props.i as number;
+      expect(n.props.late).toEqual(i >= 1200 ? { double: i / 7 } : i);
+      expect(n.props.lateArr).toEqual(i >= 1300 ? [{ double: i / 3 }, [{ double: i / 11 }]] : [i]);
+    }
+  });
+
   it('restores an empty graph', async () => {
     await restore(await archive(['empty']), { empty: 'empty2' });
     expect((await r.call('GRAPH.LIST')) as string[]).toContain('empty2');
