@@ -91,7 +91,8 @@ withS3(addStoreOptions(program.command('export')
   .option('--force', 'overwrite an existing archive')
   .option('--shard-max-bytes <size>', 'roll shards over at this many bytes of NDJSON (default 8MiB)', sizeOption('--shard-max-bytes'))
   .option('--shard-max-records <n>', 'roll shards over at this many records (default 100000)', countOption('--shard-max-records', { min: 1 }))
-  .option('--gzip-level <n>', 'gzip level 1-9 (default 1)', countOption('--gzip-level', { min: 1, max: 9 }))))
+  .option('--gzip-level <n>', 'gzip level 1-9 (default 1)', countOption('--gzip-level', { min: 1, max: 9 }))
+  .addOption(new Option('--snapshot <mode>', 'FalkorDB: none reads the live graph with read-only queries (fuzzy, no writes); copy reads a GRAPH.COPY (one point in time; needs write access and memory, and can deadlock FalkorDB 4.16 under concurrent writes)').choices(['none', 'copy']).default('none'))))
   .action(run(async () => (await import('./commands/export.ts')).exportCommand));
 
 withS3(limitOptions(addStoreOptions(program.command('import')

@@ -51,6 +51,10 @@ export interface StoreFlags {
   falkordb?: string | boolean;
   collections?: string[];
   graphs?: string[];
+  /** FalkorDB: deadline of every command and connection attempt, in seconds. */
+  timeout?: number;
+  /** FalkorDB export: 'none' (live read-only pages) or 'copy' (GRAPH.COPY). */
+  snapshot?: 'none' | 'copy';
 }
 
 export function addStoreOptions(cmd: Command): Command {
@@ -58,7 +62,19 @@ export function addStoreOptions(cmd: Command): Command {
     .option('--qdrant [url]', 'a Qdrant server (default: QDRANT_URL); the API key comes from QDRANT_API_KEY')
     .option('--falkordb [url]', 'a FalkorDB server, redis://[:password@]host:port (default: FALKORDB_URL, or FALKORDB_HOST/PORT/PASSWORD)')
     .option('--collections <names>', 'only these Qdrant collections (comma-separated)', list)
-    .option('--graphs <names>', 'only these FalkorDB graphs (comma-separated)', list);
+    .option('--graphs <names>', 'only these FalkorDB graphs (comma-separated)', list)
+    .option('--timeout <seconds>', 'FalkorDB: deadline of every command and connection attempt (default 60)', seconds);
+}
+
+export function seconds(v: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new MemarcError('USAGE', `--timeout takes a positive number of seconds, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** FalkorDB adapter options from the shared flags. */
+export function falkordbFlags(f: StoreFlags): { timeoutMs?: number; snapshot?: 'none' | 'copy' } {
+  return { ...(f.timeout !== undefined ? { timeoutMs: Math.round(f.timeout * 1000) } : {}), ...(f.snapshot ? { snapshot: f.snapshot } : {}) };
 }
 
 export function list(v: string, prev: string[] = []): string[] {

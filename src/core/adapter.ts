@@ -37,6 +37,11 @@ export interface DatasetSource {
   readonly descriptor: DatasetDescriptor;
   /** Batches of records of one kind. Called once per kind, in DATASET_KINDS order. */
   batches<K extends RecordKind>(kind: K, signal?: AbortSignal): AsyncIterable<RecordByKind[K][]>;
+  /**
+   * Optional: what the source learnt while reading (e.g. that the data changed during the read),
+   * asked for after the last batch and written to the trailer's entry for the dataset as `notes`.
+   */
+  notes?(): JsonObject;
 }
 
 export interface Source {

@@ -37,7 +37,7 @@ export async function exportArchive(opts: ExportOptions): Promise<ExportResult> 
     }
     const writer = new ArchiveWriter({
       ...writerOpts,
-      datasets: datasets.map((d) => ({ name: d.descriptor.name, kind: d.descriptor.kind, fingerprint: d.descriptor.fingerprint, source: d.descriptor.source as JsonObject })),
+      datasets: datasets.map((d) => ({ name: d.descriptor.name, kind: d.descriptor.kind, fingerprint: d.descriptor.fingerprint, source: d.descriptor.source as JsonObject, ...(d.notes ? { notes: () => d.notes!() } : {}) })),
     });
     await pipeline(writer.encode(sections(datasets, writer, signal)), stream, signal ? { signal } : {});
     if (!writer.trailer) throw new Error('writer ended without a trailer');

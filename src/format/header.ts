@@ -65,6 +65,8 @@ export interface TrailerDataset {
   bytes: number;
   rawBytes: number;
   digest: string;
+  /** What the source learnt while reading (informational; readers ignore it). */
+  notes?: JsonObject;
 }
 
 export interface EntrySum {

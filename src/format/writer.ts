@@ -36,6 +36,8 @@ export interface DatasetInput {
   kind: DatasetKind;
   fingerprint: JsonObject;
   source: JsonObject;
+  /** Asked for once the dataset's records are written; becomes the trailer dataset's `notes`. */
+  notes?: () => JsonObject;
 }
 
 export interface Section {
@@ -269,6 +271,9 @@ export class ArchiveWriter {
     await addEntry(pack, { name: CHECKSUMS_ENTRY, size: checksumsBody.length, mtime: this.mtime }, checksumsBody);
 
     sums.forEach((s, i) => (s.digest = digests[i]!.hex()));
+    this.opts.datasets.forEach((d, i) => {
+      if (d.notes) sums[i]!.notes = d.notes();
+    });
     const trailer: Trailer = {
       format: FORMAT_NAME,
       formatVersion: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },

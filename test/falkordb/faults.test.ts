@@ -1,3 +1,5 @@
+import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../../src/adapters/falkordb/index.ts';
@@ -94,6 +96,115 @@ describe('falkordb faults', () => {
       await src.close(); // resolves although the server is gone (the copy died with it: no persistence)
     } finally {
       await own.stop();
+    }
+  });
+
+  it('fails an export within the deadline when the server freezes (SIGSTOP), and leaves nothing behind', async () => {
+    const own = await startFalkorDB();
+    try {
+      const rr = redis(own.url);
+      await q(rr, 'g', 'UNWIND range(0, 1999) AS i CREATE (:N {i: i})-[:R]->(:M)');
+      const src = falkordbSource({ url: own.url, pageSize: 100, timeoutMs: 1000 });
+      const [ds] = await src.open();
+      const it = ds!.batches('node')[Symbol.asyncIterator]();
+      expect(((await it.next()).value as unknown[]).length).toBeGreaterThan(0);
+      own.freeze(true);
+      const t = performance.now();
+      const drain = async (): Promise<void> => {
+        while (!(await it.next()).done);
+      };
+      await expect(drain()).rejects.toMatchObject({ code: 'CONNECTION_FAILED', message: expect.stringMatching(/graph "g"/) });
+      await src.close();
+      const secs = (performance.now() - t) / 1000;
+      expect(secs).toBeLessThan(4); // one deadline (1 s) and some slack, not a hang
+      own.freeze(false);
+      expect(((await rr.call('GRAPH.LIST')) as string[]).filter((g) => g.startsWith('memarc_'))).toEqual([]);
+      expect(await rr.keys('memarc_*')).toEqual([]);
+      rr.disconnect();
+    } finally {
+      own.freeze(false);
+      await own.stop();
+    }
+  });
+
+  it('fails an import within the deadline when the server freezes, and its abort cleans up once it answers', async () => {
+    const own = await startFalkorDB();
+    try {
+      const rr = redis(own.url);
+      await q(rr, 'g', 'UNWIND range(0, 499) AS i CREATE (:N {i: i})-[:R]->(:M)');
+      const x = await exportGraph(own.url, 'g');
+      const logs: string[] = [];
+      const sink = falkordbSink({ url: own.url, rename: { g: 'g2' }, batchSize: 50, timeoutMs: 1000, log: (m) => logs.push(m) });
+      const ds = await sink.dataset(x.descriptor);
+      await ds!.open(x.descriptor, ctx('run-frozen'));
+      await ds!.write('node', x.nodes.slice(0, 100));
+      own.freeze(true);
+      const t = performance.now();
+      // The server comes back while the abort is still trying to drop the staging graph.
+      const thaw = setTimeout(() => own.freeze(false), 1500);
+      const failed = await (async () => {
+        await ds!.write('node', x.nodes.slice(100, 200));
+        await ds!.shardDone({ entry: 'g/node-000001.ndjson.gz', kind: 'node', seq: 1, records: 200 });
+      })().then(() => null, (e: unknown) => e as { code: string });
+      expect(failed?.code).toBe('CONNECTION_FAILED');
+      expect((performance.now() - t) / 1000).toBeLessThan(3);
+      await ds!.abort(failed);
+      clearTimeout(thaw);
+      own.freeze(false);
+      await sink.close();
+      expect(logs.join('\n')).toMatch(/dropped the staging graph/);
+      const graphs = (await rr.call('GRAPH.LIST')) as string[];
+      expect(graphs.filter((g) => g.startsWith('memarc_') || g === 'g2')).toEqual([]);
+      expect(await rr.keys('memarc_*')).toEqual([]);
+      rr.disconnect();
+    } finally {
+      own.freeze(false);
+      await own.stop();
+    }
+  });
+
+  it('never re-sends a write whose reply was lost', async () => {
+    // A loopback proxy that, once armed, lets the next request through and cuts the connection
+    // when the reply comes back: the write ran, the client never hears of it.
+    let armed = false;
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(srv.port, '127.0.0.1');
+      client.on('data', (d) => upstream.write(d));
+      upstream.on('data', (d) => {
+        if (armed) {
+          armed = false;
+          client.destroy();
+          upstream.destroy();
+        } else client.write(d);
+      });
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const x = await exportGraph(srv.url, 'src');
+      const port = (proxy.address() as net.AddressInfo).port;
+      const sink = falkordbSink({ url: `redis://127.0.0.1:${port}`, rename: { src: 'resend' }, batchSize: 40, timeoutMs: 2000, log: () => {} });
+      const ds = await sink.dataset(x.descriptor);
+      await ds!.open(x.descriptor, ctx('run-resend'));
+      await ds!.write('node', x.nodes.slice(0, 40));
+      await ds!.shardDone({ entry: 'src/node-000001.ndjson.gz', kind: 'node', seq: 1, records: 40 });
+      armed = true;
+      const failed = await (async () => {
+        await ds!.write('node', x.nodes.slice(40, 80));
+        await ds!.shardDone({ entry: 'src/node-000002.ndjson.gz', kind: 'node', seq: 2, records: 40 });
+      })().then(() => null, (e: unknown) => e as { code: string });
+      expect(failed?.code).toBe('CONNECTION_FAILED');
+      await new Promise((resolve) => setTimeout(resolve, 300)); // time for a re-send, if any
+      const staging = ((await r.call('GRAPH.LIST')) as string[]).find((g) => g.startsWith('memarc_stage_resend_'))!;
+      const res = (await q(r, staging, 'MATCH (n) RETURN count(n)')) as [unknown, string[][][]];
+      expect(Number(res[1][0]![0]![1])).toBe(80); // the lost batch ran once, not twice
+      await ds!.abort(failed);
+      await sink.close();
+      expect((await r.call('GRAPH.LIST')) as string[]).not.toContain(staging);
+    } finally {
+      proxy.close();
     }
   });
 

@@ -55,8 +55,8 @@ describe('falkordb export', () => {
     expect(a.props.huge).toEqual({ double: 1.2345678901234567e307 });
     expect(a.props.ok).toBe(true);
     expect(a.props.no).toBe(false);
-    // doubles inside arrays keep the 15 digits of the compact text (exact-double.ts)
-    expect(a.props.arr).toEqual([1, { double: 2.5 }, 'x', [{ double: 0.3 }, [7, 'deep']]]);
+    // doubles inside arrays are exact too, nested ones included (exact-double.ts)
+    expect(a.props.arr).toEqual([1, { double: 2.5 }, 'x', [{ double: 0.30000000000000004 }, [7, 'deep']]]);
     expect(Array.from(decodeF32((a.props.emb as { vecf32: string }).vecf32))).toEqual([Math.fround(0.1), -2.5, 3.25]);
     expect(a.props.loc).toEqual({ point: { latitude: Math.fround(52.52), longitude: Math.fround(13.405) } });
     expect(a.props.at).toEqual({ datetime: Date.UTC(2024, 1, 29, 23, 59, 58) / 1000 });

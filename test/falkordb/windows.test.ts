@@ -40,7 +40,7 @@ async function readAll(rows: Array<[number, number]>, pageSize: number, depth: n
   };
   const ids: number[] = [];
   const plan = { maxId: 399, density: rows.length / 400, pageSize, depth };
-  for await (const { rows: page } of windowPages(plan, QUERIES, send, () => [], (r) => Number(r[0]))) {
+  for await (const { rows: page } of windowPages(plan, QUERIES, send, () => ({ keys: [], arrayKeys: [], generic: false }), (r) => Number(r[0]))) {
     expect(page.length).toBeLessThanOrEqual(pageSize);
     for (const r of page) ids.push(Number(r[0]));
   }

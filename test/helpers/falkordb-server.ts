@@ -17,6 +17,8 @@ export interface FalkorServer {
   stop(): Promise<void>;
   /** SIGKILL, for fault tests. */
   kill(): Promise<void>;
+  /** SIGSTOP (`true`) or SIGCONT (`false`): a frozen server that keeps its connections open. */
+  freeze(stopped: boolean): void;
   /** Starts the server again on the same port (empty: nothing is persisted). */
   restart(): Promise<void>;
 }
@@ -58,7 +60,7 @@ async function ping(port: number, password: string | undefined): Promise<boolean
   });
 }
 
-export async function startFalkorDB(opts: { password?: string } = {}): Promise<FalkorServer> {
+export async function startFalkorDB(opts: { password?: string; /** More redis-server arguments, e.g. ['--replicaof', host, port]. */ args?: string[] } = {}): Promise<FalkorServer> {
   const dir = binDir();
   const server = path.join(dir, 'redis-server');
   const module = path.join(dir, 'falkordb.so');
@@ -72,6 +74,7 @@ export async function startFalkorDB(opts: { password?: string } = {}): Promise<F
   const launch = async (): Promise<void> => {
     const args = ['--loadmodule', module, '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dataDir];
     if (opts.password) args.push('--requirepass', opts.password);
+    if (opts.args) args.push(...opts.args);
     const c = spawn(server, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     c.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -105,6 +108,9 @@ export async function startFalkorDB(opts: { password?: string } = {}): Promise<F
       rmSync(dataDir, { recursive: true, force: true });
     },
     kill: () => terminate('SIGKILL'),
+    freeze(stopped: boolean) {
+      (child as ChildProcess | null)?.kill(stopped ? 'SIGSTOP' : 'SIGCONT');
+    },
     async restart() {
       await terminate('SIGKILL');
       await launch();

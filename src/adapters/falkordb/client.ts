@@ -2,6 +2,14 @@
  * One ioredis connection to FalkorDB, with every failure turned into a MemarcError that names
  * the graph and never the password. Integers arrive as strings (`stringNumbers`), so int64
  * values above 2^53 stay exact; compact replies are parsed by compact.ts.
+ *
+ * Deadlines: connecting and every command have a deadline (`timeoutMs`); a command that misses
+ * it closes the connection and fails with CONNECTION_FAILED, so a frozen server (a deadlock, a
+ * SIGSTOP, a half-open TCP connection) fails the run within the deadline instead of hanging it.
+ * Every socket has TCP keepalive. The connection is never re-established and nothing is queued
+ * or re-sent: a write whose reply was lost must not run twice (ioredis would re-send it after a
+ * reconnect with its default `autoResendUnfulfilledCommands`), so a lost connection fails the
+ * run, and cleanup opens a fresh connection (`fresh()`).
  */
 import { Redis } from 'ioredis';
 import { MemarcError } from '../../errors.ts';
@@ -20,6 +28,16 @@ export interface CompactResult {
 /** Page connections per client: the reader keeps two pages in flight (windows.ts). */
 const MAX_PAGE_CONNECTIONS = 2;
 
+/** Default deadline of a command or a connection attempt. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+/** TCP keepalive: first probe after this much idle time (the OS repeats probes after that). */
+export const KEEPALIVE_MS = 10_000;
+
+export interface ConnectionOptions {
+  /** Deadline of every command and every connection attempt, in ms (default 60,000). */
+  timeoutMs?: number;
+}
+
 export class FalkorClient {
   readonly redis: Redis;
   readonly url: string;
@@ -29,8 +47,12 @@ export class FalkorClient {
   private pages: Array<Promise<PageConnection>> = [];
   private readonly pageLoad: number[] = [];
 
-  constructor(url: string) {
+  readonly timeoutMs: number;
+
+  constructor(url: string, opts: ConnectionOptions = {}) {
     this.url = url;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    if (!(this.timeoutMs > 0)) throw new MemarcError('USAGE', `a timeout must be a positive number of milliseconds, got ${opts.timeoutMs}`);
     let password: string | undefined;
     try {
       password = decodeURIComponent(new URL(url).password) || undefined;
@@ -41,10 +63,13 @@ export class FalkorClient {
     this.redis = new Redis(url, {
       lazyConnect: true,
       stringNumbers: true,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 5000,
-      // Give up quickly: a backup must fail clearly rather than hang on a dead server.
-      retryStrategy: (times: number) => (times > 3 ? null : 100 * times),
+      connectTimeout: this.timeoutMs,
+      keepAlive: KEEPALIVE_MS,
+      // Never reconnect, queue or re-send (see above): a lost connection fails the run.
+      retryStrategy: () => null,
+      autoResendUnfulfilledCommands: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
     });
     // Surfaced through the failing command instead; an AUTH refusal during connect only shows here.
     this.redis.on('error', (err: Error) => (this.lastEvent = err.message));
@@ -57,7 +82,9 @@ export class FalkorClient {
   async connect(what: string): Promise<void> {
     if (this.redis.status === 'ready') return;
     try {
-      await this.redis.connect();
+      // The TCP connect has its own timeout; the handshake after it (ready check, AUTH) would
+      // wait forever on a stopped server whose kernel still accepts connections.
+      await this.deadline(this.redis.connect(), what, 'connect');
     } catch (err) {
       throw this.wrap(err, what);
     }
@@ -93,10 +120,46 @@ export class FalkorClient {
 
   async call(what: string, ...args: Array<string | number>): Promise<Reply> {
     try {
-      return (await this.redis.call(String(args[0]), ...args.slice(1).map(String))) as Reply;
+      return await this.deadline(this.redis.call(String(args[0]), ...args.slice(1).map(String)) as Promise<Reply>, what, String(args[0]));
     } catch (err) {
       throw this.wrap(err, what);
     }
+  }
+
+  /**
+   * `p`, or CONNECTION_FAILED once `timeoutMs` passed without a reply. The connection is closed
+   * then: a later reply must not be taken for the answer to another command.
+   */
+  private async deadline<T>(p: Promise<T>, what: string, command: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        this.redis.disconnect();
+        reject(this.timeoutError(what, command));
+      }, this.timeoutMs);
+    });
+    p.catch(() => {}); // a command cut off by the deadline rejects later; nobody waits for it
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  timeoutError(what: string, command: string): MemarcError {
+    return new MemarcError('CONNECTION_FAILED', `FalkorDB at ${this.redactedUrl} did not answer ${command} within ${this.timeoutMs / 1000} s (${what})`, {
+      hint: 'the server is frozen, overloaded or unreachable; check it, or raise the deadline with --timeout',
+      context: { dataset: what },
+    });
+  }
+
+  /** A new client to the same server with the same options (cleanup after a lost connection). */
+  fresh(): FalkorClient {
+    return new FalkorClient(this.url, { timeoutMs: this.timeoutMs });
+  }
+
+  get healthy(): boolean {
+    return this.redis.status === 'ready';
   }
 
   /** GRAPH.QUERY (or GRAPH.RO_QUERY) with parameters in the CYPHER prefix, compact reply. */
@@ -118,7 +181,7 @@ export class FalkorClient {
     let i = this.pageLoad.indexOf(0);
     if (i < 0 && this.pages.length < MAX_PAGE_CONNECTIONS) {
       i = this.pages.length;
-      const c = new PageConnection(this.url);
+      const c = new PageConnection(this.url, this.timeoutMs);
       this.pages.push(c.open().then(() => c));
       this.pageLoad.push(0);
     }
@@ -143,11 +206,8 @@ export class FalkorClient {
     const pages = this.pages.splice(0);
     this.pageLoad.length = 0;
     for (const p of pages) await p.then((c) => c.close(), () => {});
-    try {
-      if (this.redis.status === 'ready') await this.redis.quit();
-    } catch {
-      // the connection is gone already
-    }
+    // No QUIT: it would wait for a reply a frozen server never sends. Every command this client
+    // sent has been answered or abandoned by now.
     this.redis.disconnect();
   }
 }

@@ -7,7 +7,6 @@
 import { MemarcError } from '../../errors.ts';
 import { encodeF32, toF32, typedDouble, type TypedValue } from '../../format/records.ts';
 import type { Reply } from './client.ts';
-import { fromParts } from './exact-double.ts';
 import { fromServer } from './temporal.ts';
 
 export const T = {
@@ -54,6 +53,21 @@ function props(list: Reply): RawProp[] {
   return (list as RawProp[] | null) ?? [];
 }
 
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/**
+ * A point coordinate −0 is a JSON number too (`-0.0`), but JSON.stringify writes −0 as `0`. A
+ * point holding one gets a non-enumerable `toJSON` that writes it as `-0.0` (JSON.rawJSON), so
+ * the archive keeps the sign; the digest (canonical JSON, which writes −0 as 0) and validation
+ * see the plain numbers.
+ */
+function keepNegativeZero(p: { latitude: number; longitude: number }): { latitude: number; longitude: number } {
+  if (!Object.is(p.latitude, -0) && !Object.is(p.longitude, -0)) return p;
+  const text = (x: number): unknown => (Object.is(x, -0) ? rawJSON('-0.0') : x);
+  Object.defineProperty(p, 'toJSON', { value: () => ({ latitude: text(p.latitude), longitude: text(p.longitude) }), enumerable: false });
+  return p;
+}
+
 export function decode(cell: Reply): Decoded {
   if (!Array.isArray(cell)) throw new MemarcError('STORE_ERROR', 'unexpected reply from FalkorDB: a cell is not [type, value]');
   return decodeValue(Number(cell[0]), cell[1] as Reply);
@@ -83,7 +97,7 @@ function decodeValue(code: number, v: Reply): Decoded {
     }
     case T.POINT: {
       const a = v as Reply[];
-      return { point: { latitude: toF32(Number(a[0])), longitude: toF32(Number(a[1])) } };
+      return { point: keepNegativeZero({ latitude: toF32(Number(a[0])), longitude: toF32(Number(a[1])) }) };
     }
     case T.VECF32:
       return { vecf32: encodeF32(Float32Array.from((v as Reply[]).map((x) => Number(x)))) };
@@ -105,12 +119,4 @@ export function decodeProp(p: RawProp, where: () => string): TypedValue {
     throw new MemarcError('STORE_ERROR', `${where()}: a property holds a value that is not a storable type`);
   }
   return d as TypedValue;
-}
-
-/** Replaces a %.15g double with the exact value computed on the server (exact-double.ts). */
-export function patchExact(value: TypedValue, e: number, m: bigint): TypedValue {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('double' in value) || typeof value.double !== 'number') return value;
-  const x = fromParts(e, m);
-  // Guard against a misread: the exact value must agree with the compact text to 15 digits.
-  return Math.abs(x - value.double) <= Math.abs(value.double) * 1e-14 ? typedDouble(x) : value;
 }

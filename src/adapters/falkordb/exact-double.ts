@@ -14,10 +14,14 @@
  *   its key. Several times dearer on the server (a comprehension over `keys()`), so it only
  *   serves follow-up queries, for pages holding a double under a key without a column.
  *
- * Only top-level double properties get this; doubles inside arrays keep the 15 significant
- * digits of the compact text. (FalkorDB evaluates every branch of a CASE, and both conditions
- * of an AND, so expressions must be type-safe for every value: the guard maps anything that is
- * not a double to 0.0, for which the column holds int64's minimum, as for NaN and infinities.)
+ * - `arrayColumn`: for a key holding arrays, one significand per element, nested arrays as
+ *   nested lists, up to three levels (elements that are not doubles get int64's minimum).
+ *   Doubles deeper than that keep the 15 digits of the compact text (the reader warns, naming
+ *   the property).
+ *
+ * (FalkorDB evaluates every branch of a CASE, and both conditions of an AND, so expressions
+ * must be type-safe for every value: the guard maps anything that is not a double to 0.0, for
+ * which the column holds int64's minimum, as for NaN and infinities.)
  */
 import { quoteIdent } from './params.ts';
 
@@ -40,6 +44,24 @@ export function exactColumn(guarded: string): string {
   return scaled(guarded);
 }
 
+/** Array levels whose doubles get exact values: the property's array and two nested levels. */
+export const EXACT_ARRAY_DEPTH = 3;
+
+/**
+ * The int64 significands of an array property's elements, as a list of the array's shape:
+ * a nested array (up to EXACT_ARRAY_DEPTH levels) gives a nested list, any other element its
+ * significand (0.0 guard per element). Every branch is type-safe: lists are guarded to `[]`.
+ */
+export function arrayColumn(x: string, key: string): string {
+  const level = (list: string, d: number): string => {
+    const y = `y${d}`;
+    const leaf = scaled(`(CASE typeOf(${y}) WHEN 'Float' THEN ${y} ELSE 0.0 END)`);
+    const el = d < EXACT_ARRAY_DEPTH ? `CASE typeOf(${y}) WHEN 'List' THEN ${level(y, d + 1)} ELSE ${leaf} END` : leaf;
+    return `[${y} IN (CASE typeOf(${list}) WHEN 'List' THEN ${list} ELSE [] END) | ${el}]`;
+  };
+  return level(`${x}.${quoteIdent(key, 'property')}`, 1);
+}
+
 /** True when a key can be named in a query (no backtick or NUL, see params.ts). */
 export function columnable(key: string): boolean {
   return key.length > 0 && !key.includes('`') && !key.includes('\0');
@@ -49,6 +71,19 @@ export function columnable(key: string): boolean {
  * x from its int64 significand and the 15-digit approximation printed beside it. `approx` may
  * be ±Infinity when the text rounded past the largest double (1.79769313486232e+308).
  */
+export function exactFrom(m: string | undefined, approx: number): number | null {
+  if (m === undefined || m === NO_EXACT) return null;
+  const x = fromSignificand(Number(m), approx);
+  return agrees(x, approx) ? x : null;
+}
+
+/** Guard against a misread: the exact value must agree with the compact text to 15 digits. */
+export function agrees(x: number, approx: number): boolean {
+  if (Number.isFinite(approx)) return Math.abs(x - approx) <= Math.abs(approx) * 1e-14;
+  // The text rounded past the largest double: x is one of the doubles that print that way.
+  return Number.isFinite(x) && Math.sign(x) === Math.sign(approx) && Math.abs(x) > 1.79769313486231e308;
+}
+
 export function fromSignificand(m: number, approx: number): number {
   const a = Number.isFinite(approx) ? Math.abs(approx) : Number.MAX_VALUE;
   const k = Math.round(Math.log2(a) - Math.log2(Math.abs(m)));

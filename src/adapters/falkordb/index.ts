@@ -1,5 +1,5 @@
-/** FalkorDB adapter: graphs as `falkordb.graph` datasets of `node` and `edge` records. */
-export { falkordbSource, type FalkorSourceOptions } from './source.ts';
+/** FalkorDB adapter: graphs as `falkordb.graph` datasets of `node` and `edge` records (README.md). */
+export { falkordbSource, type FalkorSourceOptions, type SnapshotMode } from './source.ts';
 export { falkordbSink, type FalkorSinkOptions } from './sink.ts';
 
 /**

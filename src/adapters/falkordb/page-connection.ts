@@ -5,6 +5,9 @@
  * paging loop over 300k entities takes 3.0 s through ioredis and 1.2 s through redis-parser.
  * Replies have FalkorClient's shape (strings, integers as strings). No reconnection: a broken
  * connection fails the reads in flight and every later one, and the export fails clearly.
+ * Connecting and every command have a deadline (a missed one closes the connection with an
+ * ETIMEDOUT error), and the socket has TCP keepalive, so a frozen server or a half-open
+ * connection fails the export instead of hanging it.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -16,7 +19,12 @@ interface Waiter {
   reject(err: Error): void;
 }
 
-const CONNECT_TIMEOUT_MS = 5000;
+/** As client.ts's KEEPALIVE_MS (not imported: client.ts imports this file). */
+const KEEPALIVE_MS = 10_000;
+
+function timeout(what: string, ms: number): Error {
+  return Object.assign(new Error(`${what} ETIMEDOUT: no answer within ${ms / 1000} s`), { code: 'ETIMEDOUT' });
+}
 
 function encode(args: string[]): string {
   let out = `*${args.length}\r\n`;
@@ -30,9 +38,12 @@ export class PageConnection {
   private readonly waiting: Waiter[] = [];
   private failure: Error | null = null;
 
+  private readonly timeoutMs: number;
+
   /** `url` as FalkorClient takes it: redis:// or rediss://, optional user, password and db. */
-  constructor(url: string) {
+  constructor(url: string, timeoutMs: number) {
     this.url = new URL(url);
+    this.timeoutMs = timeoutMs;
   }
 
   async open(): Promise<void> {
@@ -56,10 +67,10 @@ export class PageConnection {
     socket.on('close', () => this.fail(new Error('the connection was closed')));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        const err = Object.assign(new Error(`connect ETIMEDOUT ${host}:${port}`), { code: 'ETIMEDOUT' });
+        const err = timeout(`connect ${host}:${port}`, this.timeoutMs);
         reject(err);
         this.fail(err);
-      }, CONNECT_TIMEOUT_MS);
+      }, this.timeoutMs);
       socket.once(secure ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         resolve();
@@ -70,6 +81,7 @@ export class PageConnection {
       });
     });
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     const password = decodeURIComponent(u.password);
     const user = decodeURIComponent(u.username);
     if (password) await this.call(user ? ['AUTH', user, password] : ['AUTH', password]);
@@ -82,7 +94,19 @@ export class PageConnection {
     const socket = this.socket;
     if (!socket || !socket.writable) return Promise.reject(new Error('the connection was closed'));
     return new Promise<Reply>((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
+      // Replies come in order, so a late one cannot be matched to its request any more: a missed
+      // deadline fails the whole connection.
+      const timer = setTimeout(() => this.fail(timeout(args[0]!, this.timeoutMs)), this.timeoutMs);
+      this.waiting.push({
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
       socket.write(encode(args));
     });
   }

@@ -1,7 +1,9 @@
 /**
- * Reads a whole graph as archive records. A node's key is its internal id, so this must read a
- * graph nobody writes to (a point-in-time copy, or a staging graph) for keys to be unique and
- * edges to point at the right nodes.
+ * Reads a whole graph as archive records. A node's key is its internal id. On a graph nobody
+ * writes to (a point-in-time copy, a staging graph) the records are one state of the graph; on
+ * a live graph (`live`, see live.ts) each page is one state, edges are only written when both
+ * endpoints are in the archive, and the windows above the starting highest id are read again
+ * before the node shards close.
  *
  * - Nodes and edges are paged through windows of node ids (windows.ts): nodes by their own id,
  *   edges by their source node's (`MATCH (a)-[e]->() WHERE id(a) >= $lo AND id(a) < $hi`: a
@@ -10,16 +12,23 @@
  *   one source, so the windows cover each edge once.
  * - Two pages are in flight while the client decodes the current one and the consumer writes;
  *   pages arrive on the page connections (page-connection.ts) and are decoded in place.
- * - Exact doubles (exact-double.ts): one column per property key seen holding a double; a page
- *   that holds a double under another key gets a follow-up query with the generic expression.
+ * - Exact doubles (exact-double.ts): one column per property key seen holding doubles, and one
+ *   per key seen holding arrays with doubles (nested arrays up to three levels). A page holding a double under a key without its
+ *   column is asked for again with the columns it needs (and the generic expression for keys a
+ *   query cannot name), so every page is decoded from one reply, one state of the graph.
+ * - One value is archived with a change, and a warning naming the graph, entity and property:
+ *   a double nested more than three arrays deep (15 significant digits). Every other value
+ *   restores exactly (arrays holding points, vecf32, temporal values or non-finite doubles
+ *   included, see write-batches.ts; a point coordinate −0, see compact.ts).
  */
 import { MemarcError } from '../../errors.ts';
 import type { EdgeRecord, NodeRecord, TypedValue } from '../../format/records.ts';
 import { typedDouble } from '../../format/records.ts';
 import type { FalkorClient, Reply } from './client.ts';
-import { decode, decodeProp, patchExact, type RawEdge, type RawNode, type RawProp } from './compact.ts';
-import { columnable, exactColumn, exactDoublesExpr, exactGuard, fromSignificand, NO_EXACT } from './exact-double.ts';
-import { windowPages, type PageQuery, type WindowQueries } from './windows.ts';
+import { decode, decodeProp, T, type RawEdge, type RawNode, type RawProp } from './compact.ts';
+import { agrees, arrayColumn, columnable, EXACT_ARRAY_DEPTH, exactColumn, exactDoublesExpr, exactFrom, exactGuard, fromParts } from './exact-double.ts';
+import { graphState, type LiveRead } from './live.ts';
+import { windowPages, type ExactCols, type PageQuery, type WindowQueries } from './windows.ts';
 
 /** Label, relationship type and property key names by id (the order db.labels() & co. list them). */
 export class SchemaNames {
@@ -69,44 +78,227 @@ export interface ReadOptions {
   /** Page requests in flight at once (default 2, see windows.ts). */
   depth?: number;
   signal?: AbortSignal;
+  /** A live graph: archived node ids, counts, the states before and after (live.ts). */
+  live?: LiveRead;
+  /** Values archived with a change (−0 in a point, deeply nested doubles), named. */
+  warn?: (msg: string) => void;
+  /** The graph's name in messages, when the pages come from its copy. */
+  name?: string;
 }
 
 function checkAbort(signal: AbortSignal | undefined, graph: string): void {
   if (signal?.aborted) throw new MemarcError('INTERRUPTED', `reading graph "${graph}" was interrupted`, { cause: signal.reason });
 }
 
-/** A page request, on one of the page connections. */
-async function send(client: FalkorClient, graph: string, v: string, q: PageQuery, exact: boolean): Promise<Reply[][]> {
-  let cypher = `${q.match} RETURN ${v}`;
-  if (exact && q.keys.length > 0) {
-    const guards = q.keys.map((k, i) => `${exactGuard(v, k)} AS x${i}`).join(', ');
-    cypher = `${q.match} WITH ${v}, ${guards} RETURN ${v}, ${q.keys.map((_k, i) => exactColumn(`x${i}`)).join(', ')}`;
-  }
-  return (await client.queryPage(graph, cypher, q.params)).rows;
-}
-
-/** The double property keys seen so far for one entity kind, which get exact columns. */
+/** The property keys seen so far that hold doubles (scalar) or arrays with doubles, for one entity kind. */
 class DoubleKeys {
-  readonly list: string[] = [];
-  private readonly seen = new Set<string>();
+  readonly scalars: string[] = [];
+  readonly arrays: string[] = [];
+  /** A double under a key no query can name (a backtick in it): the generic expression. */
+  generic = false;
+  private readonly seenScalar = new Set<string>();
+  private readonly seenArray = new Set<string>();
 
-  add(key: string): void {
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    if (columnable(key)) this.list.push(key);
+  addScalar(key: string): void {
+    if (this.seenScalar.has(key)) return;
+    this.seenScalar.add(key);
+    if (columnable(key)) this.scalars.push(key);
+    else this.generic = true;
+  }
+
+  addArray(key: string): void {
+    if (this.seenArray.has(key)) return;
+    this.seenArray.add(key);
+    if (columnable(key)) this.arrays.push(key);
+  }
+
+  cols(): ExactCols {
+    return { keys: [...this.scalars], arrayKeys: [...this.arrays], generic: this.generic };
   }
 }
 
-function isExactable(v: TypedValue | undefined): v is { double: number } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'double' in v && typeof v.double === 'number' && v.double !== 0 && !Number.isNaN(v.double);
+/** A double's compact text that is not exact by itself (finite, not zero). */
+function needsExact(text: string): boolean {
+  if (text === 'inf' || text === '-inf' || text === 'nan' || text === '-nan') return false;
+  return Number(text) !== 0;
 }
 
-/** A double whose exact value the server can give: finite, or 15-digit text that overflowed. */
-function wantsExact(p: RawProp, value: TypedValue): boolean {
-  if (!isExactable(value)) return false;
-  if (Number.isFinite(value.double)) return true;
-  const text = p[2];
-  return text !== 'inf' && text !== '-inf';
+function approxOf(text: string): number {
+  return Number(text); // 'inf' never gets here; an overflowed finite text parses as ±Infinity
+}
+
+/** The props of an entity cell, without decoding the rest. */
+function rawProps(cell: Reply): RawProp[] {
+  const c = cell as Reply[];
+  const v = c[1] as Reply[];
+  return ((Number(c[0]) === T.NODE ? v[2] : v[4]) as RawProp[] | null) ?? [];
+}
+
+/** True when an array holds (within EXACT_ARRAY_DEPTH levels) a double whose text is not exact. */
+function arrayNeedsExact(cells: Reply[], depth: number): boolean {
+  for (const el of cells) {
+    const e = el as Reply[];
+    const code = Number(e[0]);
+    if (code === T.DOUBLE && needsExact(String(e[1]))) return true;
+    if (code === T.ARRAY && depth < EXACT_ARRAY_DEPTH && arrayNeedsExact((e[1] as Reply[]) ?? [], depth + 1)) return true;
+  }
+  return false;
+}
+
+/** Property key ids of a page whose values need exact columns: [scalar key ids, array key ids]. */
+function exactKeyIds(rows: Reply[][]): [Set<number>, Set<number>] {
+  const scalars = new Set<number>();
+  const arrays = new Set<number>();
+  for (const row of rows) {
+    for (const p of rawProps(row[0]!)) {
+      const code = Number(p[1]);
+      if (code === T.DOUBLE) {
+        if (needsExact(String(p[2]))) scalars.add(Number(p[0]));
+      } else if (code === T.ARRAY && !arrays.has(Number(p[0])) && arrayNeedsExact((p[2] as Reply[]) ?? [], 1)) {
+        arrays.add(Number(p[0]));
+      }
+    }
+  }
+  return [scalars, arrays];
+}
+
+/** Adds the page's double keys to `dk`; true when the request `cols` lacked a column for one. */
+async function learnKeys(rows: Reply[][], cols: ExactCols | null, names: SchemaNames, dk: DoubleKeys): Promise<boolean> {
+  const [scalars, arrays] = exactKeyIds(rows);
+  if (scalars.size === 0 && arrays.size === 0) return false;
+  await names.ensure([], [], [...scalars, ...arrays]);
+  let missing = false;
+  for (const id of scalars) {
+    const k = names.key(id);
+    dk.addScalar(k);
+    if (cols && !(columnable(k) ? cols.keys.includes(k) : cols.generic)) missing = true;
+  }
+  for (const id of arrays) {
+    const k = names.key(id);
+    dk.addArray(k);
+    if (cols && columnable(k) && !cols.arrayKeys.includes(k)) missing = true;
+  }
+  return missing;
+}
+
+function pageCypher(v: string, q: PageQuery): string {
+  const { keys, arrayKeys, generic } = q.cols;
+  if (keys.length === 0 && arrayKeys.length === 0 && !generic) return `${q.match} RETURN ${v}`;
+  const guards = keys.map((k, i) => `, ${exactGuard(v, k)} AS x${i}`).join('');
+  const cols = [...keys.map((_k, i) => exactColumn(`x${i}`)), ...arrayKeys.map((k) => arrayColumn(v, k)), ...(generic ? [exactDoublesExpr(v)] : [])];
+  return `${q.match} WITH ${v}${guards} RETURN ${v}, ${cols.join(', ')}`;
+}
+
+/**
+ * A page request, on one of the page connections. With exact doubles, a page holding a double
+ * under a key its request had no column for is asked for again with the columns (at most a few
+ * times: on a live graph a writer may keep adding keys); `q.cols` is updated to the reply's.
+ */
+async function send(client: FalkorClient, graph: string, v: string, q: PageQuery, exact: boolean, names: SchemaNames, dk: DoubleKeys): Promise<Reply[][]> {
+  for (let attempt = 0; ; attempt++) {
+    const rows = (await client.queryPage(graph, pageCypher(v, q), q.params)).rows;
+    if (!exact || !(await learnKeys(rows, q.cols, names, dk))) return rows;
+    if (attempt >= 4) throw new MemarcError('STORE_ERROR', `graph "${graph}": new property keys holding doubles kept appearing while a page was read`, { hint: 'run the export again, or with --snapshot copy' });
+    q.cols = dk.cols();
+  }
+}
+
+/** A failure to read a double exactly: never archive a changed value silently. */
+function inexact(where: string, key: string): MemarcError {
+  return new MemarcError('STORE_ERROR', `${where}, property "${key}": the server did not give the exact value of a double`, {
+    hint: 'report this with the server version; the export stopped rather than archive a rounded value',
+  });
+}
+
+/** Warns once per property key and kind of change. */
+class Warnings {
+  private readonly said = new Set<string>();
+  private readonly warn: ((m: string) => void) | undefined;
+
+  constructor(warn: ((m: string) => void) | undefined) {
+    this.warn = warn;
+  }
+
+  once(kind: string, key: string, msg: () => string): void {
+    if (!this.warn || this.said.has(`${kind}\u0000${key}`)) return;
+    this.said.add(`${kind}\u0000${key}`);
+    this.warn(msg());
+  }
+}
+
+/** The typed props of one entity from its cells and the row's exact columns. */
+function buildProps(raw: RawProp[], row: Reply[], cols: ExactCols, exact: boolean, names: SchemaNames, where: () => string, warnings: Warnings): { [k: string]: TypedValue } {
+  const out: { [k: string]: TypedValue } = {};
+  let generic: Map<string, [number, bigint]> | null = null;
+  for (const p of raw) {
+    const key = names.key(Number(p[0]));
+    const code = Number(p[1]);
+    if (code === T.DOUBLE && exact && needsExact(String(p[2]))) {
+      const approx = approxOf(String(p[2]));
+      let x: number | null = null;
+      const i = cols.keys.indexOf(key);
+      if (i >= 0) x = exactFrom((row[1 + i] as Reply[] | undefined)?.[1] as string | undefined, approx);
+      else if (cols.generic) {
+        generic ??= genericParts(row[1 + cols.keys.length + cols.arrayKeys.length]);
+        const parts = generic.get(key);
+        if (parts) {
+          const y = fromParts(parts[0], parts[1]);
+          if (agrees(y, approx)) x = y;
+        }
+      }
+      if (x === null) throw inexact(where(), key);
+      out[key] = typedDouble(x);
+      continue;
+    }
+    const value = decodeProp(p, where);
+    if (code === T.ARRAY && exact) patchArray(p, value as TypedValue[], row, cols, key, where, warnings);
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Exact values for the doubles inside an array, from the key's array column (a list of the
+ * array's shape, EXACT_ARRAY_DEPTH levels deep); deeper doubles keep 15 digits, with a warning.
+ */
+function patchArray(p: RawProp, value: TypedValue[], row: Reply[], cols: ExactCols, key: string, where: () => string, warnings: Warnings): void {
+  const j = cols.arrayKeys.indexOf(key);
+  const column = j >= 0 ? (row[1 + cols.keys.length + j] as Reply[] | undefined) : undefined;
+  patchLevel((p[2] as Reply[]) ?? [], value, column ? ((column[1] as Reply[] | undefined) ?? []) : null, 1, key, where, warnings);
+}
+
+function patchLevel(cells: Reply[], value: TypedValue[], ms: Reply[] | null, depth: number, key: string, where: () => string, warnings: Warnings): void {
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i] as Reply[];
+    const code = Number(c[0]);
+    if (code === T.ARRAY) {
+      if (depth < EXACT_ARRAY_DEPTH && ms !== null) {
+        patchLevel((c[1] as Reply[]) ?? [], value[i] as TypedValue[], (((ms[i] as Reply[] | undefined)?.[1] as Reply[] | undefined) ?? []), depth + 1, key, where, warnings);
+      } else if (JSON.stringify(c[1]).includes(`["${T.DOUBLE}"`)) {
+        warnings.once('nested', key, () => `${where()}, property "${key}": doubles nested more than ${EXACT_ARRAY_DEPTH} arrays deep are archived with 15 significant digits (no exact form on the server); later ones are not reported`);
+      }
+      continue;
+    }
+    if (code !== T.DOUBLE || !needsExact(String(c[1]))) continue;
+    // A key no query can name has no array column: say so rather than change the value silently.
+    if (ms === null) {
+      warnings.once('nocol', key, () => `${where()}, property "${key}": doubles in this array are archived with 15 significant digits (the key cannot be named in a query)`);
+      continue;
+    }
+    const x = exactFrom((ms[i] as Reply[] | undefined)?.[1] as string | undefined, approxOf(String(c[1])));
+    if (x === null) throw inexact(where(), key);
+    value[i] = typedDouble(x);
+  }
+}
+
+/** The generic column `[[key, e, m], …]` as a map. */
+function genericParts(cell: Reply | undefined): Map<string, [number, bigint]> {
+  const out = new Map<string, [number, bigint]>();
+  for (const item of ((cell as Reply[] | undefined)?.[1] as Reply[] | undefined) ?? []) {
+    const [k, e, m] = ((item as Reply[])[1] as Reply[]).map((c) => (c as Reply[])[1]);
+    out.set(String(k), [Number(e), BigInt(String(m))]);
+  }
+  return out;
 }
 
 /** Every label, type and property key id of a page, for SchemaNames.ensure. */
@@ -123,71 +315,13 @@ function pageIds(raws: Array<{ labelIds?: number[]; typeId?: number; props: RawP
 }
 
 /**
- * Props of one entity into `out`. Exact columns (`keys`, from `row[1…]`) patch the doubles they
- * cover; returns true when a double was left without its exact value.
- */
-function buildProps(raw: RawProp[], row: Reply[], keys: string[], names: SchemaNames, dk: DoubleKeys, where: () => string, out: { [k: string]: TypedValue }): boolean {
-  let want: string[] | null = null;
-  for (const p of raw) {
-    const name = names.key(Number(p[0]));
-    const value = decodeProp(p, where);
-    out[name] = value;
-    if (wantsExact(p, value)) {
-      dk.add(name);
-      (want ??= []).push(name);
-    }
-  }
-  if (want === null) return false;
-  let patched = 0;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    const cur = out[key];
-    if (!isExactable(cur) || !want.includes(key)) continue;
-    const m = (row[i + 1] as Reply[] | undefined)?.[1];
-    if (typeof m !== 'string' || m === NO_EXACT) continue;
-    const x = fromSignificand(Number(m), cur.double);
-    // Guard against a misread: the exact value must agree with the compact text to 15 digits.
-    if (Math.abs(x - cur.double) <= Math.abs(cur.double) * 1e-14) {
-      out[key] = typedDouble(x);
-      patched++;
-    }
-  }
-  return patched < want.length;
-}
-
-/**
  * Seeds the exact columns from a sample of entities (`LIMIT` stops the scan early), so the first
- * pages need no follow-up query in the common case of keys that hold doubles everywhere.
+ * pages need no second request in the common case of keys that hold doubles everywhere.
  */
 async function seedKeys(client: FalkorClient, graph: string, names: SchemaNames, dk: DoubleKeys, v: 'n' | 'e'): Promise<void> {
   const pattern = v === 'n' ? '(n)' : '()-[e]->()';
   const { rows } = await client.query(graph, `MATCH ${pattern} WITH ${v} LIMIT 1000 RETURN ${v}`, {}, true);
-  const props = rows.map((r) => {
-    const d = decode(r[0]!) as { node: RawNode } | { edge: RawEdge };
-    return 'node' in d ? d.node.props : d.edge.props;
-  });
-  await names.ensure([], [], props.flatMap((p) => p.map((x) => Number(x[0]))));
-  for (const p of props) {
-    for (const x of p) if (wantsExact(x, decodeProp(x, () => `graph "${graph}"`))) dk.add(names.key(Number(x[0])));
-  }
-}
-
-/** Follow-up for a page with doubles under keys without a column: the generic expression. */
-async function patchPage(client: FalkorClient, graph: string, v: string, q: PageQuery, ids: number[], props: Array<{ [k: string]: TypedValue }>): Promise<void> {
-  const { rows } = await client.query(graph, `${q.match} RETURN id(${v}), ${exactDoublesExpr(v)}`, q.params, true);
-  const byId = new Map<number, number>();
-  ids.forEach((id, i) => byId.set(id, i));
-  for (const row of rows) {
-    const i = byId.get(Number((row[0] as Reply[])[1]));
-    if (i === undefined) continue;
-    const out = props[i]!;
-    for (const cell of ((row[1] as Reply[])[1] as Reply[]) ?? []) {
-      const [k, e, m] = ((cell as Reply[])[1] as Reply[]).map((c) => (c as Reply[])[1]);
-      const key = String(k);
-      const cur = out[key];
-      if (cur !== undefined) out[key] = patchExact(cur, Number(e), BigInt(String(m)));
-    }
-  }
+  await learnKeys(rows, null, names, dk);
 }
 
 /** The id of the entity in a row's first cell, without decoding the rest. */
@@ -197,6 +331,9 @@ function rowId(row: Reply[]): number {
 
 /** Requests in flight at once, each on its own connection (windows.ts). */
 const DEPTH = 2;
+
+/** Rounds of reading the windows above the highest id read so far, for nodes created meanwhile. */
+const CATCH_UP_ROUNDS = 3;
 
 async function scalar(client: FalkorClient, graph: string, cypher: string): Promise<number> {
   const { rows } = await client.query(graph, cypher, {}, true);
@@ -213,35 +350,74 @@ const EDGE_WINDOWS: WindowQueries = {
   hub: (lo, last, k) => ({ match: 'MATCH (a)-[e]->() WHERE id(a) = $lo AND id(e) > $last WITH e ORDER BY id(e) LIMIT $k', params: { lo, last, k } }),
 };
 
+function toNode(names: SchemaNames) {
+  return (n: RawNode, props: { [k: string]: TypedValue }): NodeRecord => ({ key: n.id, labels: n.labelIds.map((l) => names.label(l)), props });
+}
+
 export async function* readNodes(client: FalkorClient, graph: string, names: SchemaNames, opts: ReadOptions): AsyncGenerator<NodeRecord[]> {
-  const nodes = await scalar(client, graph, 'MATCH (n) RETURN count(n)');
-  if (nodes === 0) return;
-  const maxId = await scalar(client, graph, 'MATCH (n) RETURN max(id(n))');
-  yield* readPages(client, graph, names, opts, 'n', NODE_WINDOWS, maxId, nodes / (maxId + 1), (cell) => (decode(cell) as { node: RawNode }).node, (n, props) => ({
-    key: n.id,
-    labels: n.labelIds.map((l) => names.label(l)),
-    props,
-  }));
+  const live = opts.live;
+  if (live) live.before = await graphState(client, graph);
+  const nodes = live ? live.before!.nodes : await scalar(client, graph, 'MATCH (n) RETURN count(n)');
+  let maxId = live ? live.before!.maxNodeId : nodes === 0 ? -1 : await scalar(client, graph, 'MATCH (n) RETURN max(id(n))');
+  if (maxId < 0 && !live) return;
+  const unwrap = (cell: Reply): RawNode => (decode(cell) as { node: RawNode }).node;
+  const dk = new DoubleKeys();
+  const warnings = new Warnings(opts.warn);
+  let start = 0;
+  // A live graph: after the windows up to the highest id at the start, read the ones above the
+  // highest id now, a few rounds, so nodes created meanwhile with new ids are in the archive.
+  for (let round = 0; maxId >= start; round++) {
+    for await (const page of readPages(client, graph, names, opts, 'n', NODE_WINDOWS, start, maxId, nodes / (maxId + 1), unwrap, toNode(names), dk, warnings)) {
+      if (live) {
+        for (const n of page) live.seen.add(n.key as number);
+        live.nodesRead += page.length;
+      }
+      yield page;
+    }
+    if (!live || round >= CATCH_UP_ROUNDS) break;
+    start = maxId + 1;
+    // An id seek: only the nodes above the windows read so far are looked at.
+    maxId = await scalar(client, graph, `CYPHER m=${maxId} MATCH (n) WHERE id(n) > $m RETURN max(id(n))`);
+  }
 }
 
 export async function* readEdges(client: FalkorClient, graph: string, names: SchemaNames, opts: ReadOptions): AsyncGenerator<EdgeRecord[]> {
-  const edges = await scalar(client, graph, 'MATCH ()-[e]->() RETURN count(e)');
-  if (edges === 0) return;
-  const nodes = await scalar(client, graph, 'MATCH (n) RETURN count(n)');
-  const maxId = await scalar(client, graph, 'MATCH (n) RETURN max(id(n))');
-  // Edge windows are windows of source-node ids: the density is edges per node.
-  yield* readPages(client, graph, names, opts, 'e', EDGE_WINDOWS, maxId, edges / Math.max(nodes, 1), (cell) => (decode(cell) as { edge: RawEdge }).edge, (e, props) => ({
-    type: names.type(e.typeId),
-    src: e.src,
-    dst: e.dst,
-    props,
-  }));
+  const live = opts.live;
+  try {
+    const edges = await scalar(client, graph, 'MATCH ()-[e]->() RETURN count(e)');
+    if (edges === 0 && !live) return;
+    const nodes = await scalar(client, graph, 'MATCH (n) RETURN count(n)');
+    // A live graph: only sources in the archive can give an edge that is kept.
+    const maxId = live ? live.seen.max : await scalar(client, graph, 'MATCH (n) RETURN max(id(n))');
+    if (maxId < 0 || edges === 0) return;
+    const dk = new DoubleKeys();
+    const warnings = new Warnings(opts.warn);
+    // Edge windows are windows of source-node ids: the density is edges per node.
+    const pages = readPages(client, graph, names, opts, 'e', EDGE_WINDOWS, 0, maxId, edges / Math.max(nodes, 1), (cell) => (decode(cell) as { edge: RawEdge }).edge, (e, props) => ({
+      type: names.type(e.typeId),
+      src: e.src,
+      dst: e.dst,
+      props,
+    }), dk, warnings);
+    for await (const page of pages) {
+      if (!live) {
+        yield page;
+        continue;
+      }
+      const kept = page.filter((e) => live.seen.has(e.src as number) && live.seen.has(e.dst as number));
+      live.edgesLeftOut += page.length - kept.length;
+      live.edgesRead += kept.length;
+      if (kept.length > 0) yield kept;
+    }
+  } finally {
+    // After the last page, also when the reader stops early: the state after, for the check.
+    if (live) live.after = await graphState(client, graph).catch(() => null);
+  }
 }
 
 /**
- * The page loop shared by nodes (`v` = 'n') and edges ('e'): windowed pages, label/type/key
- * names resolved per page, typed properties, and the exact-double follow-up for a page that
- * holds a double under a key not seen before.
+ * The page loop shared by nodes (`v` = 'n') and edges ('e'): windowed pages from `start` to
+ * `maxId`, label/type/key names resolved per page, typed properties with exact doubles.
  */
 async function* readPages<Raw extends { id: number; labelIds?: number[]; typeId?: number; props: RawProp[] }, R>(
   client: FalkorClient,
@@ -250,27 +426,23 @@ async function* readPages<Raw extends { id: number; labelIds?: number[]; typeId?
   opts: ReadOptions,
   v: 'n' | 'e',
   windows: WindowQueries,
+  start: number,
   maxId: number,
   density: number,
   unwrap: (cell: Reply) => Raw,
   toRecord: (raw: Raw, props: { [k: string]: TypedValue }) => R,
+  dk: DoubleKeys,
+  warnings: Warnings,
 ): AsyncGenerator<R[]> {
   const what = v === 'n' ? 'node' : 'edge';
-  const dk = new DoubleKeys();
-  if (opts.exactDoubles) await seedKeys(client, graph, names, dk, v);
-  const plan = { maxId, density, pageSize: opts.pageSize, depth: opts.depth ?? DEPTH };
-  const pages = windowPages(plan, windows, (q) => send(client, graph, v, q, opts.exactDoubles), () => [...dk.list], rowId);
+  if (opts.exactDoubles && start === 0) await seedKeys(client, graph, names, dk, v);
+  const plan = { start, maxId, density, pageSize: opts.pageSize, depth: opts.depth ?? DEPTH };
+  const pages = windowPages(plan, windows, (q) => send(client, graph, v, q, opts.exactDoubles, names, dk), () => dk.cols(), rowId);
   for await (const { rows, q } of pages) {
     checkAbort(opts.signal, graph);
     const raws = rows.map((r) => unwrap(r[0]!));
     await names.ensure(...pageIds(raws));
-    let missing = false;
-    const propsOf = raws.map((raw, i) => {
-      const props: { [k: string]: TypedValue } = {};
-      if (buildProps(raw.props, rows[i]!, q.keys, names, dk, () => `graph "${graph}", ${what} ${raw.id}`, props) && opts.exactDoubles) missing = true;
-      return props;
-    });
-    if (missing) await patchPage(client, graph, v, q, raws.map((r) => r.id), propsOf);
-    yield raws.map((raw, i) => toRecord(raw, propsOf[i]!));
+    const shown = opts.name ?? graph;
+    yield raws.map((raw, i) => toRecord(raw, buildProps(raw.props, rows[i]!, q.cols, opts.exactDoubles, names, () => `graph "${shown}", ${what} ${raw.id}`, warnings)));
   }
 }

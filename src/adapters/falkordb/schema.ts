@@ -13,12 +13,15 @@ import { CypherDouble, literal, quoteIdent, type ParamValue } from './params.ts'
 
 export type Entity = 'node' | 'relationship';
 
+const FT_NOSTEM = 4;
+const FT_PHONETIC = 8;
+
 export interface IndexSpec {
   type: 'range' | 'fulltext' | 'vector';
   entity: Entity;
   label: string;
   property: string;
-  /** vector: dimension, similarityFunction, M, efConstruction, efRuntime; fulltext: language, stopwords, weight. */
+  /** vector: dimension, similarityFunction, M, efConstruction, efRuntime; fulltext: language, stopwords, weight, nostem?, phonetic?. */
   options?: { [k: string]: Json };
 }
 
@@ -61,7 +64,7 @@ export async function readSchema(client: FalkorClient, graph: string): Promise<G
     const label = String(row.label);
     const types = (row.types ?? {}) as { [p: string]: string[] };
     const options = (row.options ?? {}) as { [p: string]: JsonObject };
-    const info = (row.info ?? {}) as { fields?: Array<{ path?: string; textWeight?: number }> };
+    const info = (row.info ?? {}) as { fields?: Array<{ path?: string; textWeight?: number; options?: number }> };
     for (const property of (row.properties ?? []) as string[]) {
       for (const t of types[property] ?? []) {
         const type = t.toLowerCase() as IndexSpec['type'];
@@ -74,6 +77,11 @@ export async function readSchema(client: FalkorClient, graph: string): Promise<G
             stopwords: [...((row.stopwords ?? []) as string[])].sort(),
             weight: field?.textWeight ?? 1,
           };
+          // Field flags as db.indexes() shows them (RediSearch field options): 4 no stemming,
+          // 8 phonetic matching (4.16 shows only that it is on, not the matcher, so 'dm:en').
+          const flags = Number(field?.options ?? 0);
+          if (flags & FT_NOSTEM) spec.options.nostem = true;
+          if (flags & FT_PHONETIC) spec.options.phonetic = true;
         }
         indexes.push(spec);
       }
@@ -104,8 +112,14 @@ function pattern(entity: Entity, label: string, v: string): string {
   return entity === 'node' ? `(${v}:${quoteIdent(label, 'label')})` : `()-[${v}:${quoteIdent(label, 'relationship type')}]-()`;
 }
 
-/** The query that creates one index (option values go through the literal serialiser). */
-export function indexQuery(ix: IndexSpec): string {
+/**
+ * The query that creates one range or vector index, or the fulltext fields of one label or type
+ * (option values go through the literal serialiser). A fulltext index with explicit language or
+ * stopwords takes all its fields in one call: a second call with a configuration fails with
+ * "Can not override index configuration". `exists`: the label already has a fulltext index
+ * (appending fields to it), so no configuration is passed again.
+ */
+export function indexQuery(ix: IndexSpec, fields: IndexSpec[] = [ix], exists = false): string {
   const prop = quoteIdent(ix.property, 'property');
   const o = ix.options ?? {};
   switch (ix.type) {
@@ -116,16 +130,26 @@ export function indexQuery(ix: IndexSpec): string {
       for (const [k, v] of Object.entries(o)) opts[k] = v as ParamValue;
       return `CREATE VECTOR INDEX FOR ${pattern(ix.entity, ix.label, 'e')} ON (e.${prop}) OPTIONS ${literal(opts)}`;
     }
-    case 'fulltext':
-      if (ix.entity === 'node') {
-        const cfg: { [k: string]: ParamValue } = { label: ix.label };
-        if (typeof o.language === 'string') cfg.language = o.language;
+    case 'fulltext': {
+      const cfg: { [k: string]: ParamValue } = {};
+      if (!exists) {
+        if (typeof o.language === 'string' && o.language !== 'english') cfg.language = o.language;
         if (Array.isArray(o.stopwords) && o.stopwords.length > 0) cfg.stopwords = o.stopwords as string[];
-        const field: { [k: string]: ParamValue } = { field: ix.property };
-        if (typeof o.weight === 'number' && o.weight !== 1) field.weight = new CypherDouble(o.weight);
-        return `CALL db.idx.fulltext.createNodeIndex(${literal(cfg)}, ${literal(field)})`;
       }
-      return `CREATE FULLTEXT INDEX FOR ${pattern(ix.entity, ix.label, 'e')} ON (e.${prop})`;
+      if (ix.entity === 'node') {
+        const args = fields.map((f) => {
+          const fo = f.options ?? {};
+          const field: { [k: string]: ParamValue } = { field: f.property };
+          if (typeof fo.weight === 'number' && fo.weight !== 1) field.weight = new CypherDouble(fo.weight);
+          if (fo.nostem === true) field.nostem = true;
+          if (fo.phonetic === true) field.phonetic = 'dm:en';
+          return literal(field);
+        });
+        return `CALL db.idx.fulltext.createNodeIndex(${literal({ label: ix.label, ...cfg })}, ${args.join(', ')})`;
+      }
+      const on = fields.map((f) => `e.${quoteIdent(f.property, 'property')}`).join(', ');
+      return `CREATE FULLTEXT INDEX FOR ${pattern(ix.entity, ix.label, 'e')} ON (${on})${Object.keys(cfg).length ? ` OPTIONS ${literal(cfg)}` : ''}`;
+    }
   }
 }
 
@@ -140,10 +164,23 @@ export async function applySchema(client: FalkorClient, graph: string, want: Gra
   const actions: string[] = [];
   // Range first: a unique constraint needs its range index.
   const order = { range: 0, fulltext: 1, vector: 2 } as const;
+  const fulltext = new Map<string, IndexSpec[]>();
   for (const ix of [...want.indexes].sort((a, b) => order[a.type] - order[b.type])) {
     if (haveIx.has(key(ix))) continue;
+    if (ix.type === 'fulltext') {
+      const k = `${ix.entity}\u0000${ix.label}`;
+      if (!fulltext.has(k)) fulltext.set(k, []);
+      fulltext.get(k)!.push(ix);
+      continue;
+    }
     await client.query(graph, indexQuery(ix));
     actions.push(`created ${ix.type} index on ${ix.entity} ${ix.label}.${ix.property}`);
+  }
+  for (const fields of fulltext.values()) {
+    const ix = fields[0]!;
+    const exists = have.indexes.some((h) => h.type === 'fulltext' && h.entity === ix.entity && h.label === ix.label);
+    await client.query(graph, indexQuery(ix, fields, exists));
+    actions.push(`created fulltext index on ${ix.entity} ${ix.label}(${fields.map((f) => f.property).join(', ')})`);
   }
   const haveC = new Set(have.constraints.map(key));
   const pending: ConstraintSpec[] = [];

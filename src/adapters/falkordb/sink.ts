@@ -29,6 +29,8 @@ export interface FalkorSinkOptions {
   graphs?: string[];
   /** Rows per UNWIND query (default 5,000). */
   batchSize?: number;
+  /** Deadline of every server command and connection attempt, in ms (default 60,000). */
+  timeoutMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -49,7 +51,7 @@ async function liveDigest(client: FalkorClient, graph: string, into: DatasetDige
 }
 
 export function falkordbSink(opts: FalkorSinkOptions): Sink {
-  const client = new FalkorClient(opts.url);
+  const client = new FalkorClient(opts.url, opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
   const batchSize = opts.batchSize ?? 5_000;
   return {
     async dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null> {
@@ -90,6 +92,8 @@ class GraphSink implements DatasetSink {
    * by shardDone, commit and abort, so its failure surfaces at the latest there.
    */
   private inflight: { kind: RecordKind; done: Promise<void> } | null = null;
+  /** A node batch failed without a reply: its nodes may exist with ids nobody recorded. */
+  private lostBatch = false;
 
   constructor(client: FalkorClient, opts: FalkorSinkOptions, batchSize: number) {
     this.client = client;
@@ -142,6 +146,9 @@ class GraphSink implements DatasetSink {
     }
     if (graphs.includes(this.load)) await this.client.call(this.what, 'GRAPH.DELETE', this.load);
     await this.ckpt.clear();
+    // The staging graph exists from here on, also for an archive graph without records (an
+    // empty graph): indexes, the read-back and the rename need a graph key.
+    await this.client.query(this.load, 'RETURN 1');
     for (const g of graphs) {
       if (g.startsWith(`${STAGE_PREFIX}${this.target}_`) && g !== this.load) this.log(`note: staging graph "${g}" of another run is still on the server`);
     }
@@ -209,7 +216,10 @@ class GraphSink implements DatasetSink {
       for (const g of groups.values()) {
         const text = prepareQuery(nodeQuery(g.head, g.setClauses), { rows: g.rows });
         await this.send('node', async () => {
-          const { rows } = await this.client.queryText(this.load, text);
+          const { rows } = await this.client.queryText(this.load, text).catch((e: unknown) => {
+            if (this.client.wrap(e, this.what).code === 'CONNECTION_FAILED') this.lostBatch = true;
+            throw e;
+          });
           if (rows.length !== g.rows.length) throw new MemarcError('STORE_ERROR', `graph "${this.target}": created ${rows.length} of ${g.rows.length} nodes`);
           const pairs: Array<[NodeKey, number]> = [];
           rows.forEach((r, j) => {
@@ -351,23 +361,43 @@ class GraphSink implements DatasetSink {
     }
   }
 
+  /**
+   * Rolls back on a connection of its own when the run's connection was lost (a missed deadline
+   * closes it). Dropping the staging graph is idempotent, so it is retried until the deadline
+   * (a server that was frozen for a moment); deleting appended nodes by id is not (a deleted id
+   * may be reused by another writer at once), so it is tried once.
+   */
   async abort(err: unknown): Promise<void> {
     void err;
     if (this.dry || !this.load) return;
     await this.settle().catch(() => {});
-    try {
-      if (this.mode === 'append') {
-        for (let i = 0; i < this.created.length; i += this.batchSize) {
-          await this.client.query(this.load, 'UNWIND $ids AS i WITH i AS x MATCH (n) WHERE id(n) = x DETACH DELETE n', { ids: this.created.slice(i, i + this.batchSize) });
+    const until = Date.now() + this.client.timeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const via = this.client.healthy ? this.client : this.client.fresh();
+      try {
+        if (via !== this.client) await via.connect(this.what);
+        if (this.mode === 'append') {
+          for (let i = 0; i < this.created.length; i += this.batchSize) {
+            await via.query(this.load, 'UNWIND $ids AS i WITH i AS x MATCH (n) WHERE id(n) = x DETACH DELETE n', { ids: this.created.slice(i, i + this.batchSize) });
+          }
+          const lost = this.lostBatch ? '; a node batch whose reply was lost may have left nodes without a record of their ids' : '';
+          this.log(`graph "${this.target}": removed the ${this.created.length} node(s) this run appended${lost}`);
+        } else {
+          if ((await via.listGraphs()).includes(this.load)) await via.call(this.what, 'GRAPH.DELETE', this.load);
+          await new Checkpoint(via, this.load).clear();
+          this.log(`graph "${this.target}": dropped the staging graph "${this.load}"; the target is unchanged`);
         }
-        this.log(`graph "${this.target}": removed the ${this.created.length} node(s) this run appended`);
-      } else {
-        if ((await this.client.listGraphs()).includes(this.load)) await this.client.call(this.what, 'GRAPH.DELETE', this.load);
-        await this.ckpt?.clear();
-        this.log(`graph "${this.target}": dropped the staging graph "${this.load}"; the target is unchanged`);
+        return;
+      } catch (e) {
+        const w = via.wrap(e, this.what);
+        if (this.mode === 'append' || w.code !== 'CONNECTION_FAILED' || Date.now() >= until) {
+          this.log(`graph "${this.target}": cleanup after the failure did not finish (${w.message}); delete ${this.mode === 'append' ? 'the appended nodes' : `"${this.load}"`} by hand if it remains`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(500 * (attempt + 1), 2000)));
+      } finally {
+        if (via !== this.client) await via.close();
       }
-    } catch (e) {
-      this.log(`graph "${this.target}": cleanup after the failure did not finish (${this.client.wrap(e, this.what).message}); delete "${this.load}" by hand if it remains`);
     }
   }
 }

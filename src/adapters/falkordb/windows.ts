@@ -1,8 +1,9 @@
 /**
- * Windowed paging with several pages in flight, yielded in order. The reader reads a graph that
- * nobody writes (a point-in-time copy or a staging graph), so windows of node ids can be read in
- * any order and at once: FalkorDB runs read queries on a thread pool, and each request in flight
- * has its own connection (FalkorClient.queryPage). Pages are still handed on in window order.
+ * Windowed paging with several pages in flight, yielded in order. Windows of node ids are
+ * disjoint, so they can be read in any order and at once, also on a live graph (each page is
+ * one state of it either way): FalkorDB runs read queries on a thread pool, and each request in
+ * flight has its own connection (FalkorClient.queryPage). Pages are still handed on in window
+ * order.
  *
  * A window `[lo, hi)` of node ids asks for at most `pageSize + 1` rows. Its width comes from the
  * density seen so far (90 % of a page); a window that yields more than a page is dropped and read
@@ -12,19 +13,29 @@
 import { MemarcError } from '../../errors.ts';
 import type { Reply } from './client.ts';
 
+/** The exact-double columns of a request (reader.ts, exact-double.ts), in column order. */
+export interface ExactCols {
+  /** Keys with a column of the double's significand. */
+  keys: string[];
+  /** Keys with a column of the significands of an array's elements. */
+  arrayKeys: string[];
+  /** A last column with the generic expression (keys no query can name). */
+  generic: boolean;
+}
+
 /** A page request: the MATCH part (ending in the entity variable) and its parameters. */
 export interface PageQuery {
   match: string;
   params: { [k: string]: number };
-  /** Property keys with an exact column in this request, in column order (set by the reader). */
-  keys: string[];
+  /** Exact columns of this request (set by the reader; updated when it asks again). */
+  cols: ExactCols;
 }
 
 export interface WindowQueries {
   /** Rows whose source node id is in [lo, hi), at most k of them. */
-  window(lo: number, hi: number, k: number): Omit<PageQuery, 'keys'>;
+  window(lo: number, hi: number, k: number): Omit<PageQuery, 'cols'>;
   /** Rows of node `lo` with an id above `last`, by id, at most k (absent: cannot overflow). */
-  hub?(lo: number, last: number, k: number): Omit<PageQuery, 'keys'>;
+  hub?(lo: number, last: number, k: number): Omit<PageQuery, 'cols'>;
 }
 
 /** A window (or a hub page) in read order; `reply` once it was requested. */
@@ -38,6 +49,8 @@ interface Slot {
 }
 
 export interface WindowPlan {
+  /** The first node id of the first window (default 0). */
+  start?: number;
   maxId: number;
   /** Expected rows per node id (for the first window's width). */
   density: number;
@@ -48,25 +61,25 @@ export interface WindowPlan {
 
 /**
  * Yields `{rows, q}` for every window in order. `send` issues a request (its rejection is
- * handled when awaited); `keys()` gives the exact-column keys for a new request.
+ * handled when awaited); `cols()` gives the exact columns for a new request.
  */
 export async function* windowPages(
   plan: WindowPlan,
   queries: WindowQueries,
   send: (q: PageQuery) => Promise<Reply[][]>,
-  keys: () => string[],
+  cols: () => ExactCols,
   rowId: (row: Reply[]) => number,
 ): AsyncGenerator<{ rows: Reply[][]; q: PageQuery }> {
   const { maxId, pageSize } = plan;
   const target = Math.max(1, Math.floor(pageSize * 0.9));
   let width = Math.max(1, Math.floor(target / Math.max(plan.density, 1e-9)));
-  let frontier = 0;
+  let frontier = plan.start ?? 0;
   // Slots in read order. At most `depth` of them are requested at once; a dropped window's
   // quarters (or a hub's pages) take its place at the front, so the order stays the windows'.
   const queue: Slot[] = [];
   const request = (slot: Slot): void => {
     const base = slot.last !== null ? queries.hub!(slot.lo, slot.last, pageSize) : queries.window(slot.lo, slot.hi, pageSize + 1);
-    slot.q = { ...base, keys: keys() };
+    slot.q = { ...base, cols: cols() };
     slot.reply = send(slot.q);
     slot.reply.catch(() => {}); // handled when awaited; a slot never awaited is dropped
   };

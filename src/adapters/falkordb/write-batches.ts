@@ -3,8 +3,8 @@
  * Labels and relationship types cannot be parameters, so records are grouped by label set (or
  * type) and the names are quoted as identifiers. Plain values (strings, booleans, integers,
  * doubles, arrays of those) go in one map per row (`SET n += r.p`); values that need a function
- * to be made (vecf32, point, temporal, NaN and infinities) get a slot `r.sN` and a SET clause,
- * so rows are also grouped by which properties need which function.
+ * to be made (vecf32, point, temporal, NaN and infinities, and arrays holding any of them) get a
+ * slot `r.sN` and a SET clause, so rows are also grouped by which properties need which function.
  */
 import { MemarcError } from '../../errors.ts';
 import { decodeF32, untypedDouble, type TypedValue } from '../../format/records.ts';
@@ -13,7 +13,7 @@ import { toServer, type TemporalTag } from './temporal.ts';
 
 type Special = { expr: (slot: string) => string; arg: ParamValue | undefined };
 
-/** A value as a plain parameter, or null when it needs a function (special). */
+/** A value as a plain parameter, or null when it (or an array element) needs a function (special). */
 function plainValue(v: TypedValue, where: string): ParamValue | null {
   switch (typeof v) {
     case 'string': case 'boolean': case 'bigint': return v;
@@ -22,11 +22,13 @@ function plainValue(v: TypedValue, where: string): ParamValue | null {
       return v;
   }
   if (Array.isArray(v)) {
-    return v.map((x) => {
+    const out: ParamValue[] = [];
+    for (const x of v) {
       const p = plainValue(x, where);
-      if (p === null) throw new MemarcError('STORE_ERROR', `${where}: an array holds a vector, point, temporal or non-finite value, which memarc cannot restore inside an array`);
-      return p;
-    });
+      if (p === null) return null;
+      out.push(p);
+    }
+    return out;
   }
   if ('double' in v) {
     const x = untypedDouble(v.double);
@@ -35,8 +37,31 @@ function plainValue(v: TypedValue, where: string): ParamValue | null {
   return null;
 }
 
+/**
+ * An array holding values that need a function (points, vecf32, temporal values, NaN and
+ * infinities): one parameter holds the elements' arguments, and the expression builds the array
+ * element by element, `[point(r.s0[0]), r.s0[1], [date(r.s0[2][0])]]`. Rows are grouped by their
+ * SET clauses, so arrays of the same shape share a query.
+ */
+function arraySpecial(v: TypedValue[], where: string): Special {
+  const build = (x: TypedValue, ref: string): { expr: string; arg: ParamValue } => {
+    const plain = plainValue(x, where);
+    if (plain !== null) return { expr: ref, arg: plain };
+    if (Array.isArray(x)) {
+      const parts = x.map((y, i) => build(y, `${ref}[${i}]`));
+      return { expr: `[${parts.map((p) => p.expr).join(', ')}]`, arg: parts.map((p) => p.arg) };
+    }
+    const sp = special(x, where);
+    return { expr: sp.expr(ref), arg: sp.arg ?? null };
+  };
+  const parts = v.map((x, i) => build(x, `{slot}[${i}]`));
+  const text = `[${parts.map((p) => p.expr).join(', ')}]`;
+  return { expr: (slot) => text.replaceAll('{slot}', slot), arg: parts.map((p) => p.arg) };
+}
+
 function special(v: TypedValue, where: string): Special {
-  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+  if (Array.isArray(v)) return arraySpecial(v, where);
+  if (typeof v === 'object' && v !== null) {
     if ('double' in v) {
       const x = untypedDouble(v.double);
       const lit = Number.isNaN(x) ? '(0.0/0.0)' : x > 0 ? '(1.0/0.0)' : '(-1.0/0.0)';

@@ -4,7 +4,7 @@ import { exportArchive } from '../../core/export.ts';
 import { MemarcError } from '../../errors.ts';
 import { openOutput } from '../../transport/index.ts';
 import type { CommandContext } from '../main.ts';
-import { falkordbUrl, qdrantUrl, s3Options, type S3Flags, type StoreFlags } from '../options.ts';
+import { falkordbFlags, falkordbUrl, qdrantUrl, s3Options, type S3Flags, type StoreFlags } from '../options.ts';
 import { log, out, printJson, progress } from '../output.ts';
 
 export interface ExportFlags extends S3Flags, StoreFlags {
@@ -33,7 +33,7 @@ export async function sourcesFrom(flags: StoreFlags & { synthetic?: number; dim?
   const f = await falkordbUrl(flags.falkordb);
   if (f) {
     const { falkordbSource } = await import('../../adapters/falkordb/index.ts');
-    sources.push(falkordbSource({ url: f, ...(flags.graphs ? { graphs: flags.graphs } : {}), log: say }));
+    sources.push(falkordbSource({ url: f, ...(flags.graphs ? { graphs: flags.graphs } : {}), ...falkordbFlags(flags), log: say }));
   }
   if (flags.synthetic !== undefined) sources.push(syntheticSource({ count: flags.synthetic, dim: flags.dim ?? 768 }));
   return sources;

@@ -28,7 +28,7 @@ export async function sinksFrom(flags: TargetFlags, say: (m: string) => void, cr
   const f = await falkordbUrl(flags.falkordb);
   if (f) {
     const { falkordbSink } = await import('../../adapters/falkordb/index.ts');
-    sinks.push(falkordbSink({ url: f, ...(flags.graphs ? { graphs: flags.graphs } : {}), ...common }));
+    sinks.push(falkordbSink({ url: f, ...(flags.graphs ? { graphs: flags.graphs } : {}), ...(flags.timeout !== undefined ? { timeoutMs: Math.round(flags.timeout * 1000) } : {}), ...common }));
   }
   return sinks;
 }
