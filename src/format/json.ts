@@ -53,3 +53,90 @@ export function stringifyJson(value: unknown, space?: number): string {
     throw err;
   }
 }
+
+/*
+ * Number lexemes of payloads (spec/FORMAT.md, sections 7.3 and 15.3). A store may keep a payload
+ * number's written form (Qdrant keeps `1.0`, `5.0` and `-0.0` apart from `1`, `5` and `0`), so a
+ * payload number whose text is not what `String(n)` prints is held as a `JSON.rawJSON(text)`
+ * object: `JSON.stringify` writes it back verbatim, and the canonical form (the v1 digest) reads
+ * it as the number it spells.
+ */
+
+const jsonRaw = JSON as unknown as { rawJSON(text: string): object; isRawJSON(v: unknown): boolean };
+
+/** A payload number kept in its written form. */
+export interface RawNumber {
+  readonly rawJSON: string;
+}
+
+export function isRawNumber(v: unknown): v is RawNumber {
+  return typeof v === 'object' && v !== null && jsonRaw.isRawJSON(v);
+}
+
+/** Holds a number lexeme as written (it must be valid JSON number text). */
+export function rawNumber(lexeme: string): RawNumber {
+  return jsonRaw.rawJSON(lexeme) as RawNumber;
+}
+
+/** The text of a payload number: a raw number's lexeme, a bigint's digits, else `String(n)`. */
+export function numberLexeme(v: number | bigint | RawNumber): string {
+  return typeof v === 'object' ? v.rawJSON : String(v);
+}
+
+/** The value a lexeme spells, as the v1 canonical form reads it: integers exact, others as the nearest double. */
+export function lexemeValue(lexeme: string): number | bigint {
+  if (/^-?\d+$/.test(lexeme)) {
+    const n = Number(lexeme);
+    return Number.isSafeInteger(n) ? (Object.is(n, -0) ? 0 : n) : BigInt(lexeme);
+  }
+  return Number(lexeme);
+}
+
+function keepLexeme(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  const src = context.source;
+  if (/^-?\d+$/.test(src) && src !== '-0') return Number.isSafeInteger(value) ? value : BigInt(src);
+  return String(value) === src ? value : rawNumber(src);
+}
+
+/**
+ * Whether JSON text may hold a number that `String(n)` would not print back as written: an
+ * exponent, a fraction ending in 0, `-0`, 16 or more digits, or six leading fraction zeros. Only
+ * numbers after `:`, `,` or `[` count, so base64 vectors never match; a match inside a string only
+ * costs a slower parse.
+ */
+const MAYBE_LEXEME = /[:,[]\s*(?:-0(?![.\deE])|-?(?:\d+(?:\.\d+)?[eE]|\d+\.\d*0(?!\d)|(?:\d\.?){16}|0\.0{6}))/;
+
+export function mayHoldLexemes(text: string): boolean {
+  return MAYBE_LEXEME.test(text);
+}
+
+/** Parses JSON keeping every number whose text `String(n)` would not print (as RawNumber) and big integers (as bigint). */
+export function parseJsonLexemes(text: string): unknown {
+  return JSON.parse(text, keepLexeme as (k: string, v: unknown) => unknown);
+}
+
+/** The value with every RawNumber replaced by the number it spells (what parseJson would give). */
+export function plainNumbers(v: unknown): unknown {
+  if (isRawNumber(v)) return lexemeValue(v.rawJSON);
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = plainNumbers(v[i]);
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) o[k] = plainNumbers(o[k]);
+  return v;
+}
+
+/**
+ * One archive record line: like parseJson, but the numbers of the record's `payload` member keep
+ * their written form (every other member reads as parseJson reads it).
+ */
+export function parseRecordLine(line: string): unknown {
+  if (!mayHoldLexemes(line)) return parseJson(line);
+  const rec = parseJsonLexemes(line) as Record<string, unknown> | null;
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return plainNumbers(rec);
+  for (const k in rec) if (k !== 'payload') rec[k] = plainNumbers(rec[k]);
+  return rec;
+}

@@ -28,8 +28,8 @@ export interface FaultProxy {
   dropConnection(nth: number, opts?: { match?: Match }): void;
   /** The nth matching request gets the upstream's headers and half its body, then the socket is destroyed. */
   dropMidResponse(nth: number, opts?: { match?: Match }): void;
-  /** Every request seen, in arrival order. */
-  requests: Array<{ method: string; path: string }>;
+  /** Every request seen, in arrival order, with the bytes of the response body it got through the proxy. */
+  requests: Array<{ method: string; path: string; responseBytes: number }>;
   /** Removes all rules and clears `requests`. */
   reset(): void;
 }
@@ -57,7 +57,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   let rules: Rule[] = [];
   let delays: Array<{ ms: number; match: Match }> = [];
-  const requests: Array<{ method: string; path: string }> = [];
+  const requests: Array<{ method: string; path: string; responseBytes: number }> = [];
   const agent = new http.Agent({ keepAlive: true });
 
   const pick = (method: string, path: string): Action | undefined => {
@@ -79,7 +79,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     res.end(body);
   };
 
-  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, cut: boolean): Promise<void> => {
+  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, cut: boolean, seen: { responseBytes: number }): Promise<void> => {
     const headers = { ...req.headers, host: target.host };
     const upstreamReq = http.request({
       protocol: target.protocol,
@@ -94,6 +94,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     await pipeline(req, upstreamReq);
     const [upstreamRes] = await responded;
     if (!cut) {
+      upstreamRes.on('data', (chunk: Buffer) => {
+        seen.responseBytes += chunk.length;
+      });
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
       await pipeline(upstreamRes, res);
       return;
@@ -110,7 +113,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    requests.push({ method, path });
+    const seen = { method, path, responseBytes: 0 };
+    requests.push(seen);
     const action = pick(method, path);
     const wait = delays.filter((d) => d.match(method, path)).reduce((sum, d) => sum + d.ms, 0);
     void (async () => {
@@ -124,7 +128,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         fail(res, action);
         return;
       }
-      await forward(req, res, action?.kind === 'cut');
+      await forward(req, res, action?.kind === 'cut', seen);
     })().catch((err: Error) => {
       if (res.headersSent) res.socket?.destroy();
       else {

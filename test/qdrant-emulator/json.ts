@@ -2,9 +2,12 @@
  * JSON codec that keeps integers above 2^53 exact, as Qdrant (serde_json, u64/i64) does.
  *
  * Parsing turns an integer literal outside the safe range into a `bigint` (a JSON reviver reads the
- * literal's source text). Encoding writes `bigint` back as a bare integer and `Float32Array` as a
- * plain number array, so vectors never pass through a generic replacer.
+ * literal's source text). Encoding writes `bigint` back as a bare integer, a payload number held as
+ * `JSON.rawJSON` (payload.ts) as its text, and `Float32Array` as float32 numbers printed the way
+ * serde_json prints an f32 (float32.ts), so vectors never pass through a generic replacer.
  */
+import { isRawNumber } from '../../src/format/json.ts';
+import { formatF32 } from './float32.ts';
 
 type ReviverContext = { source?: string };
 type Reviver = (this: unknown, key: string, value: unknown, context?: ReviverContext) => unknown;
@@ -59,8 +62,14 @@ function write(value: unknown, out: string[]): void {
     out.push(value.toString());
   } else if (typeof value === 'boolean') {
     out.push(value ? 'true' : 'false');
-  } else if (value instanceof Float32Array || value instanceof Uint32Array) {
+  } else if (value instanceof Uint32Array) {
     out.push('[', value.join(','), ']');
+  } else if (value instanceof Float32Array) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i ? ',' : '') + formatF32(value[i]!);
+    out.push(text, ']');
+  } else if (isRawNumber(value)) {
+    out.push(value.rawJSON);
   } else if (Array.isArray(value)) {
     out.push('[');
     for (let i = 0; i < value.length; i++) {

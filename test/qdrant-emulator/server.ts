@@ -10,6 +10,8 @@ export interface ServerOptions {
   info: ServerInfo;
   /** Qdrant's `service.max_request_size_mb` (default 32). */
   maxRequestSizeMb?: number;
+  /** Whether a failing upsert writes the batch's valid points (default true, see collection.ts). */
+  partialWrites?: boolean;
 }
 
 /** Paths Qdrant serves without an api key. */
@@ -55,6 +57,7 @@ function send(res: http.ServerResponse, status: number, body: string, headers: R
 
 export function createServer(opts: ServerOptions): { server: http.Server; storage: Storage } {
   const storage = new Storage();
+  storage.partialWrites = opts.partialWrites ?? true;
   const limit = (opts.maxRequestSizeMb ?? 32) * 1024 * 1024;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -84,7 +87,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; storag
         }
         return parsed.value;
       };
-      const result = found.handler({ method: req.method ?? 'GET', segments, query: url.searchParams, body }, found.params, {
+      const result = found.handler({ method: req.method ?? 'GET', segments, query: url.searchParams, body, text }, found.params, {
         storage,
         info: opts.info,
       });
