@@ -7,6 +7,8 @@
  * vectors, whose form does not matter (they are float32 either way). So the page is parsed plainly,
  * one scan over its structural characters finds each point's `payload` object, and only a payload
  * whose text may hold such a number (json.ts `mayHoldLexemes`) is parsed again, with the reviver.
+ * Measured on that page with a `score: i/7` payload per point: plain parse 9.3 ms, the scan 1.1 ms,
+ * scan and payload re-parses 1.7 ms.
  */
 import { mayHoldLexemes, parseJsonLexemes } from '../../format/json.ts';
 import type { JsonObject } from '../../format/records.ts';
