@@ -18,6 +18,8 @@ export interface EmulatorOptions {
   commit?: string;
   /** Whether a failing upsert writes the batch's other valid points, as a real server may (default true). */
   partialWrites?: boolean;
+  /** How vector values are printed: `float32` as Qdrant (default), or the cheaper `double` (json.ts). */
+  floatFormat?: 'float32' | 'double';
 }
 
 export interface RunningEmulator {
@@ -30,6 +32,7 @@ export async function startQdrantEmulator(opts: EmulatorOptions = {}): Promise<R
     apiKey: opts.apiKey,
     maxRequestSizeMb: opts.maxRequestSizeMb,
     partialWrites: opts.partialWrites,
+    floatFormat: opts.floatFormat,
     info: { version: opts.version ?? '1.19.0', commit: opts.commit ?? 'memarc-emulator' },
   });
   server.keepAliveTimeout = 5_000;

@@ -1,7 +1,7 @@
 /** The HTTP layer: body limits, api-key auth, routing and Qdrant's response envelope. */
 import http from 'node:http';
 import { formatError, QdrantHttpError } from './errors.ts';
-import { encodeJson, parseJson } from './json.ts';
+import { encodeJson, parseJson, type FloatFormat } from './json.ts';
 import { route, type ServerInfo } from './routes.ts';
 import { Storage } from './storage.ts';
 
@@ -12,6 +12,8 @@ export interface ServerOptions {
   maxRequestSizeMb?: number;
   /** Whether a failing upsert writes the batch's valid points (default true, see collection.ts). */
   partialWrites?: boolean;
+  /** How vector values are printed (json.ts; default `float32`, as Qdrant). */
+  floatFormat?: FloatFormat;
 }
 
 /** Paths Qdrant serves without an api key. */
@@ -92,7 +94,7 @@ export function createServer(opts: ServerOptions): { server: http.Server; storag
         info: opts.info,
       });
       if (segments.length === 0) return send(res, 200, encodeJson(result)); // GET / is not wrapped
-      send(res, 200, `{"result":${encodeJson(result)},"status":"ok","time":${elapsed()}}`);
+      send(res, 200, `{"result":${encodeJson(result, opts.floatFormat)},"status":"ok","time":${elapsed()}}`);
     } catch (err) {
       if (err instanceof QdrantHttpError) {
         if (err.plain) return send(res, err.status, err.message, err.headers, 'text/plain; charset=utf-8');
