@@ -11,10 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
-import { encodeF32, type PointRecord } from '../../src/format/records.ts';
+import { rawNumber } from '../../src/format/json.ts';
+import { encodeF32, type JsonObject, type PointRecord } from '../../src/format/records.ts';
+
+/** A payload number kept in its written form, typed as the payload member it is. */
+const rawNumberOf = (text: string): JsonObject[string] => rawNumber(text) as unknown as JsonObject[string];
 import { unpack } from '../../fixtures/forge.ts';
+import { startFaultProxy } from '../helpers/fault-proxy.ts';
+import { failure } from '../helpers/failure.ts';
 import { dropCollections, qdrantHeaders, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
-import { loadInto, totalsOf } from './drive.ts';
+import { collectionNames, loadInto, totalsOf } from './drive.ts';
 
 let q: QdrantTarget;
 const created = new Set<string>();
@@ -78,6 +84,26 @@ describe('payload number forms', () => {
     expect(res.datasets[0]!.records.point).toBe(3);
     expect(res.datasets[0]!.actions.join('\n')).not.toMatch(/payload number/);
     expect(await rawScroll(copy)).toBe(before);
+  });
+
+  it('fails the read-back when a number changes form on the way in, though the digest cannot see it', async () => {
+    const to = uniqueName('nf_form');
+    created.add(to);
+    const records: PointRecord[] = [{ id: 1, vectors: { '': { dense: encodeF32([1, 0]) } }, payload: { score: rawNumberOf('1.0') } }];
+    const descriptor = { name: to, kind: 'qdrant.collection' as const, fingerprint: { params: { vectors: { size: 2, distance: 'Dot' } } }, source: { type: 'test' } };
+    // The format-1 digest normalises numbers: 1.0 and 1 digest alike (spec section 8.1).
+    expect(totalsOf([{ ...records[0]!, payload: { score: 1 } }]).digest).toBe(totalsOf(records).digest);
+    // Something between memarc and the server writes the float 1.0 as the integer 1.
+    const proxy = await startFaultProxy(q.url);
+    try {
+      proxy.rewriteNth(1, (body) => body.replace('"score":1.0', '"score":1'), { match: (m, p) => m === 'PUT' && p === `/collections/${to}/points` });
+      const err = await failure(loadInto(qdrantSink({ url: proxy.url, apiKey: q.apiKey }), descriptor, records));
+      expect(err.code).toBe('VERIFY_FAILED');
+      expect(err.message).toMatch(/point 1 .* differs from the archive: payload differs: score is 1, the archive has 1.0/);
+      expect(await collectionNames(q.url, q.apiKey)).not.toContain(to);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('imports doubles that never went through Qdrant and names those the server changed', async () => {
