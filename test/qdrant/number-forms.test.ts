@@ -3,7 +3,7 @@
  * written with `1.0`, `5.0`, `-0.0` and big integers, exported to an archive and imported under
  * another name, scrolls back as the same raw text; and an archive of doubles that never went
  * through Qdrant (`i/7`) imports with the default read-back, which names the values the server
- * stored as the neighbouring double. Runs against qdrantTarget() (emulator or QDRANT_URL).
+ * stored as another (1 ulp off) double. Runs against qdrantTarget() (emulator or QDRANT_URL).
  */
 import { gunzipSync } from 'node:zlib';
 import { Readable, Writable } from 'node:stream';
@@ -121,14 +121,14 @@ describe('payload number forms', () => {
       source: { type: 'test' },
     };
     const dry = await loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey }), descriptor, records, { dryRun: true, shardSize: 500, writeSize: 100 });
-    expect(dry.report!.actions.join('\n')).toMatch(/437 payload number\(s\) will be stored by the server as the neighbouring double/);
+    expect(dry.report!.actions.join('\n')).toMatch(/437 payload number\(s\) will be stored by the server as another number/);
 
     const logs: string[] = [];
     const done = await loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey, batchPoints: 64 }), descriptor, records, { shardSize: 500, writeSize: 100, log: (m) => logs.push(m) });
     expect(done.report!.digest).toBe(totalsOf(records).digest);
     const line = done.report!.actions.find((a) => /payload number/.test(a))!;
-    expect(line).toMatch(/^437 payload number\(s\) were stored by the server as the neighbouring double/);
-    // The first ten by point id are named, each with the archive's value and the stored one.
+    expect(line).toMatch(/^437 payload number\(s\) were stored by the server as another number/);
+    // Ten are named, each with the archive's value and the stored one, 1 ulp apart.
     const named = [...line.matchAll(/point (\d+) (score|tenth|inverse): (\S+) → ([^;]+)/g)];
     expect(named).toHaveLength(10);
     for (const [, id, field, was, now] of named) {

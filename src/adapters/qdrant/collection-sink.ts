@@ -87,7 +87,7 @@ export class CollectionSink implements DatasetSink {
   private switched = false;
   private finished = false;
   private opened = false;
-  /** Payload numbers the server stores as another double than the archive's (spec section 15.3). */
+  /** Payload numbers the server stores as another number than the archive's (spec section 15.3). */
   private numberChanges = 0;
   private readonly changeList: string[] = [];
 
@@ -408,11 +408,11 @@ export class CollectionSink implements DatasetSink {
     return this.report(want);
   }
 
-  /** Says how many payload numbers the server stores as another double, and which (the first few). */
+  /** Says how many payload numbers the server stores as another number, and names up to ten. */
   private noteChanges(predicted: boolean): void {
     if (this.numberChanges === 0) return;
     const more = this.numberChanges > this.changeList.length ? `; … and ${this.numberChanges - this.changeList.length} more` : '';
-    this.note(`${this.numberChanges} payload number(s) ${predicted ? 'will be' : 'were'} stored by the server as the neighbouring double (its JSON parser is not correctly rounded, spec/FORMAT.md section 15.3): ${this.changeList.join('; ')}${more}`);
+    this.note(`${this.numberChanges} payload number(s) ${predicted ? 'will be' : 'were'} stored by the server as another number (its JSON parser is not correctly rounded and keeps no integer beyond 64 bits, spec/FORMAT.md section 15.3): ${this.changeList.join('; ')}${more}`);
   }
 
   private report(points: number): CommitReport {
