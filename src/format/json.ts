@@ -116,27 +116,77 @@ export function parseJsonLexemes(text: string): unknown {
   return JSON.parse(text, keepLexeme as (k: string, v: unknown) => unknown);
 }
 
-/** The value with every RawNumber replaced by the number it spells (what parseJson would give). */
-export function plainNumbers(v: unknown): unknown {
-  if (isRawNumber(v)) return lexemeValue(v.rawJSON);
-  if (typeof v !== 'object' || v === null) return v;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = plainNumbers(v[i]);
-    return v;
+const STRUCTURE = /[{}[\]"]/g;
+
+/**
+ * The `[object index, start, end)` text spans of the object values of member `key` in the objects
+ * found at `depth` (1 is the top-level value), the index counting those objects in text order. One
+ * iterative scan over the structural characters, skipping strings, so any nesting depth is safe.
+ * Qdrant answers use it to find each point's payload (src/adapters/qdrant/payload-lexemes.ts).
+ */
+export function memberSpans(text: string, depth: number, key: string): Array<[number, number, number]> {
+  const spans: Array<[number, number, number]> = [];
+  const re = new RegExp(STRUCTURE.source, 'g');
+  let level = 0;
+  let point = -1;
+  let pending = -1;
+  let start = -1;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: its end is the next quote not escaped by an odd run of backslashes.
+      let j = i + 1;
+      for (;;) {
+        j = text.indexOf('"', j);
+        if (j < 0) return spans;
+        let b = j - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((j - 1 - b) % 2 === 0) break;
+        j++;
+      }
+      if (level === depth && j - i === key.length + 1 && text.startsWith(key, i + 1)) {
+        let k = j + 1;
+        while (text.charCodeAt(k) <= 0x20) k++;
+        if (text.charCodeAt(k) === 0x3a) {
+          k++;
+          while (text.charCodeAt(k) <= 0x20) k++;
+          if (text.charCodeAt(k) === 0x7b) {
+            pending = point;
+            start = k;
+          }
+        }
+      }
+      re.lastIndex = j + 1;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      level++;
+      if (c === 0x7b && level === depth) point++;
+    } else {
+      if (pending >= 0 && c === 0x7d && level === depth + 1) {
+        spans.push([pending, start, i + 1]);
+        pending = -1;
+      }
+      level--;
+    }
   }
-  const o = v as Record<string, unknown>;
-  for (const k in o) o[k] = plainNumbers(o[k]);
-  return v;
+  return spans;
 }
 
 /**
  * One archive record line: like parseJson, but the numbers of the record's `payload` member keep
- * their written form (every other member reads as parseJson reads it).
+ * their written form (every other member reads as parseJson reads it). Only the payload's text is
+ * parsed again: a reviver recurses, and other members (unknown ones included) may nest deeper than
+ * the stack allows, while the payload's depth is bounded by validation before records are handed on.
  */
 export function parseRecordLine(line: string): unknown {
-  if (!mayHoldLexemes(line)) return parseJson(line);
-  const rec = parseJsonLexemes(line) as Record<string, unknown> | null;
-  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return plainNumbers(rec);
-  for (const k in rec) if (k !== 'payload') rec[k] = plainNumbers(rec[k]);
+  const rec = parseJson(line);
+  if (!mayHoldLexemes(line) || typeof rec !== 'object' || rec === null || Array.isArray(rec)) return rec;
+  const r = rec as Record<string, unknown>;
+  if (typeof r.payload !== 'object' || r.payload === null) return rec;
+  // JSON.parse keeps the last of repeated members; so does this.
+  const span = memberSpans(line, 1, 'payload').at(-1);
+  if (span) r.payload = parseJsonLexemes(line.slice(span[1], span[2]));
   return rec;
 }

@@ -5,7 +5,7 @@
  * `1.5`, and `90.28571428571429` becomes `90.28571428571428`. Each number is stored as the text the
  * server would print (a `JSON.rawJSON`), so the payload is answered exactly as a real server would.
  */
-import { isRawNumber, numberLexeme, parseJsonLexemes, plainNumbers, rawNumber } from '../../src/format/json.ts';
+import { isRawNumber, lexemeValue, numberLexeme, parseJsonLexemes, rawNumber } from '../../src/format/json.ts';
 import { keepPayloadLexemes } from '../../src/adapters/qdrant/payload-lexemes.ts';
 import { storedLexeme } from '../../src/adapters/qdrant/server-numbers.ts';
 import { formatError } from './errors.ts';
@@ -44,4 +44,17 @@ export function withPayloadLexemes(text: string, body: unknown): unknown {
     return again;
   }
   return body;
+}
+
+/** The value with every RawNumber replaced by the number it spells (what parseJson would give). */
+function plainNumbers(v: unknown): unknown {
+  if (isRawNumber(v)) return lexemeValue(v.rawJSON);
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = plainNumbers(v[i]);
+    return v;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) o[k] = plainNumbers(o[k]);
+  return v;
 }

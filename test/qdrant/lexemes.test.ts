@@ -40,6 +40,18 @@ describe('record lines', () => {
     expect(canonicalJson(kept.payload as Json)).toContain('"a":1,"b":0,"c":12345678901234567891');
   });
 
+  it('survive members nested deeper than a reviver can recurse (hostile input, never a crash)', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const r = parseRecordLine(`{"id":1,"vectors":{},"payload":{"a":1.0},"x":${deep}}`) as PointRecord;
+    expect(stringifyJson(r.payload!)).toBe('{"a":1.0}');
+    // A repeated member: the last one counts, as for JSON.parse.
+    const twice = parseRecordLine('{"id":1,"vectors":{},"payload":{"a":1},"payload":{"b":2.0}}') as PointRecord;
+    expect(stringifyJson(twice.payload!)).toBe('{"b":2.0}');
+    const points = [{ payload: {} as JsonObject }];
+    const answer = `{"result":[{"id":1,"payload":{"a":1.0,"deep":${deep}}}]}`;
+    expect(() => keepPayloadLexemes(answer, points, 3)).not.toThrow();
+  });
+
   it('take the fast path only when no number can differ from its default printing', () => {
     for (const text of ['{"a":1.0}', '{"a":-0}', '{"a":[1e5]}', '{"a":1.50}', '{"a":0.30000000000000004}', '{"a":0.0000001}', '{"a": 2E3}']) expect(mayHoldLexemes(text), text).toBe(true);
     for (const text of ['{"a":1,"b":0.5,"c":-3,"d":0}', '{"v":"AAe5AAE0=","x":"1.0 in a string"}', '{"a":[0,1,2]}']) expect(mayHoldLexemes(text), text).toBe(false);
