@@ -70,3 +70,15 @@ export async function checkpointOf(url: string, apiKey: string | undefined, runI
   const points = (JSON.parse(text) as { result: Array<{ payload?: unknown }> }).result;
   return points[0]?.payload ?? null;
 }
+
+/**
+ * Removes memarc's resume checkpoint of (run id, target), and the checkpoint collection once it
+ * holds no other: for tests that stop a load part-way, so that a failing assertion before their
+ * resume leaves nothing behind on a shared server.
+ */
+export async function dropCheckpoint(url: string, apiKey: string | undefined, runId: string, target: string): Promise<void> {
+  const { CheckpointStore } = await import('../../src/adapters/qdrant/checkpoint.ts');
+  const { QdrantApi } = await import('../../src/adapters/qdrant/api.ts');
+  const { QdrantHttp } = await import('../../src/adapters/qdrant/http.ts');
+  await new CheckpointStore(new QdrantApi(new QdrantHttp({ url, apiKey }))).remove(runId, target);
+}

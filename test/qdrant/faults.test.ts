@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { startFaultProxy, type FaultProxy, type Match } from '../helpers/fault-proxy.ts';
-import { checkpointOf, dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { checkpointOf, dropCheckpoint, dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, exportAll, loadInto, rest, totalsOf, type Exported } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
 import { failure } from '../helpers/failure.ts';
@@ -16,6 +16,8 @@ let proxy: FaultProxy;
 let seeded: Seeded;
 let baseline: Exported;
 const created = new Set<string>();
+/** Loads stopped part-way on purpose: their checkpoints are dropped at the end whatever happened. */
+const stopped: Array<[runId: string, target: string]> = [];
 const fast = { attempts: 5, baseMs: 5, maxMs: 40 };
 
 const scroll: Match = (m, p) => m === 'POST' && p.endsWith('/points/scroll');
@@ -33,6 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!q) return;
+  for (const [runId, target] of stopped) await dropCheckpoint(q.url, q.apiKey, runId, target);
   await proxy?.close();
   await dropCollections(q.url, q.apiKey, [...created]);
   await q.close();
@@ -118,6 +121,7 @@ describe('resume', () => {
     const to = uniqueName('ft_resume');
     created.add(to);
     const runId = 'a'.repeat(64);
+    stopped.push([runId, to]);
     const opts = { url: q.url, apiKey: q.apiKey, rename: { [seeded.named]: to } };
     const first = await loadInto(qdrantSink(opts), baseline.descriptor, baseline.records, { runId, shardSize: 15, killAfterShards: 2 });
     expect(first.written).toHaveLength(2);
@@ -197,6 +201,7 @@ describe('replace', () => {
     const name = await original();
     const opts = { url: q.url, apiKey: q.apiKey, ifExists: 'replace' as const, rename: { [seeded.named]: name } };
     const runId = 'b'.repeat(64);
+    stopped.push([runId, name]);
     await loadInto(qdrantSink(opts), baseline.descriptor, baseline.records, { runId, shardSize: 20, killAfterShards: 1 });
     expect(await countOf(name)).toBe(1);
     const staging = `${name}-memarc-bbbbbbbbbbbb`;
