@@ -160,7 +160,9 @@ function runChild(phase: string, n: number, url: string): Measured {
 
 async function main(): Promise<void> {
   const sizes = (arg('points', '10000,100000') ?? '').split(',').map(Number).filter((x) => x > 0);
-  const emu = spawn(process.execPath, [path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Vectors printed as doubles: Qdrant's float32 form costs the emulator about ten times more CPU
+  // (test/qdrant-emulator/json.ts), which the client measured would share.
+  const emu = spawn(process.execPath, [path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0', '--double-floats'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const [line] = (await once(createInterface({ input: emu.stdout! }), 'line')) as [string];
     const url = line.trim();

@@ -29,11 +29,11 @@ afterAll(async () => {
 });
 
 describe('fault proxy', () => {
-  it('forwards requests and records method and path', async () => {
+  it('forwards requests and records method, path and response bytes', async () => {
     const res = await api('POST', `/collections/${name}/points/scroll?timeout=5`, { limit: 1 });
     expect(res.status).toBe(200);
     expect(res.json.result.points[0].id).toBe(1);
-    expect(proxy.requests).toEqual([{ method: 'POST', path: `/collections/${name}/points/scroll` }]);
+    expect(proxy.requests).toEqual([{ method: 'POST', path: `/collections/${name}/points/scroll`, responseBytes: Buffer.byteLength(res.text) }]);
   });
 
   it('fails only the nth request, with Qdrant\'s error envelope', async () => {

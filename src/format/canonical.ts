@@ -4,6 +4,7 @@
  * sorted by UTF-16 code units, strings use JSON.stringify's escaping, numbers use ECMAScript's
  * shortest round-trip form. No whitespace.
  */
+import { isRawNumber, lexemeValue } from './json.ts';
 import type { Json } from './records.ts';
 
 export function canonicalJson(value: Json | undefined): string {
@@ -21,6 +22,8 @@ export function canonicalJson(value: Json | undefined): string {
       return 'null';
     case 'object': {
       if (value === null) return 'null';
+      // A payload number kept in its written form (json.ts): the v1 form reads it as the number it spells.
+      if (isRawNumber(value)) return canonicalJson(lexemeValue(value.rawJSON));
       if (Array.isArray(value)) {
         let out = '[';
         for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);

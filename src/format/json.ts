@@ -53,3 +53,140 @@ export function stringifyJson(value: unknown, space?: number): string {
     throw err;
   }
 }
+
+/*
+ * Number lexemes of payloads (spec/FORMAT.md, sections 7.3 and 15.3). A store may keep a payload
+ * number's written form (Qdrant keeps `1.0`, `5.0` and `-0.0` apart from `1`, `5` and `0`), so a
+ * payload number whose text is not what `String(n)` prints is held as a `JSON.rawJSON(text)`
+ * object: `JSON.stringify` writes it back verbatim, and the canonical form (the v1 digest) reads
+ * it as the number it spells.
+ */
+
+const jsonRaw = JSON as unknown as { rawJSON(text: string): object; isRawJSON(v: unknown): boolean };
+
+/** A payload number kept in its written form. */
+export interface RawNumber {
+  readonly rawJSON: string;
+}
+
+export function isRawNumber(v: unknown): v is RawNumber {
+  return typeof v === 'object' && v !== null && jsonRaw.isRawJSON(v);
+}
+
+/** Holds a number lexeme as written (it must be valid JSON number text). */
+export function rawNumber(lexeme: string): RawNumber {
+  return jsonRaw.rawJSON(lexeme) as RawNumber;
+}
+
+/** The text of a payload number: a raw number's lexeme, a bigint's digits, else `String(n)`. */
+export function numberLexeme(v: number | bigint | RawNumber): string {
+  return typeof v === 'object' ? v.rawJSON : String(v);
+}
+
+/** The value a lexeme spells, as the v1 canonical form reads it: integers exact, others as the nearest double. */
+export function lexemeValue(lexeme: string): number | bigint {
+  if (/^-?\d+$/.test(lexeme)) {
+    const n = Number(lexeme);
+    return Number.isSafeInteger(n) ? (Object.is(n, -0) ? 0 : n) : BigInt(lexeme);
+  }
+  return Number(lexeme);
+}
+
+function keepLexeme(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  const src = context.source;
+  if (/^-?\d+$/.test(src) && src !== '-0') return Number.isSafeInteger(value) ? value : BigInt(src);
+  return String(value) === src ? value : rawNumber(src);
+}
+
+/**
+ * Whether JSON text may hold a number that `String(n)` would not print back as written: an
+ * exponent, a fraction ending in 0, `-0`, 16 or more digits, or six leading fraction zeros. Only
+ * numbers after `:`, `,` or `[` count, so base64 vectors never match; a match inside a string only
+ * costs a slower parse.
+ */
+const MAYBE_LEXEME = /[:,[]\s*(?:-0(?![.\deE])|-?(?:\d+(?:\.\d+)?[eE]|\d+\.\d*0(?!\d)|(?:\d\.?){16}|0\.0{6}))/;
+
+export function mayHoldLexemes(text: string): boolean {
+  return MAYBE_LEXEME.test(text);
+}
+
+/** Parses JSON keeping every number whose text `String(n)` would not print (as RawNumber) and big integers (as bigint). */
+export function parseJsonLexemes(text: string): unknown {
+  return JSON.parse(text, keepLexeme as (k: string, v: unknown) => unknown);
+}
+
+const STRUCTURE = /[{}[\]"]/g;
+
+/**
+ * The `[object index, start, end)` text spans of the object values of member `key` in the objects
+ * found at `depth` (1 is the top-level value), the index counting those objects in text order. One
+ * iterative scan over the structural characters, skipping strings, so any nesting depth is safe.
+ * Qdrant answers use it to find each point's payload (src/adapters/qdrant/payload-lexemes.ts).
+ */
+export function memberSpans(text: string, depth: number, key: string): Array<[number, number, number]> {
+  const spans: Array<[number, number, number]> = [];
+  const re = new RegExp(STRUCTURE.source, 'g');
+  let level = 0;
+  let point = -1;
+  let pending = -1;
+  let start = -1;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: its end is the next quote not escaped by an odd run of backslashes.
+      let j = i + 1;
+      for (;;) {
+        j = text.indexOf('"', j);
+        if (j < 0) return spans;
+        let b = j - 1;
+        while (text.charCodeAt(b) === 0x5c) b--;
+        if ((j - 1 - b) % 2 === 0) break;
+        j++;
+      }
+      if (level === depth && j - i === key.length + 1 && text.startsWith(key, i + 1)) {
+        let k = j + 1;
+        while (text.charCodeAt(k) <= 0x20) k++;
+        if (text.charCodeAt(k) === 0x3a) {
+          k++;
+          while (text.charCodeAt(k) <= 0x20) k++;
+          if (text.charCodeAt(k) === 0x7b) {
+            pending = point;
+            start = k;
+          }
+        }
+      }
+      re.lastIndex = j + 1;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      level++;
+      if (c === 0x7b && level === depth) point++;
+    } else {
+      if (pending >= 0 && c === 0x7d && level === depth + 1) {
+        spans.push([pending, start, i + 1]);
+        pending = -1;
+      }
+      level--;
+    }
+  }
+  return spans;
+}
+
+/**
+ * One archive record line: like parseJson, but the numbers of the record's `payload` member keep
+ * their written form (every other member reads as parseJson reads it). Only the payload's text is
+ * parsed again: a reviver recurses, and other members (unknown ones included) may nest deeper than
+ * the stack allows, while the payload's depth is bounded by validation before records are handed on.
+ */
+export function parseRecordLine(line: string): unknown {
+  const rec = parseJson(line);
+  if (!mayHoldLexemes(line) || typeof rec !== 'object' || rec === null || Array.isArray(rec)) return rec;
+  const r = rec as Record<string, unknown>;
+  if (typeof r.payload !== 'object' || r.payload === null) return rec;
+  // JSON.parse keeps the last of repeated members; so does this.
+  const span = memberSpans(line, 1, 'payload').at(-1);
+  if (span) r.payload = parseJsonLexemes(line.slice(span[1], span[2]));
+  return rec;
+}

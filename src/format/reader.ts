@@ -18,7 +18,7 @@ import tar from 'tar-stream';
 import { MemarcError, type ErrorCode } from '../errors.ts';
 import { DatasetDigest, NodeKeyError } from './digest.ts';
 import { validateHeader, validateTrailer, type Header, type HeaderDataset, type Trailer, type TrailerShard } from './header.ts';
-import { parseJson } from './json.ts';
+import { parseJson, parseRecordLine } from './json.ts';
 import { CHECKSUMS_ENTRY, HEADER_ENTRY, parseShardName, TRAILER_ENTRY, unsafeNameReason } from './names.ts';
 import type { AnyRecord, RecordKind } from './records.ts';
 import { recordProblem } from './validate.ts';
@@ -362,7 +362,8 @@ function* parseBatches(raw: Buffer, name: string, batchSize: number): Generator<
   let batch: AnyRecord[] = [];
   let first = 1;
   for (const [lineNo, line] of lines(raw, name)) {
-    batch.push(parseJson(line) as AnyRecord);
+    // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3).
+    batch.push(parseRecordLine(line) as AnyRecord);
     if (batch.length === batchSize) {
       yield { firstLine: first, records: batch };
       batch = [];

@@ -28,13 +28,15 @@ export interface FaultProxy {
   dropConnection(nth: number, opts?: { match?: Match }): void;
   /** The nth matching request gets the upstream's headers and half its body, then the socket is destroyed. */
   dropMidResponse(nth: number, opts?: { match?: Match }): void;
-  /** Every request seen, in arrival order. */
-  requests: Array<{ method: string; path: string }>;
+  /** The nth matching request reaches the upstream with its body rewritten by `rewrite` (to make a server fail part-way). */
+  rewriteNth(nth: number, rewrite: (body: string) => string, opts?: { match?: Match }): void;
+  /** Every request seen, in arrival order, with the bytes of the response body it got through the proxy. */
+  requests: Array<{ method: string; path: string; responseBytes: number }>;
   /** Removes all rules and clears `requests`. */
   reset(): void;
 }
 
-type Action = { kind: 'fail'; status: FaultStatus; retryAfter?: number } | { kind: 'drop' } | { kind: 'cut' };
+type Action = { kind: 'fail'; status: FaultStatus; retryAfter?: number } | { kind: 'drop' } | { kind: 'cut' } | { kind: 'rewrite'; rewrite: (body: string) => string };
 
 interface Rule {
   match: Match;
@@ -57,7 +59,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const target = new URL(upstream);
   let rules: Rule[] = [];
   let delays: Array<{ ms: number; match: Match }> = [];
-  const requests: Array<{ method: string; path: string }> = [];
+  const requests: Array<{ method: string; path: string; responseBytes: number }> = [];
   const agent = new http.Agent({ keepAlive: true });
 
   const pick = (method: string, path: string): Action | undefined => {
@@ -79,8 +81,16 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     res.end(body);
   };
 
-  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, cut: boolean): Promise<void> => {
+  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, cut: boolean, seen: { responseBytes: number }, rewrite?: (body: string) => string): Promise<void> => {
     const headers = { ...req.headers, host: target.host };
+    let sent: Buffer | undefined;
+    if (rewrite) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
+      sent = Buffer.from(rewrite(Buffer.concat(chunks).toString('utf8')));
+      headers['content-length'] = String(sent.length);
+      delete headers['transfer-encoding'];
+    }
     const upstreamReq = http.request({
       protocol: target.protocol,
       hostname: target.hostname,
@@ -91,9 +101,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       agent,
     });
     const responded = once(upstreamReq, 'response') as Promise<[http.IncomingMessage]>;
-    await pipeline(req, upstreamReq);
+    if (sent) upstreamReq.end(sent);
+    else await pipeline(req, upstreamReq);
     const [upstreamRes] = await responded;
     if (!cut) {
+      upstreamRes.on('data', (chunk: Buffer) => {
+        seen.responseBytes += chunk.length;
+      });
       res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
       await pipeline(upstreamRes, res);
       return;
@@ -110,7 +124,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    requests.push({ method, path });
+    const seen = { method, path, responseBytes: 0 };
+    requests.push(seen);
     const action = pick(method, path);
     const wait = delays.filter((d) => d.match(method, path)).reduce((sum, d) => sum + d.ms, 0);
     void (async () => {
@@ -124,7 +139,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         fail(res, action);
         return;
       }
-      await forward(req, res, action?.kind === 'cut');
+      await forward(req, res, action?.kind === 'cut', seen, action?.kind === 'rewrite' ? action.rewrite : undefined);
     })().catch((err: Error) => {
       if (res.headersSent) res.socket?.destroy();
       else {
@@ -152,6 +167,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     delay: (ms, opts = {}) => void delays.push({ ms, match: opts.match ?? ANY }),
     dropConnection: (nth, opts = {}) => add((k) => k === nth, { kind: 'drop' }, opts.match),
     dropMidResponse: (nth, opts = {}) => add((k) => k === nth, { kind: 'cut' }, opts.match),
+    rewriteNth: (nth, rewrite, opts = {}) => add((k) => k === nth, { kind: 'rewrite', rewrite }, opts.match),
     reset: () => {
       rules = [];
       delays = [];

@@ -51,3 +51,34 @@ export async function dropAliases(url: string, apiKey: string | undefined, alias
   const res = await fetch(`${url}/collections/aliases`, { method: 'POST', headers: qdrantHeaders(apiKey), body: JSON.stringify({ actions }) });
   await res.body?.cancel();
 }
+
+/**
+ * The resume checkpoint memarc keeps on the server for (run id, target), or null when there is
+ * none. Tests check their own checkpoint, never the whole `memarc_checkpoints` collection, which
+ * other runs on a shared server may be using at the same time.
+ */
+export async function checkpointOf(url: string, apiKey: string | undefined, runId: string, target: string): Promise<unknown> {
+  const { CHECKPOINT_COLLECTION, checkpointId } = await import('../../src/adapters/qdrant/checkpoint.ts');
+  const res = await fetch(`${url}/collections/${CHECKPOINT_COLLECTION}/points`, {
+    method: 'POST',
+    headers: qdrantHeaders(apiKey),
+    body: JSON.stringify({ ids: [checkpointId(runId, target)], with_payload: true }),
+  });
+  const text = await res.text();
+  if (res.status === 404) return null;
+  if (!res.ok) throw new Error(`reading checkpoint of ${target} failed with HTTP ${res.status}: ${text}`);
+  const points = (JSON.parse(text) as { result: Array<{ payload?: unknown }> }).result;
+  return points[0]?.payload ?? null;
+}
+
+/**
+ * Removes memarc's resume checkpoint of (run id, target), and the checkpoint collection once it
+ * holds no other: for tests that stop a load part-way, so that a failing assertion before their
+ * resume leaves nothing behind on a shared server.
+ */
+export async function dropCheckpoint(url: string, apiKey: string | undefined, runId: string, target: string): Promise<void> {
+  const { CheckpointStore } = await import('../../src/adapters/qdrant/checkpoint.ts');
+  const { QdrantApi } = await import('../../src/adapters/qdrant/api.ts');
+  const { QdrantHttp } = await import('../../src/adapters/qdrant/http.ts');
+  await new CheckpointStore(new QdrantApi(new QdrantHttp({ url, apiKey }))).remove(runId, target);
+}

@@ -14,6 +14,12 @@ export interface EmulatorOptions {
   port?: number;
   /** Request size limit in MiB (Qdrant's `service.max_request_size_mb`, default 32). */
   maxRequestSizeMb?: number;
+  /** Commit reported by `GET /` (default `memarc-emulator`). */
+  commit?: string;
+  /** Whether a failing upsert writes the batch's other valid points, as a real server may (default true). */
+  partialWrites?: boolean;
+  /** How vector values are printed: `float32` as Qdrant (default), or the cheaper `double` (json.ts). */
+  floatFormat?: 'float32' | 'double';
 }
 
 export interface RunningEmulator {
@@ -25,7 +31,9 @@ export async function startQdrantEmulator(opts: EmulatorOptions = {}): Promise<R
   const { server } = createServer({
     apiKey: opts.apiKey,
     maxRequestSizeMb: opts.maxRequestSizeMb,
-    info: { version: opts.version ?? '1.19.0', commit: 'memarc-emulator' },
+    partialWrites: opts.partialWrites,
+    floatFormat: opts.floatFormat,
+    info: { version: opts.version ?? '1.19.0', commit: opts.commit ?? 'memarc-emulator' },
   });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

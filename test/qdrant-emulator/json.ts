@@ -2,9 +2,12 @@
  * JSON codec that keeps integers above 2^53 exact, as Qdrant (serde_json, u64/i64) does.
  *
  * Parsing turns an integer literal outside the safe range into a `bigint` (a JSON reviver reads the
- * literal's source text). Encoding writes `bigint` back as a bare integer and `Float32Array` as a
- * plain number array, so vectors never pass through a generic replacer.
+ * literal's source text). Encoding writes `bigint` back as a bare integer, a payload number held as
+ * `JSON.rawJSON` (payload.ts) as its text, and `Float32Array` as float32 numbers printed the way
+ * serde_json prints an f32 (float32.ts), so vectors never pass through a generic replacer.
  */
+import { isRawNumber } from '../../src/format/json.ts';
+import { formatF32 } from './float32.ts';
 
 type ReviverContext = { source?: string };
 type Reviver = (this: unknown, key: string, value: unknown, context?: ReviverContext) => unknown;
@@ -41,14 +44,22 @@ function hasUnsafeInteger(root: unknown): boolean {
   return false;
 }
 
+/**
+ * How float32 vector values are printed: `float32`, as Qdrant does (shortest float32 digits, a few
+ * microseconds per new value), or `double`, the shortest double of the widened value
+ * (`0.6000000238418579`), about ten times cheaper: the same float32 to any reader that rounds to
+ * float32 (memarc does), for benchmarks where the emulator shares the CPU with the client measured.
+ */
+export type FloatFormat = 'float32' | 'double';
+
 /** Encodes a value as JSON text: `bigint` as a bare integer, `Float32Array` as a number array. */
-export function encodeJson(value: unknown): string {
+export function encodeJson(value: unknown, floats: FloatFormat = 'float32'): string {
   const parts: string[] = [];
-  write(value, parts);
+  write(value, parts, floats);
   return parts.join('');
 }
 
-function write(value: unknown, out: string[]): void {
+function write(value: unknown, out: string[], floats: FloatFormat): void {
   if (value === null || value === undefined) {
     out.push('null');
   } else if (typeof value === 'string') {
@@ -59,13 +70,21 @@ function write(value: unknown, out: string[]): void {
     out.push(value.toString());
   } else if (typeof value === 'boolean') {
     out.push(value ? 'true' : 'false');
-  } else if (value instanceof Float32Array || value instanceof Uint32Array) {
+  } else if (value instanceof Uint32Array) {
     out.push('[', value.join(','), ']');
+  } else if (value instanceof Float32Array && floats === 'double') {
+    out.push('[', value.join(','), ']');
+  } else if (value instanceof Float32Array) {
+    let text = '[';
+    for (let i = 0; i < value.length; i++) text += (i ? ',' : '') + formatF32(value[i]!);
+    out.push(text, ']');
+  } else if (isRawNumber(value)) {
+    out.push(value.rawJSON);
   } else if (Array.isArray(value)) {
     out.push('[');
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(',');
-      write(value[i], out);
+      write(value[i], out, floats);
     }
     out.push(']');
   } else if (typeof value === 'object') {
@@ -76,7 +95,7 @@ function write(value: unknown, out: string[]): void {
       if (!first) out.push(',');
       first = false;
       out.push(JSON.stringify(k), ':');
-      write(v, out);
+      write(v, out, floats);
     }
     out.push('}');
   } else {

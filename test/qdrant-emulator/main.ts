@@ -1,6 +1,7 @@
 /**
  * Starts the Qdrant emulator from the command line, for manual use and benchmarks:
- *   node test/qdrant-emulator/main.ts [--port 6333] [--api-key KEY] [--version 1.19.0]
+ *   node test/qdrant-emulator/main.ts [--port 6333] [--api-key KEY] [--version 1.19.0] [--double-floats]
+ * (`--double-floats`: vectors printed as doubles, cheaper, for benchmarks; see json.ts)
  * Prints the URL and runs until interrupted.
  */
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '6333' },
     'api-key': { type: 'string' },
     version: { type: 'string' },
+    'double-floats': { type: 'boolean', default: false },
   },
 });
 
@@ -18,6 +20,7 @@ const emulator = await startQdrantEmulator({
   port: Number(values.port),
   apiKey: values['api-key'],
   version: values.version,
+  floatFormat: values['double-floats'] ? 'double' : 'float32',
 });
 process.stdout.write(`${emulator.url}\n`);
 const stop = (): void => {

@@ -1,7 +1,7 @@
 /**
  * Measures the emulator with memarc-sized traffic (not a test): upserts N points of D dims in
  * batches of 256 from two parallel writers, then scrolls them back in pages of 256 with vectors.
- *   node test/qdrant-emulator/measure.ts [points=100000] [dims=768]
+ *   node test/qdrant-emulator/measure.ts [points=100000] [dims=768] [--double-floats]
  * The emulator runs in a child process, as a real server would.
  */
 import { spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ const points = Number(process.argv[2] ?? 100_000);
 const dims = Number(process.argv[3] ?? 768);
 const BATCH = 256;
 
-const child = spawn(process.execPath, [fileURLToPath(new URL('./main.ts', import.meta.url)), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(process.execPath, [fileURLToPath(new URL('./main.ts', import.meta.url)), '--port', '0', ...process.argv.slice(4)], { stdio: ['ignore', 'pipe', 'inherit'] });
 const [line] = (await once(child.stdout, 'data')) as [Buffer];
 const url = line.toString().trim();
 

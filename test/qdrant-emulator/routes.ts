@@ -6,6 +6,7 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import type { Collection, WireRecord } from './collection.ts';
 import { badInput, formatError, rangeMessage, validationError, QdrantHttpError } from './errors.ts';
 import { parsePointId, type PointId } from './ids.ts';
+import { withPayloadLexemes } from './payload.ts';
 import type { Storage } from './storage.ts';
 
 export interface Request {
@@ -14,6 +15,8 @@ export interface Request {
   query: URLSearchParams;
   /** Parsed JSON body; `undefined` when the request had none. */
   body: () => unknown;
+  /** The body as sent (an upsert reads its payload numbers' text from it). */
+  text: string;
 }
 
 export interface ServerInfo {
@@ -44,7 +47,7 @@ function refuseFilter(filter: unknown): void {
 function collectionInfo(c: Collection): Schemas['CollectionInfo'] {
   const payload_schema: Schemas['CollectionInfo']['payload_schema'] = {};
   for (const [field, idx] of c.indexes) {
-    const info: Schemas['PayloadIndexInfo'] = { data_type: idx.dataType, points: c.countWithField(field) };
+    const info: Schemas['PayloadIndexInfo'] = { data_type: idx.dataType, points: c.countWithField(field, idx.dataType) };
     if (idx.params) info.params = idx.params as Schemas['PayloadSchemaParams'];
     payload_schema[field] = info;
   }
@@ -73,7 +76,9 @@ function createIndex(c: Collection, body: unknown): void {
     return;
   }
   if (isObject(schema) && PAYLOAD_TYPES.includes(schema.type as never)) {
-    c.indexes.set(body.field_name, { dataType: schema.type as Schemas['PayloadSchemaType'], params: { ...schema } });
+    // Qdrant 1.16 answers an integer index's params with `is_principal` filled in (null when not given).
+    const params = schema.type === 'integer' ? { is_principal: null, ...schema } : { ...schema };
+    c.indexes.set(body.field_name, { dataType: schema.type as Schemas['PayloadSchemaType'], params });
     return;
   }
   throw formatError('field_schema: data did not match any variant of untagged enum PayloadFieldSchema');
@@ -92,7 +97,7 @@ function scroll(c: Collection, body: unknown): { points: WireRecord[]; next_page
   if (typeof rawLimit !== 'number' || !Number.isInteger(rawLimit) || rawLimit < 0) {
     throw formatError(`limit: invalid value: ${String(rawLimit)}, expected usize`);
   }
-  if (rawLimit < 1) throw validationError('limit', rangeMessage(rawLimit, 1));
+  if (rawLimit < 1) throw validationError('scroll_request.limit', rangeMessage(rawLimit, 1));
   const offset = req.offset == null ? undefined : parsePointId(req.offset, 'offset');
   const withPayload = req.with_payload ?? true;
   const withVector = req.with_vector ?? req.with_vectors ?? false;
@@ -145,7 +150,9 @@ const ROUTES: Array<[string, string, Handler]> = [
   }],
   ['PUT', 'collections/*/points', (r, [name], { storage }) => {
     const c = storage.get(name!);
-    c.upsert(c.prepareUpsert(r.body()));
+    const prepared = c.prepareUpsert(withPayloadLexemes(r.text, r.body()), storage.partialWrites);
+    c.upsert(prepared.points);
+    if (prepared.error) throw prepared.error;
     return updateResult(c, r);
   }],
   ['POST', 'collections/*/points', (r, [name], { storage }) => retrieve(storage.get(name!), r.body())],

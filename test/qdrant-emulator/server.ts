@@ -1,7 +1,7 @@
 /** The HTTP layer: body limits, api-key auth, routing and Qdrant's response envelope. */
 import http from 'node:http';
 import { formatError, QdrantHttpError } from './errors.ts';
-import { encodeJson, parseJson } from './json.ts';
+import { encodeJson, parseJson, type FloatFormat } from './json.ts';
 import { route, type ServerInfo } from './routes.ts';
 import { Storage } from './storage.ts';
 
@@ -10,6 +10,10 @@ export interface ServerOptions {
   info: ServerInfo;
   /** Qdrant's `service.max_request_size_mb` (default 32). */
   maxRequestSizeMb?: number;
+  /** Whether a failing upsert writes the batch's valid points (default true, see collection.ts). */
+  partialWrites?: boolean;
+  /** How vector values are printed (json.ts; default `float32`, as Qdrant). */
+  floatFormat?: FloatFormat;
 }
 
 /** Paths Qdrant serves without an api key. */
@@ -55,6 +59,7 @@ function send(res: http.ServerResponse, status: number, body: string, headers: R
 
 export function createServer(opts: ServerOptions): { server: http.Server; storage: Storage } {
   const storage = new Storage();
+  storage.partialWrites = opts.partialWrites ?? true;
   const limit = (opts.maxRequestSizeMb ?? 32) * 1024 * 1024;
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
@@ -84,12 +89,12 @@ export function createServer(opts: ServerOptions): { server: http.Server; storag
         }
         return parsed.value;
       };
-      const result = found.handler({ method: req.method ?? 'GET', segments, query: url.searchParams, body }, found.params, {
+      const result = found.handler({ method: req.method ?? 'GET', segments, query: url.searchParams, body, text }, found.params, {
         storage,
         info: opts.info,
       });
       if (segments.length === 0) return send(res, 200, encodeJson(result)); // GET / is not wrapped
-      send(res, 200, `{"result":${encodeJson(result)},"status":"ok","time":${elapsed()}}`);
+      send(res, 200, `{"result":${encodeJson(result, opts.floatFormat)},"status":"ok","time":${elapsed()}}`);
     } catch (err) {
       if (err instanceof QdrantHttpError) {
         if (err.plain) return send(res, err.status, err.message, err.headers, 'text/plain; charset=utf-8');

@@ -8,6 +8,8 @@ export class Storage {
   readonly collections = new Map<string, Collection>();
   /** alias name → collection name */
   aliases = new Map<string, string>();
+  /** A failing upsert still writes the batch's other valid points, as a real server may (collection.ts). */
+  partialWrites = true;
 
   /** Resolves a collection name or alias, as Qdrant does for reads and writes. */
   get(nameOrAlias: string): Collection {

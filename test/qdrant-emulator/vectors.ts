@@ -33,6 +33,12 @@ export function cosineNormaliseInPlace(v: Float32Array, from = 0, dim = v.length
   }
   if (sum < F32_EPSILON || Math.abs(fround(sum - 1)) <= NORMALISED_TOLERANCE) return;
   const length = fround(Math.sqrt(sum));
+  // A squared length that overflows float32 (a component like 3.4e38): a real Qdrant 1.16.3 was
+  // seen to store such a vector as NaN (printed as null), so the emulator does the same.
+  if (!Number.isFinite(length)) {
+    for (let i = from; i < from + dim; i++) v[i] = NaN;
+    return;
+  }
   for (let i = from; i < from + dim; i++) v[i] = fround((v[i] as number) / length);
 }
 

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { startFaultProxy, type FaultProxy, type Match } from '../helpers/fault-proxy.ts';
-import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { checkpointOf, dropCheckpoint, dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, exportAll, loadInto, rest, totalsOf, type Exported } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
 import { failure } from '../helpers/failure.ts';
@@ -16,6 +16,8 @@ let proxy: FaultProxy;
 let seeded: Seeded;
 let baseline: Exported;
 const created = new Set<string>();
+/** Loads stopped part-way on purpose: their checkpoints are dropped at the end whatever happened. */
+const stopped: Array<[runId: string, target: string]> = [];
 const fast = { attempts: 5, baseMs: 5, maxMs: 40 };
 
 const scroll: Match = (m, p) => m === 'POST' && p.endsWith('/points/scroll');
@@ -33,6 +35,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!q) return;
+  for (const [runId, target] of stopped) await dropCheckpoint(q.url, q.apiKey, runId, target);
   await proxy?.close();
   await dropCollections(q.url, q.apiKey, [...created]);
   await q.close();
@@ -118,6 +121,7 @@ describe('resume', () => {
     const to = uniqueName('ft_resume');
     created.add(to);
     const runId = 'a'.repeat(64);
+    stopped.push([runId, to]);
     const opts = { url: q.url, apiKey: q.apiKey, rename: { [seeded.named]: to } };
     const first = await loadInto(qdrantSink(opts), baseline.descriptor, baseline.records, { runId, shardSize: 15, killAfterShards: 2 });
     expect(first.written).toHaveLength(2);
@@ -135,7 +139,8 @@ describe('resume', () => {
     expect(count.count).toBe(baseline.records.length);
     const info = await rest<{ config: { optimizer_config: { indexing_threshold: number } } }>(q.url, q.apiKey, 'GET', `/collections/${to}`);
     expect(info.config.optimizer_config.indexing_threshold).toBe((baseline.descriptor.fingerprint.optimizer_config as { indexing_threshold: number }).indexing_threshold);
-    expect(await collectionNames(q.url, q.apiKey)).not.toContain('memarc_checkpoints');
+    // Its checkpoint is gone (other runs on a shared server may keep theirs in the same collection).
+    expect(await checkpointOf(q.url, q.apiKey, runId, to)).toBeNull();
   });
 
   it('starts over when asked to resume a run it has no checkpoint for', async () => {
@@ -148,6 +153,8 @@ describe('resume', () => {
 });
 
 describe('replace', () => {
+  /** The collection `name` and the versioned collections of its replaces: only names this test made. */
+  const namesOf = async (name: string): Promise<string[]> => (await collectionNames(q.url, q.apiKey)).filter((n) => n === name || n.startsWith(`${name}-memarc-`));
   const countOf = async (name: string): Promise<number> => (await rest<{ count: number }>(q.url, q.apiKey, 'POST', `/collections/${name}/points/count`, { exact: true })).count;
 
   async function original(): Promise<string> {
@@ -160,7 +167,8 @@ describe('replace', () => {
 
   it('leaves the original collection untouched and serving when the load fails part-way', async () => {
     const name = await original();
-    const before = await collectionNames(q.url, q.apiKey);
+    const before = await namesOf(name);
+    expect(before).toEqual([name]);
     proxy.failNth(3, 503, { match: upsert });
     proxy.failNth(4, 503, { match: upsert });
     proxy.failNth(5, 503, { match: upsert });
@@ -170,12 +178,12 @@ describe('replace', () => {
     expect(await countOf(name)).toBe(1);
     const p = await rest<Array<{ payload: unknown }>>(q.url, q.apiKey, 'POST', `/collections/${name}/points`, { ids: [1], with_payload: true });
     expect(p[0]!.payload).toEqual({ old: true });
-    expect(await collectionNames(q.url, q.apiKey)).toEqual(before);
+    expect(await namesOf(name)).toEqual(before);
   });
 
   it('leaves the original untouched when verification at commit fails', async () => {
     const name = await original();
-    const before = await collectionNames(q.url, q.apiKey);
+    const before = await namesOf(name);
     const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, ifExists: 'replace', rename: { [seeded.named]: name } });
     const ds = (await sink.dataset(baseline.descriptor))!;
     await ds.open(baseline.descriptor, { runId: 'verify-fail', resume: false, dryRun: false });
@@ -185,13 +193,15 @@ describe('replace', () => {
     expect(err.code).toBe('VERIFY_FAILED');
     expect(err.message).toMatch(/10 points were written and verified, the archive's trailer says 11/);
     expect(await countOf(name)).toBe(1);
-    expect(await collectionNames(q.url, q.apiKey)).toEqual(before);
+    expect(await namesOf(name)).toEqual(before);
+    expect(await checkpointOf(q.url, q.apiKey, 'verify-fail', name)).toBeNull();
   });
 
   it('keeps the original serving while a killed replace waits, then finishes it with --resume', async () => {
     const name = await original();
     const opts = { url: q.url, apiKey: q.apiKey, ifExists: 'replace' as const, rename: { [seeded.named]: name } };
     const runId = 'b'.repeat(64);
+    stopped.push([runId, name]);
     await loadInto(qdrantSink(opts), baseline.descriptor, baseline.records, { runId, shardSize: 20, killAfterShards: 1 });
     expect(await countOf(name)).toBe(1);
     const staging = `${name}-memarc-bbbbbbbbbbbb`;
@@ -199,6 +209,7 @@ describe('replace', () => {
     expect(await collectionNames(q.url, q.apiKey)).toContain(staging);
     const res = await loadInto(qdrantSink(opts), baseline.descriptor, baseline.records, { runId, shardSize: 20, resume: true });
     expect(res.done).toHaveLength(1);
+    expect(await checkpointOf(q.url, q.apiKey, runId, name)).toBeNull();
     expect(res.report!.digest).toBe(totalsOf(baseline.records).digest);
     expect(await countOf(name)).toBe(baseline.records.length);
     const aliases = await rest<{ aliases: Array<{ alias_name: string; collection_name: string }> }>(q.url, q.apiKey, 'GET', '/aliases');

@@ -141,7 +141,7 @@ describe('read-back rule', () => {
     expect(pointMismatch(archive, same, specs)).toBeNull();
     const tiny = Math.fround(2 + 2 ** -22);
     expect(pointMismatch(archive, { ...same, vectors: { ...same.vectors, colbert: { multi: [encodeF32([1, tiny])] } } }, specs)).toMatch(/vector "colbert": sub-vector 0: component 1/);
-    expect(pointMismatch(archive, { ...same, payload: { a: 2, b: [1, 'x'] } }, specs)).toBe('payload differs');
+    expect(pointMismatch(archive, { ...same, payload: { a: 2, b: [1, 'x'] } }, specs)).toBe('payload differs: a is 2, the archive has 1');
     expect(pointMismatch(archive, { ...same, vectors: { colbert: same.vectors.colbert! } }, specs)).toBe('vector "bm25": missing');
     expect(pointMismatch({ ...archive, payload: null }, { ...same, payload: {} }, specs)).toBe(null);
   });

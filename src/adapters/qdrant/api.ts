@@ -3,6 +3,7 @@ import type { Json, JsonObject } from '../../format/records.ts';
 import type { QdrantPoint, QdrantId } from './convert.ts';
 import { fingerprintOf, type CollectionInfo } from './fingerprint.ts';
 import { seg, type QdrantHttp } from './http.ts';
+import { keepPayloadLexemes } from './payload-lexemes.ts';
 
 export interface ScrollPage {
   points: QdrantPoint[];
@@ -57,6 +58,7 @@ export class QdrantApi {
       what: `scroll collection "${collection}"`, idempotent: true, signal,
     });
     const res = r.result as { points: QdrantPoint[]; next_page_offset?: QdrantId | null };
+    keepPayloadLexemes(r.text, res.points, 4);
     return { points: res.points, next: res.next_page_offset ?? null, bytes: r.bytes };
   }
 
@@ -91,9 +93,12 @@ export class QdrantApi {
   }
 
   async retrieve(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<QdrantPoint[]> {
-    return this.http.call<QdrantPoint[]>('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
+    const r = await this.http.request('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
       what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal,
     });
+    const points = r.result as QdrantPoint[];
+    keepPayloadLexemes(r.text, points, 3);
+    return points;
   }
 
   async deletePoints(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<void> {

@@ -24,8 +24,12 @@ import { idKey, qdrantFromRecord, recordFromQdrant } from './convert.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
 import { TaskPool } from './pool.ts';
+import { predictPayload, type NumberChange } from './payload-compare.ts';
 import { validatePoint } from './validate.ts';
 import { pointMismatch } from './verify.ts';
+
+/** How many changed payload numbers a report names one by one. */
+const CHANGES_LISTED = 10;
 
 export type IfExists = 'fail' | 'append' | 'replace';
 
@@ -83,6 +87,9 @@ export class CollectionSink implements DatasetSink {
   private switched = false;
   private finished = false;
   private opened = false;
+  /** Payload numbers the server stores as another number than the archive's (spec section 15.3). */
+  private numberChanges = 0;
+  private readonly changeList: string[] = [];
 
   constructor(o: CollectionSinkOptions) {
     this.o = o;
@@ -265,6 +272,19 @@ export class CollectionSink implements DatasetSink {
     }
     const points = batch as PointRecord[];
     for (const r of points) validatePoint(r, this.specs, this.load, this.name);
+    if (this.ctx.dryRun || this.o.verify === 'count') {
+      // No read-back to see them: predict what the server will store (spec section 15.3).
+      for (const r of points) {
+        const p = predictPayload(r.payload);
+        if (p.refused) {
+          throw new MemarcError('SCHEMA_MISMATCH', `point ${String(r.id)} of dataset "${this.name}": payload ${p.refused}`, {
+            hint: 'Qdrant cannot store this payload number; change it in the source, or leave the point out',
+            context: { dataset: this.name, point: String(r.id) },
+          });
+        }
+        this.recordChanges(r.id, p.changes);
+      }
+    }
     if (this.ctx.dryRun) {
       for (const r of points) this.digest.add('point', r);
       this.verified += points.length;
@@ -287,9 +307,20 @@ export class CollectionSink implements DatasetSink {
     if (chunk.length > 0) await this.pool.submit(() => this.upsertVerified(chunk, sig));
   }
 
+  private recordChanges(id: PointRecord['id'], changes: NumberChange[]): void {
+    for (const c of changes) {
+      this.numberChanges++;
+      if (this.changeList.length < CHANGES_LISTED) this.changeList.push(`point ${String(id)} ${c.path}: ${c.archive} → ${c.stored}`);
+    }
+  }
+
   /** Upserts one sub-batch, reads it back, compares, and counts the verified archive records. */
   private async upsertVerified(records: PointRecord[], signal?: AbortSignal): Promise<void> {
-    await this.api.upsert(this.load, records.map(qdrantFromRecord), signal);
+    try {
+      await this.api.upsert(this.load, records.map(qdrantFromRecord), signal);
+    } catch (err) {
+      throw await this.describeFailedUpsert(records, err);
+    }
     if (this.o.verify === 'count') {
       for (const r of records) this.digest.add('point', r);
       this.verified += records.length;
@@ -297,9 +328,12 @@ export class CollectionSink implements DatasetSink {
     }
     const stored = await this.api.retrieve(this.load, records.map((r) => r.id), signal);
     const byId = new Map(stored.map((p) => [idKey(p.id), p]));
+    const changes: Array<[PointRecord['id'], NumberChange[]]> = [];
     for (const r of records) {
       const live = byId.get(idKey(r.id));
-      const problem = live === undefined ? 'is missing after the upsert' : pointMismatch(r, recordFromQdrant(live), this.specs);
+      const changed: NumberChange[] = [];
+      const problem = live === undefined ? 'is missing after the upsert' : pointMismatch(r, recordFromQdrant(live), this.specs, changed);
+      if (changed.length > 0) changes.push([r.id, changed]);
       if (problem !== null) {
         throw new MemarcError('VERIFY_FAILED', `point ${String(r.id)} of dataset "${this.name}" in collection "${this.load}" ${live === undefined ? problem : `differs from the archive: ${problem}`}`, {
           hint: 'the server changed the data on the way in; nothing was switched (the rule: spec/FORMAT.md, section 15.2)',
@@ -307,8 +341,30 @@ export class CollectionSink implements DatasetSink {
         });
       }
     }
+    for (const [id, changed] of changes) this.recordChanges(id, changed);
     for (const r of records) this.digest.add('point', r);
     this.verified += records.length;
+  }
+
+  /**
+   * A failed upsert may still have written part of its batch (Qdrant does, and which points is not
+   * predictable). A collection this run created is dropped on abort; in append mode the points are
+   * looked up so that the error says exactly which of the batch are now on the server.
+   */
+  private async describeFailedUpsert(records: PointRecord[], err: unknown): Promise<unknown> {
+    if (this.mode !== 'append' || !isMemarcError(err) || err.code === 'CONNECTION_FAILED') return err;
+    let present: string[];
+    try {
+      present = (await this.api.retrieve(this.load, records.map((r) => r.id))).map((p) => String(p.id));
+    } catch {
+      return err;
+    }
+    const listed = present.slice(0, CHANGES_LISTED).join(', ') + (present.length > CHANGES_LISTED ? `, … (${present.length - CHANGES_LISTED} more)` : '');
+    return new MemarcError(err.code, `${err.message}; of this batch of ${records.length} points, ${present.length} ${present.length === 1 ? 'is' : 'are'} on the server now (written by the failed request, or there before)${present.length ? `: ${listed}` : ''}`, {
+      hint: err.hint,
+      cause: err,
+      context: { ...err.context, dataset: this.name, presentAfterFailure: present },
+    });
   }
 
   async shardDone(shard: ShardRef): Promise<void> {
@@ -329,6 +385,7 @@ export class CollectionSink implements DatasetSink {
         throw this.verifyError(`the content digest of the verified points is ${this.digest.hex()}, the archive's trailer says ${expected.digest}`);
       }
       if (this.ctx.dryRun) {
+        this.noteChanges(true);
         this.note(`${want} points would be written to "${this.load}"; records, counts and digest checked`);
         return this.report(want);
       }
@@ -346,8 +403,16 @@ export class CollectionSink implements DatasetSink {
     }
     await this.checkpoints.remove(this.ctx.runId, this.o.target);
     this.finished = true;
+    this.noteChanges(this.o.verify === 'count');
     this.note(`loaded and verified ${want} points into "${this.load}"`);
     return this.report(want);
+  }
+
+  /** Says how many payload numbers the server stores as another number, and names up to ten. */
+  private noteChanges(predicted: boolean): void {
+    if (this.numberChanges === 0) return;
+    const more = this.numberChanges > this.changeList.length ? `; … and ${this.numberChanges - this.changeList.length} more` : '';
+    this.note(`${this.numberChanges} payload number(s) ${predicted ? 'will be' : 'were'} stored by the server as another number (its JSON parser is not correctly rounded and keeps no integer beyond 64 bits, spec/FORMAT.md section 15.3): ${this.changeList.join('; ')}${more}`);
   }
 
   private report(points: number): CommitReport {

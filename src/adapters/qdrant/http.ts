@@ -39,6 +39,8 @@ export interface CallResult {
   result: unknown;
   /** Size of the response body in bytes. */
   bytes: number;
+  /** The response body as the server wrote it (payload numbers keep their form there: payload-lexemes.ts). */
+  text: string;
 }
 
 const NETWORK_CODES = new Set([
@@ -143,7 +145,7 @@ export class QdrantHttp {
         throw this.connectionError(opts.what, new NetworkFailure(detail, err), attempt);
       }
       if (res.ok || opts.accept?.includes(res.status)) {
-        return { status: res.status, result: res.ok ? envelopeResult(raw) : undefined, bytes: Buffer.byteLength(raw) };
+        return { status: res.status, result: res.ok ? envelopeResult(raw) : undefined, bytes: Buffer.byteLength(raw), text: raw };
       }
       if (opts.idempotent && isRetriableStatus(res.status) && attempt < attempts) {
         const wait = backoffMs(this.policy, attempt, res.headers.get('retry-after'));

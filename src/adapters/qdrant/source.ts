@@ -12,8 +12,10 @@ import { MemarcError } from '../../errors.ts';
 import type { PointRecord, RecordByKind, RecordKind } from '../../format/records.ts';
 import { QdrantApi } from './api.ts';
 import { CHECKPOINT_COLLECTION } from './checkpoint.ts';
-import { recordFromQdrant, type QdrantId } from './convert.ts';
+import { recordFromQdrant, type QdrantId, type QdrantPoint } from './convert.ts';
+import { vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { QdrantHttp } from './http.ts';
+import { vectorHazard } from './restorable.ts';
 import type { RetryPolicy } from './retry.ts';
 
 export interface QdrantSourceOptions {
@@ -30,6 +32,32 @@ export interface QdrantSourceOptions {
 }
 
 const FIRST_LIMIT = 16;
+/** Points with a value Qdrant would not restore, named one by one per collection before a summary. */
+const HAZARDS_NAMED = 10;
+
+/**
+ * Checks the Cosine vectors of a scrolled page for values Qdrant would not store back as they are
+ * (restorable.ts). A NaN the server holds arrives as `null`; it is replaced by NaN, so that the
+ * archive keeps what the server holds instead of a silent 0.
+ */
+function pageHazards(points: QdrantPoint[], specs: Map<string, VectorSpec>, report: (id: QdrantId, what: string) => void): void {
+  const cosine = [...specs.values()].filter((s) => s.distance === 'Cosine' && s.kind !== 'sparse');
+  if (cosine.length === 0) return;
+  for (const p of points) {
+    const v = p.vector;
+    if (!v) continue;
+    const named: Record<string, unknown> = Array.isArray(v) ? { '': v } : (v as Record<string, unknown>);
+    for (const spec of cosine) {
+      const value = named[spec.name];
+      if (!Array.isArray(value) || value.length === 0) continue;
+      const rows = (Array.isArray(value[0]) ? value : [value]) as Array<Array<number | null>>;
+      const hazard = vectorHazard(rows, spec);
+      if (!hazard) continue;
+      for (const row of rows) for (let i = 0; i < row.length; i++) if (row[i] === null) row[i] = NaN;
+      report(p.id, `vector ${JSON.stringify(spec.name)}: ${hazard}`);
+    }
+  }
+}
 
 /** The next page limit from the bytes per point observed so far. */
 export function nextLimit(current: number, bytesPerPoint: number, batchPoints: number, batchBytes: number): number {
@@ -44,11 +72,17 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
   const batchPoints = Math.max(1, opts.batchPoints ?? 256);
   const batchBytes = Math.max(1024, opts.batchBytes ?? 8 * 1024 * 1024);
 
-  async function* scrollAll(collection: string, signal?: AbortSignal): AsyncGenerator<PointRecord[]> {
+  async function* scrollAll(collection: string, specs: Map<string, VectorSpec>, signal?: AbortSignal): AsyncGenerator<PointRecord[]> {
     let offset: QdrantId | null = null;
     let limit = Math.min(FIRST_LIMIT, batchPoints);
     let seenBytes = 0;
     let seenPoints = 0;
+    let hazards = 0;
+    const warn = (id: QdrantId, what: string): void => {
+      if (++hazards <= HAZARDS_NAMED) {
+        log(`qdrant: warning: collection "${collection}", point ${String(id)}: ${what}; the archive keeps it as the server holds it, but a restore into Qdrant will refuse this point`);
+      }
+    };
     for (;;) {
       const page = await api.scroll(collection, offset, limit, signal);
       if (page.points.length > 0) {
@@ -57,9 +91,13 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
         // The largest recent page dominates: a run of big points after small ones must shrink the limit at once.
         const perPoint = Math.max(seenBytes / seenPoints, page.bytes / page.points.length);
         limit = nextLimit(limit, perPoint, batchPoints, batchBytes);
+        pageHazards(page.points, specs, warn);
         yield page.points.map(recordFromQdrant);
       }
-      if (page.next === null || page.next === undefined) return;
+      if (page.next === null || page.next === undefined) {
+        if (hazards > 0) log(`qdrant: warning: collection "${collection}": ${hazards} point(s) hold values Qdrant would not store back as they are${hazards > HAZARDS_NAMED ? ` (the first ${HAZARDS_NAMED} are named above)` : ''}`);
+        return;
+      }
       offset = page.next;
     }
   }
@@ -99,7 +137,7 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
           },
           batches<K extends RecordKind>(kind: K, sig?: AbortSignal): AsyncIterable<RecordByKind[K][]> {
             if (kind !== 'point') return (async function* () {})();
-            return scrollAll(name, sig ?? signal) as AsyncIterable<RecordByKind[K][]>;
+            return scrollAll(name, vectorSpecs(fingerprint), sig ?? signal) as AsyncIterable<RecordByKind[K][]>;
           },
         });
       }

@@ -7,6 +7,7 @@ import { decodeF32, type PointRecord, type VectorValue } from '../../format/reco
 import { pointIdProblem } from '../../format/validate.ts';
 import { f32Count } from './convert.ts';
 import type { VectorSpec } from './fingerprint.ts';
+import { vectorHazard } from './restorable.ts';
 
 
 function denseProblem(b64: string, spec: VectorSpec): string | null {
@@ -48,6 +49,13 @@ function vectorProblem(v: VectorValue, spec: VectorSpec): string | null {
   return null;
 }
 
+/** A value Qdrant would not store as it is: NaN, ±Infinity, or a Cosine vector whose length overflows. */
+function hazardOf(v: VectorValue, spec: VectorSpec): string | null {
+  const rows = 'sparse' in v ? [decodeF32(v.sparse.values)] : 'dense' in v ? [decodeF32(v.dense)] : v.multi.map(decodeF32);
+  const h = vectorHazard(rows, 'sparse' in v ? undefined : spec);
+  return h ? `cannot be restored: ${h}` : null;
+}
+
 /** Throws SCHEMA_MISMATCH (or MALFORMED_RECORD for a bad id) naming the point and the vector. */
 export function validatePoint(r: PointRecord, specs: Map<string, VectorSpec>, collection: string, dataset: string): void {
   const idp = pointIdProblem(r.id);
@@ -68,6 +76,13 @@ export function validatePoint(r: PointRecord, specs: Map<string, VectorSpec>, co
       });
     }
     const p = vectorProblem(v, spec);
+    const h = p === null ? hazardOf(v, spec) : null;
+    if (h) {
+      throw new MemarcError('SCHEMA_MISMATCH', `${where} ${h} (collection "${collection}")`, {
+        hint: 'Qdrant cannot store this value as it is (spec/FORMAT.md, section 15.2); fix the point in the source, or leave it out',
+        context: { dataset, point: String(r.id), vector: name },
+      });
+    }
     if (p) {
       throw new MemarcError('SCHEMA_MISMATCH', `${where} ${p} (collection "${collection}")`, {
         hint: 'the record does not fit the collection schema; check that the archive is the one you meant, or restore into a new collection (--rename)',

@@ -1,7 +1,8 @@
 /**
  * Read-back verification of restored points (the rule: spec/FORMAT.md, section 15.2).
  *
- * Ids and payloads must be equal exactly; vectors bit-exactly, except dense and multi vectors
+ * Ids must be equal exactly; payloads as payload-compare.ts says (structure and strings exactly,
+ * numbers as Qdrant stores them, section 15.3); vectors bit-exactly, except dense and multi vectors
  * of a Cosine vector whose datatype is float32 or float16: Qdrant renormalises those on every
  * upsert (in float32, then narrows to the storage type), so each component is compared against
  * the archive vector normalised in float64, within
@@ -15,9 +16,9 @@
  * rounding of components near zero. Skipping the renormalisation of an almost-unit vector, as
  * Qdrant does within 1e-6, stays inside the bound too.
  */
-import { canonicalJson } from '../../format/canonical.ts';
-import { decodeF32, type Json, type PointRecord, type VectorValue } from '../../format/records.ts';
+import { decodeF32, type PointRecord, type VectorValue } from '../../format/records.ts';
 import type { Datatype, VectorSpec } from './fingerprint.ts';
+import { comparePayload, type NumberChange } from './payload-compare.ts';
 
 /** Unit roundoff of each storage type. */
 const U: Record<Datatype, number> = { float32: 2 ** -24, float16: 2 ** -11, uint8: 0 };
@@ -103,12 +104,13 @@ function isEmptySparse(v: VectorValue | undefined): boolean {
 
 /**
  * Why a stored point differs from its archive record, or null if it matches under the rule
- * above. Ids are matched by the caller.
+ * above. Ids are matched by the caller. Payload numbers the server is known to store as another
+ * double (spec section 15.3) match, and are added to `changes`.
  */
-export function pointMismatch(archive: PointRecord, live: PointRecord, specs: Map<string, VectorSpec>): string | null {
-  const pa = canonicalJson((archive.payload ?? {}) as Json);
-  const pb = canonicalJson((live.payload ?? {}) as Json);
-  if (pa !== pb) return 'payload differs';
+export function pointMismatch(archive: PointRecord, live: PointRecord, specs: Map<string, VectorSpec>, changes?: NumberChange[]): string | null {
+  const payload = comparePayload(archive.payload, live.payload);
+  if (payload.problem) return `payload differs: ${payload.problem}`;
+  if (changes) for (const c of payload.changes) changes.push(c);
   const names = new Set([...Object.keys(archive.vectors), ...Object.keys(live.vectors)]);
   for (const name of names) {
     const a = archive.vectors[name];

@@ -1,0 +1,86 @@
+/**
+ * Payload numbers in their written form in memory (src/format/json.ts) and in Qdrant answers
+ * (src/adapters/qdrant/payload-lexemes.ts): what keeps them, what does not, and that the v1 digest
+ * still reads them as the numbers they spell.
+ */
+import { describe, expect, it } from 'vitest';
+import { keepPayloadLexemes, payloadSpans } from '../../src/adapters/qdrant/payload-lexemes.ts';
+import { canonicalJson } from '../../src/format/canonical.ts';
+import { pointHash } from '../../src/format/digest.ts';
+import { isRawNumber, mayHoldLexemes, parseJson, parseRecordLine, stringifyJson } from '../../src/format/json.ts';
+import type { Json, JsonObject, PointRecord } from '../../src/format/records.ts';
+
+describe('record lines', () => {
+  const line = '{"id":18446744073709551615,"vectors":{"":{"dense":"AACAPwAAAEA="}},"payload":{"a":1.0,"b":-0.0,"c":12345678901234567891,"d":5,"e":1e-300,"f":-0,"g":[1.50,2,{"h":5.0}],"i":0.1,"j":90.28571428571429}}';
+
+  it('keep every payload number as written, and write it back verbatim', () => {
+    const r = parseRecordLine(line) as PointRecord;
+    expect(stringifyJson(r)).toBe(line);
+    const p = r.payload as Record<string, unknown>;
+    for (const k of ['a', 'b', 'f']) expect(isRawNumber(p[k])).toBe(true);
+    expect(p.c).toBe(12345678901234567891n);
+    expect(p.d).toBe(5);
+    expect(p.i).toBe(0.1);
+    expect(r.id).toBe(18446744073709551615n);
+  });
+
+  it('read members other than the payload as before (numbers, exact big integers)', () => {
+    const r = parseRecordLine('{"id":5.0,"vectors":{"s":{"sparse":{"indices":[1.0,3],"values":"AACAPwAAAEA="}}},"payload":null}') as PointRecord;
+    expect(r.id).toBe(5);
+    expect((r.vectors.s as { sparse: { indices: unknown[] } }).sparse.indices).toEqual([1, 3]);
+    const node = parseRecordLine('{"key":1,"labels":["A"],"props":{"x":{"double":2.0},"n":9007199254740993}}') as { props: Record<string, unknown> };
+    expect(node.props).toEqual({ x: { double: 2 }, n: 9007199254740993n });
+  });
+
+  it('digest as in format 1: the canonical form reads a kept lexeme as the number it spells', () => {
+    const kept = parseRecordLine(line) as PointRecord;
+    const plain = parseJson(line) as PointRecord;
+    expect(pointHash(kept).toString('hex')).toBe(pointHash(plain).toString('hex'));
+    expect(canonicalJson(kept.payload as Json)).toBe(canonicalJson(plain.payload as Json));
+    expect(canonicalJson(kept.payload as Json)).toContain('"a":1,"b":0,"c":12345678901234567891');
+  });
+
+  it('survive members nested deeper than a reviver can recurse (hostile input, never a crash)', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
+    const r = parseRecordLine(`{"id":1,"vectors":{},"payload":{"a":1.0},"x":${deep}}`) as PointRecord;
+    expect(stringifyJson(r.payload!)).toBe('{"a":1.0}');
+    // A repeated member: the last one counts, as for JSON.parse.
+    const twice = parseRecordLine('{"id":1,"vectors":{},"payload":{"a":1},"payload":{"b":2.0}}') as PointRecord;
+    expect(stringifyJson(twice.payload!)).toBe('{"b":2.0}');
+    const points = [{ payload: {} as JsonObject }];
+    const answer = `{"result":[{"id":1,"payload":{"a":1.0,"deep":${deep}}}]}`;
+    expect(() => keepPayloadLexemes(answer, points, 3)).not.toThrow();
+  });
+
+  it('take the fast path only when no number can differ from its default printing', () => {
+    for (const text of ['{"a":1.0}', '{"a":-0}', '{"a":[1e5]}', '{"a":1.50}', '{"a":0.30000000000000004}', '{"a":0.0000001}', '{"a": 2E3}']) expect(mayHoldLexemes(text), text).toBe(true);
+    for (const text of ['{"a":1,"b":0.5,"c":-3,"d":0}', '{"v":"AAe5AAE0=","x":"1.0 in a string"}', '{"a":[0,1,2]}']) expect(mayHoldLexemes(text), text).toBe(false);
+  });
+});
+
+describe('payload spans of a Qdrant answer', () => {
+  it('finds each point\'s payload, not payload keys inside payloads or vectors, through escaped quotes', () => {
+    const text = '{"result":{"points":[' +
+      '{"id":1,"payload":{"s":"a \\" \\\\","payload":{"x":1.0}},"vector":{"payload":[1.0,2.0]}},' +
+      '{"id":2,"vector":[1.0]},' +
+      '{"id":3,"payload":{"k":-0.0}}' +
+      '],"next_page_offset":null},"status":"ok","time":0.1}';
+    const spans = payloadSpans(text, 4);
+    expect(spans.map(([i, s, e]) => [i, text.slice(s, e)])).toEqual([
+      [0, '{"s":"a \\" \\\\","payload":{"x":1.0}}'],
+      [2, '{"k":-0.0}'],
+    ]);
+    const points = (parseJson(text) as { result: { points: Array<{ payload?: JsonObject }> } }).result.points;
+    keepPayloadLexemes(text, points, 4);
+    expect(stringifyJson(points[0]!.payload!)).toBe('{"s":"a \\" \\\\","payload":{"x":1.0}}');
+    expect(points[1]!.payload).toBeUndefined();
+    expect(stringifyJson(points[2]!.payload!)).toBe('{"k":-0.0}');
+  });
+
+  it('finds the payloads of a retrieve answer one level up', () => {
+    const text = '{"result":[{"id":7,"payload":{"f":5.0},"vector":[0.6,0.8]}],"status":"ok","time":0.1}';
+    const points = (parseJson(text) as { result: Array<{ payload?: JsonObject }> }).result;
+    keepPayloadLexemes(text, points, 3);
+    expect(stringifyJson(points[0]!.payload!)).toBe('{"f":5.0}');
+  });
+});

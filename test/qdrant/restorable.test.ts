@@ -1,0 +1,73 @@
+/**
+ * Values Qdrant would not store back as they are: a Cosine vector whose squared length overflows
+ * float32 (Qdrant stores it as NaN and prints null), and NaN or ±Infinity anywhere. The export
+ * warns naming the collection and the point, and keeps NaN (not a silent 0); the import's dry run
+ * refuses the point before anything is written.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
+import { decodeF32, encodeF32, type PointRecord } from '../../src/format/records.ts';
+import { failure } from '../helpers/failure.ts';
+import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { collectionNames, exportAll, loadInto, rest } from './drive.ts';
+
+let q: QdrantTarget;
+const created = new Set<string>();
+
+beforeAll(async () => {
+  q = await qdrantTarget();
+});
+
+afterAll(async () => {
+  if (!q) return;
+  await dropCollections(q.url, q.apiKey, [...created]);
+  await q.close();
+});
+
+describe('values Qdrant would not restore', () => {
+  it('are named by the export, kept as NaN, and refused by the import dry run before anything is written', async () => {
+    const name = uniqueName('rs_cos');
+    created.add(name);
+    await rest(q.url, q.apiKey, 'PUT', `/collections/${name}`, { vectors: { size: 3, distance: 'Cosine' } });
+    await rest(q.url, q.apiKey, 'PUT', `/collections/${name}/points?wait=true`, {
+      points: [
+        { id: 1, vector: [3, 4, 0] },
+        { id: 2, vector: [3.4e38, 1, 1] },
+      ],
+    });
+    const logs: string[] = [];
+    const [e] = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name], log: (m) => logs.push(m) }));
+    const warned = logs.filter((m) => m.includes('warning'));
+    expect(warned[0]).toMatch(new RegExp(`collection "${name}", point 2: vector "": component 0 is NaN, which JSON cannot carry back to Qdrant`));
+    expect(warned.at(-1)).toMatch(/1 point\(s\) hold values Qdrant would not store back as they are/);
+    expect(warned.join('\n')).not.toMatch(/point 1:/);
+    const bad = e!.records.find((r) => r.id === 2)!;
+    expect([...decodeF32((bad.vectors['']! as { dense: string }).dense)].every(Number.isNaN)).toBe(true);
+
+    const to = uniqueName('rs_copy');
+    const err = await failure(loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [name]: to } }), e!.descriptor, e!.records, { dryRun: true }));
+    expect(err.code).toBe('SCHEMA_MISMATCH');
+    expect(err.message).toMatch(/point 2 of dataset .*: vector "" cannot be restored: component 0 is NaN/);
+    expect(await collectionNames(q.url, q.apiKey)).not.toContain(to);
+  });
+
+  it('refuses a finite Cosine vector whose normalisation would overflow, before it is sent', async () => {
+    const to = uniqueName('rs_overflow');
+    created.add(to);
+    const records: PointRecord[] = [
+      { id: 1, vectors: { '': { dense: encodeF32([1, 0, 0]) } }, payload: null },
+      { id: 2, vectors: { '': { dense: encodeF32([3.4e38, 1, 1]) } }, payload: null },
+    ];
+    const descriptor = { name: to, kind: 'qdrant.collection' as const, fingerprint: { params: { vectors: { size: 3, distance: 'Cosine' } } }, source: { type: 'test' } };
+    for (const dryRun of [true, false]) {
+      const err = await failure(loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey }), descriptor, records, { dryRun }));
+      expect(err.code).toBe('SCHEMA_MISMATCH');
+      expect(err.message).toMatch(/point 2 of dataset .*: vector "" cannot be restored: its squared length overflows float32/);
+      expect(await collectionNames(q.url, q.apiKey)).not.toContain(to);
+    }
+    // The same vector in a Dot collection is stored as it is.
+    const dot = { ...descriptor, fingerprint: { params: { vectors: { size: 3, distance: 'Dot' } } } };
+    const ok = await loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey }), dot, records);
+    expect(ok.report!.records.point).toBe(2);
+  });
+});
