@@ -1,6 +1,7 @@
 /** FalkorDB adapter: graphs as `falkordb.graph` datasets of `node` and `edge` records. */
 export { falkordbSource, type FalkorSourceOptions } from './source.ts';
 export { falkordbSink, type FalkorSinkOptions } from './sink.ts';
+export { falkordbDescriptor } from './descriptor.ts';
 
 /**
  * Connection options from the environment, as AutoMem names them: FALKORDB_URL, or
