@@ -110,7 +110,7 @@ export function storeForUrl(registry: Registry, url: string, option: string): St
   const store = scheme === null ? undefined : registry.find((s) => s.schemes.includes(scheme));
   if (!store) {
     throw new MemarcError('USAGE', `${option} must be the URL of a server of a store this build knows: ${describeSchemes(registry)}`, {
-      hint: scheme === null ? 'write the scheme too, e.g. scheme://host:port' : `no store in this build takes ${scheme}:// URLs`,
+      hint: scheme === null ? `write the URL with its scheme, e.g. ${registry.find((s) => s.schemes.length > 0)?.schemes[0] ?? 'scheme'}://${url}` : `no store in this build takes ${scheme}:// URLs`,
     });
   }
   return store;
@@ -149,10 +149,11 @@ export async function migrateEnds(registry: Registry, req: MigrateRequest): Prom
   }
 }
 
-/** `--a [url], --b [url], or --c <count>`: how to name a store of the registry in `command`. */
+/** `--a [url], --b [url], or --c <count>`: the options that name a store that has a source (or a sink). */
 export function describeFlags(registry: Registry, has: 'source' | 'sink'): string {
   const flags = registry.filter((s) => s.flag && s[has]).map((s) => s.flag!);
-  return flags.length <= 1 ? flags.join('') : `${flags.slice(0, -1).join(', ')}, or ${flags.at(-1)}`;
+  if (flags.length <= 2) return flags.join(' or ');
+  return `${flags.slice(0, -1).join(', ')}, or ${flags.at(-1)}`;
 }
 
 /** `--a/--b`: the selection options of the registry. */
