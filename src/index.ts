@@ -4,7 +4,9 @@
  *
  * - Orchestration: exportArchive, importArchive, verifyArchive, inspectArchive, migrate.
  * - The format: ArchiveWriter (bytes out), readArchive (events in), the record types.
- * - Stores: a source and a sink factory per store, plus synthetic and memory ones for trials.
+ * - Stores: a source and a sink factory per store, plus synthetic and memory ones for trials; the
+ *   registry of this build's stores (REGISTRY) and the dispatch over it (sourcesFor, sinksFor,
+ *   restoreSink, migrateEnds), each taking the registry as a parameter.
  * - Transports: openInput/openOutput for a path, `-` or `s3://bucket/key`; listArchives and
  *   pruneArchives for retention.
  * - Errors: MemarcError with a stable `code`, and the exit-code table.
@@ -14,6 +16,9 @@ export { importArchive, type ImportOptions, type ImportResult } from './core/imp
 export { verifyArchive, inspectArchive, type ArchiveSummary, type VerifyOptions } from './core/verify.ts';
 export { migrate, type MigrateOptions, type MigrateResult } from './core/migrate.ts';
 export { combineSinks } from './core/combine.ts';
+export { sourcesFor, sinksFor, restoreSink, restorersOf, migrateEnds, storeForUrl, missingAdapter, optionsOf, type Registry, type MigrateRequest } from './core/stores.ts';
+export { optionKey, flagName, type StoreDescriptor, type StoreOption, type OptionValue, type StoreEnvVar, type StoreDataset, type StoreRequest, type SinkRequest, type StoreCommand } from './core/descriptor.ts';
+export { REGISTRY } from './adapters/registry.ts';
 export { redactUrl, redactText } from './core/redact.ts';
 export type {
   CommitReport,

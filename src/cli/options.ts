@@ -1,9 +1,12 @@
 /**
- * Options shared by several commands, and how they turn into library options. Credentials come
- * from the environment only (QDRANT_API_KEY, FALKORDB_PASSWORD or the URL in FALKORDB_URL, the
- * AWS chain), never from the command line, where `ps` would show them.
+ * Options shared by several commands, and how they turn into library options. The stores' options
+ * come from their descriptors (src/adapters/registry.ts). Credentials come from the environment
+ * only (each store's variables, the AWS chain), never from the command line, where `ps` would
+ * show them.
  */
 import { Option, type Command } from 'commander';
+import { flagName, type StoreCommand, type StoreOption } from '../core/descriptor.ts';
+import type { Registry } from '../core/stores.ts';
 import { MemarcError } from '../errors.ts';
 import type { S3Options } from '../transport/index.ts';
 import { countOption, sizeOption } from './numbers.ts';
@@ -46,55 +49,28 @@ export function s3Options(f: S3Flags): S3Options {
   return o;
 }
 
-export interface StoreFlags {
-  qdrant?: string | boolean;
-  falkordb?: string | boolean;
-  collections?: string[];
-  graphs?: string[];
-  /** FalkorDB: deadline of every command and connection attempt, in seconds. */
-  timeout?: number;
-  /** FalkorDB export: 'none' (live read-only pages) or 'copy' (GRAPH.COPY). */
-  snapshot?: 'none' | 'copy';
+/** Every option that the stores of the registry declare for `command`, in registry order. */
+export function addStoreOptions(cmd: Command, registry: Registry, command: StoreCommand): Command {
+  for (const store of registry) {
+    for (const o of store.options) if (o.commands.includes(command)) cmd.addOption(storeOption(o));
+  }
+  return cmd;
 }
 
-export function addStoreOptions(cmd: Command): Command {
-  return cmd
-    .option('--qdrant [url]', 'a Qdrant server (default: QDRANT_URL); the API key comes from QDRANT_API_KEY')
-    .option('--falkordb [url]', 'a FalkorDB server, redis://[:password@]host:port (default: FALKORDB_URL, or FALKORDB_HOST/PORT/PASSWORD)')
-    .option('--collections <names>', 'only these Qdrant collections (comma-separated)', list)
-    .option('--graphs <names>', 'only these FalkorDB graphs (comma-separated)', list)
-    .option('--timeout <seconds>', 'FalkorDB: deadline of every command and connection attempt (default 60)', seconds);
-}
-
-export function seconds(v: string): number {
-  const n = Number(v);
-  if (!(n > 0) || !Number.isFinite(n)) throw new MemarcError('USAGE', `--timeout takes a positive number of seconds, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-/** FalkorDB adapter options from the shared flags. */
-export function falkordbFlags(f: StoreFlags): { timeoutMs?: number; snapshot?: 'none' | 'copy' } {
-  return { ...(f.timeout !== undefined ? { timeoutMs: Math.round(f.timeout * 1000) } : {}), ...(f.snapshot ? { snapshot: f.snapshot } : {}) };
+/** A store's option as commander takes it; values are checked by the CLI's parsers, which name the option. */
+export function storeOption(o: StoreOption): Option {
+  const opt = new Option(o.flags, o.help);
+  const v = o.value;
+  if (v?.type === 'list') opt.argParser(list);
+  else if (v?.type === 'count') opt.argParser(countOption(flagName(o.flags), { ...(v.min !== undefined ? { min: v.min } : {}), ...(v.max !== undefined ? { max: v.max } : {}) }));
+  else if (v?.type === 'choice') opt.choices(v.choices);
+  else if (v?.type === 'parse') opt.argParser(v.parse);
+  if (o.default !== undefined) opt.default(o.default);
+  return opt;
 }
 
 export function list(v: string, prev: string[] = []): string[] {
   return [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
-}
-
-export function qdrantUrl(flag: string | boolean | undefined): string | null {
-  if (flag === undefined || flag === false) return null;
-  const url = typeof flag === 'string' ? flag : process.env.QDRANT_URL;
-  if (!url) throw new MemarcError('USAGE', '--qdrant needs a URL', { hint: 'pass --qdrant http://host:6333 or set QDRANT_URL' });
-  return url;
-}
-
-export async function falkordbUrl(flag: string | boolean | undefined): Promise<string | null> {
-  if (flag === undefined || flag === false) return null;
-  if (typeof flag === 'string') return flag;
-  const { falkordbOptionsFromEnv } = await import('../adapters/falkordb/index.ts');
-  const env = falkordbOptionsFromEnv(process.env);
-  if (!env) throw new MemarcError('USAGE', '--falkordb needs a URL', { hint: 'pass --falkordb redis://host:6379 or set FALKORDB_URL (or FALKORDB_HOST/PORT/PASSWORD)' });
-  return env.url;
 }
 
 /** `old=new` pairs for --rename. */

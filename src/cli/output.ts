@@ -14,7 +14,7 @@ export interface GlobalOptions {
 
 let stdoutClosed = false;
 // No process.exit here: a command whose stdout closes (`memarc export -o - | head`) must still
-// run its abort and close path (a multipart upload aborted, FalkorDB's temporary copies deleted).
+// run its abort and close path (a multipart upload aborted, a source's temporary copies deleted).
 // The export's output stream sees the same EPIPE and fails with BROKEN_PIPE; other commands stop
 // printing, finish, and exit with 141 (see exitCodeAfter).
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -4,20 +4,20 @@
  *
  * A **source** describes its datasets before any data (so the archive header can carry every
  * schema fingerprint), then yields each dataset's records in batches, record kind by record kind,
- * in the order DATASET_KINDS gives. A source owns any temporary state (a graph copy, a
+ * in the order DATASET_KINDS gives. A source owns any temporary state (a point-in-time copy, a
  * connection) and releases it in `close()`, which is called on success, failure and interrupt.
  *
  * A **sink** receives one dataset at a time: `open()` with the header's descriptor (create or
  * check the target, before any record arrives), `write()` with batches whose shard has already
  * been verified, then exactly one of `commit()` (only after the archive's trailer has been
  * verified: make the data durable and visible, check counts and digest) or `abort(err)` (roll
- * back: drop a staging collection, leave the original untouched). `commit()` resolving means the
+ * back: drop a staging target, leave the original untouched). `commit()` resolving means the
  * data is durable and verified.
  */
 import type { DatasetKind, JsonObject, RecordByKind, RecordKind } from '../format/records.ts';
 
 export interface DatasetDescriptor {
-  /** The dataset's name in its store: a collection or graph name. */
+  /** The dataset's name in its store. */
   name: string;
   kind: DatasetKind;
   /** Store-specific schema, captured before the data. Compared semantically by the adapter. */
@@ -27,7 +27,8 @@ export interface DatasetDescriptor {
 }
 
 export interface SourceDescription {
-  type: string; // 'qdrant' | 'falkordb' | 'synthetic' | …
+  /** The adapter that read it: its descriptor's `name` (src/core/descriptor.ts). */
+  type: string;
   url?: string; // redacted
   serverVersion?: string;
   [key: string]: unknown;
@@ -110,7 +111,11 @@ export interface DatasetSink {
 }
 
 export interface Sink {
-  /** A sink for one dataset, or null to skip it (not selected by --collections/--graphs). */
+  /**
+   * A sink for one dataset, or null to skip it (not selected by the store's selection option).
+   * An import asks for every dataset of the header before it opens any, so a throw here (a
+   * dataset nothing can restore) leaves every target untouched.
+   */
   dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null>;
   close(): Promise<void>;
 }

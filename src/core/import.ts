@@ -37,17 +37,20 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
       switch (ev.type) {
         case 'header': {
           const ctx: SinkContext = { runId: ev.sha256, resume: opts.resume ?? false, dryRun: opts.dryRun ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
+          // Every dataset finds its sink before any target is opened: a dataset that no sink can
+          // take (a store missing from this build) stops the import with nothing touched.
+          const chosen: Array<{ index: number; descriptor: DatasetDescriptor; sink: DatasetSink }> = [];
           for (const d of ev.header.datasets) {
             const descriptor = descriptorOf(d);
             const sink = await opts.sink.dataset(descriptor);
-            if (!sink) {
-              skipped.push(d.name);
-              continue;
-            }
-            sinks.set(d.index, { sink, done: new Set() });
+            if (sink) chosen.push({ index: d.index, descriptor, sink });
+            else skipped.push(d.name);
+          }
+          for (const { index, descriptor, sink } of chosen) {
+            sinks.set(index, { sink, done: new Set() });
             const opened = await sink.open(descriptor, ctx);
-            for (const e of opened?.done ?? []) sinks.get(d.index)!.done.add(e);
-            if (opened?.done?.length) opts.log?.(`${d.name}: resuming, ${opened.done.length} shards already loaded`);
+            for (const e of opened?.done ?? []) sinks.get(index)!.done.add(e);
+            if (opened?.done?.length) opts.log?.(`${descriptor.name}: resuming, ${opened.done.length} shards already loaded`);
           }
           break;
         }

@@ -1,6 +1,7 @@
 /** FalkorDB adapter: graphs as `falkordb.graph` datasets of `node` and `edge` records (README.md). */
 export { falkordbSource, type FalkorSourceOptions, type SnapshotMode } from './source.ts';
 export { falkordbSink, type FalkorSinkOptions } from './sink.ts';
+export { falkordbDescriptor } from './descriptor.ts';
 
 /**
  * Connection options from the environment, as AutoMem names them: FALKORDB_URL, or

@@ -8,6 +8,8 @@ import { DatasetDigest } from '../../format/digest.ts';
 import type { AnyRecord, RecordKind } from '../../format/records.ts';
 import type { CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, Sink } from '../../core/adapter.ts';
 
+export { memoryDescriptor } from './descriptor.ts';
+
 export interface MemoryDataset {
   descriptor: DatasetDescriptor;
   records: Partial<Record<RecordKind, AnyRecord[]>>;

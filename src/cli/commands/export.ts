@@ -1,45 +1,22 @@
-import { syntheticSource } from '../../adapters/synthetic/index.ts';
-import type { Source } from '../../core/adapter.ts';
 import { exportArchive } from '../../core/export.ts';
+import { describeFlags, sourcesFor } from '../../core/stores.ts';
 import { MemarcError } from '../../errors.ts';
 import { openOutput } from '../../transport/index.ts';
 import type { CommandContext } from '../main.ts';
-import { falkordbFlags, falkordbUrl, qdrantUrl, s3Options, type S3Flags, type StoreFlags } from '../options.ts';
+import { s3Options, type S3Flags } from '../options.ts';
 import { log, out, printJson, progress } from '../output.ts';
 
-export interface ExportFlags extends S3Flags, StoreFlags {
+export interface ExportFlags extends S3Flags {
   output: string;
-  synthetic?: number;
-  dim: number;
   force?: boolean;
   shardMaxBytes?: number;
   shardMaxRecords?: number;
   gzipLevel?: number;
+  /** The stores' options (src/adapters/registry.ts), by option key. */
+  [store: string]: unknown;
 }
 
-/** Credentials for the stores, passed down as parameters (never through process.env). */
-export interface StoreCredentials {
-  qdrantApiKey?: string | undefined;
-}
-
-export async function sourcesFrom(flags: StoreFlags & { synthetic?: number; dim?: number }, say: (m: string) => void, creds: StoreCredentials = { qdrantApiKey: process.env.QDRANT_API_KEY }): Promise<Source[]> {
-  const sources: Source[] = [];
-  const q = qdrantUrl(flags.qdrant);
-  if (q) {
-    const { qdrantSource } = await import('../../adapters/qdrant/index.ts');
-    const apiKey = creds.qdrantApiKey;
-    sources.push(qdrantSource({ url: q, ...(apiKey ? { apiKey } : {}), ...(flags.collections ? { collections: flags.collections } : {}), log: say }));
-  }
-  const f = await falkordbUrl(flags.falkordb);
-  if (f) {
-    const { falkordbSource } = await import('../../adapters/falkordb/index.ts');
-    sources.push(falkordbSource({ url: f, ...(flags.graphs ? { graphs: flags.graphs } : {}), ...falkordbFlags(flags), log: say }));
-  }
-  if (flags.synthetic !== undefined) sources.push(syntheticSource({ count: flags.synthetic, dim: flags.dim ?? 768 }));
-  return sources;
-}
-
-export async function exportCommand({ g, signal }: CommandContext, flags: ExportFlags): Promise<void> {
+export async function exportCommand({ g, signal, registry }: CommandContext, flags: ExportFlags): Promise<void> {
   const say = (m: string) => log(g, m);
   // As gzip does: binary data on a terminal is garbage at best and terminal escapes at worst.
   if (flags.output === '-' && process.stdout.isTTY) {
@@ -47,8 +24,8 @@ export async function exportCommand({ g, signal }: CommandContext, flags: Export
       hint: 'write it to a file or S3 (-o backup.memarc, -o s3://bucket/key), or redirect or pipe standard output (> backup.memarc, | ssh host "cat > backup.memarc")',
     });
   }
-  const sources = await sourcesFrom(flags, say);
-  if (sources.length === 0) throw new MemarcError('USAGE', 'nothing to export', { hint: 'name a source: --qdrant [URL], --falkordb [URL], or --synthetic N' });
+  const sources = await sourcesFor(registry, flags, { env: process.env, log: say });
+  if (sources.length === 0) throw new MemarcError('USAGE', 'nothing to export', { hint: `name a source: ${describeFlags(registry, 'source')}` });
   const output = await openOutput(flags.output, { force: Boolean(flags.force), signal, s3: s3Options(flags) });
   const p = progress(g, 'export');
   const { trailer } = await exportArchive({

@@ -1,46 +1,30 @@
-import type { Sink } from '../../core/adapter.ts';
-import { combineSinks } from '../../core/combine.ts';
 import { importArchive } from '../../core/import.ts';
+import { describeFlags, describeSelections, restoreSink, sinksFor } from '../../core/stores.ts';
 import { MemarcError } from '../../errors.ts';
 import { openInput } from '../../transport/index.ts';
 import type { CommandContext } from '../main.ts';
-import { falkordbUrl, qdrantUrl, s3Options, type S3Flags, type StoreFlags } from '../options.ts';
+import { s3Options, type S3Flags } from '../options.ts';
 import { log, out, printJson, progress } from '../output.ts';
-import type { StoreCredentials } from './export.ts';
 import { limits, type LimitFlags } from './inspect.ts';
 
-export interface TargetFlags extends StoreFlags {
+export interface TargetFlags {
   ifExists: 'fail' | 'append' | 'replace';
-  verify?: 'readback' | 'count';
   rename?: Record<string, string>;
   dryRun?: boolean;
+  /** The stores' options (src/adapters/registry.ts), by option key. */
+  [store: string]: unknown;
 }
 
-export async function sinksFrom(flags: TargetFlags, say: (m: string) => void, creds: StoreCredentials = { qdrantApiKey: process.env.QDRANT_API_KEY }): Promise<Sink[]> {
-  const sinks: Sink[] = [];
-  const common = { ifExists: flags.ifExists, ...(flags.rename ? { rename: flags.rename } : {}), log: say };
-  const q = qdrantUrl(flags.qdrant);
-  if (q) {
-    const { qdrantSink } = await import('../../adapters/qdrant/index.ts');
-    const apiKey = creds.qdrantApiKey;
-    sinks.push(qdrantSink({ url: q, ...(apiKey ? { apiKey } : {}), ...(flags.collections ? { collections: flags.collections } : {}), ...(flags.verify ? { verify: flags.verify } : {}), ...common }));
-  }
-  const f = await falkordbUrl(flags.falkordb);
-  if (f) {
-    const { falkordbSink } = await import('../../adapters/falkordb/index.ts');
-    sinks.push(falkordbSink({ url: f, ...(flags.graphs ? { graphs: flags.graphs } : {}), ...(flags.timeout !== undefined ? { timeoutMs: Math.round(flags.timeout * 1000) } : {}), ...common }));
-  }
-  return sinks;
-}
-
-export async function importCommand({ g, signal }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean }): Promise<void> {
+export async function importCommand({ g, signal, registry }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean }): Promise<void> {
   const say = (m: string) => log(g, m);
-  const sinks = await sinksFrom(flags, say);
-  if (sinks.length === 0) throw new MemarcError('USAGE', 'no target to import into', { hint: 'name a target: --qdrant [URL] and/or --falkordb [URL]' });
+  const sinks = await sinksFor(registry, flags, { env: process.env, log: say, ifExists: flags.ifExists, ...(flags.rename ? { rename: flags.rename } : {}) });
+  if (sinks.size === 0) throw new MemarcError('USAGE', 'no target to import into', { hint: `name a target: ${describeFlags(registry, 'sink')}` });
   const p = progress(g, flags.dryRun ? 'dry run' : 'import');
   const result = await importArchive({
     input: await openInput(location, { signal, s3: s3Options(flags) }),
-    sink: combineSinks(sinks),
+    // Each dataset goes to the store that restores its kind; a kind no store of this build
+    // restores is refused from the header, before any target is touched.
+    sink: restoreSink(registry, sinks),
     resume: Boolean(flags.resume),
     dryRun: Boolean(flags.dryRun),
     signal,
@@ -50,7 +34,9 @@ export async function importCommand({ g, signal }: CommandContext, location: str
   });
   p.done();
   if (result.datasets.length === 0) {
-    throw new MemarcError('USAGE', `no dataset of the archive was selected or had a target (skipped: ${result.skipped.join(', ') || 'none'})`, { hint: 'check --collections/--graphs and give --qdrant/--falkordb for the kinds the archive holds (memarc inspect lists them)' });
+    throw new MemarcError('USAGE', `no dataset of the archive was selected or had a target (skipped: ${result.skipped.join(', ') || 'none'})`, {
+      hint: `check ${describeSelections(registry)} and name a target (${describeFlags(registry, 'sink')}) for the kinds the archive holds (memarc inspect lists them)`,
+    });
   }
   if (g.json) {
     printJson({ ok: true, archive: location, dryRun: Boolean(flags.dryRun), datasets: result.datasets, skipped: result.skipped });

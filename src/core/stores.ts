@@ -1,0 +1,162 @@
+/**
+ * Dispatch through a registry of store descriptors (descriptor.ts): which sources an export
+ * reads, which sinks an import writes, which store restores each archive dataset, and which store
+ * a `migrate` URL names. The registry is a parameter everywhere, so a build (or a test) with fewer
+ * stores behaves as one that never had them.
+ */
+import { MemarcError } from '../errors.ts';
+import type { DatasetDescriptor, DatasetSink, Sink, Source } from './adapter.ts';
+import { flagName, optionKey, type SinkRequest, type StoreCommand, type StoreDescriptor } from './descriptor.ts';
+
+export type Registry = readonly StoreDescriptor[];
+
+/** What every factory gets besides its options. */
+export interface RequestBase {
+  env: Readonly<Record<string, string | undefined>>;
+  log: (msg: string) => void;
+}
+
+export type TargetBase = RequestBase & Pick<SinkRequest, 'ifExists' | 'rename'>;
+
+/** The values of one store's options for `command`, picked out of the command's parsed flags. */
+export function optionsOf(store: StoreDescriptor, command: StoreCommand, flags: Readonly<Record<string, unknown>>, omit: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of store.options) {
+    if (!o.commands.includes(command) || omit.includes(o.flags)) continue;
+    const key = optionKey(o.flags);
+    if (flags[key] !== undefined) out[key] = flags[key];
+  }
+  return out;
+}
+
+/** The sources that the flags of `export` name, in registry order. */
+export async function sourcesFor(registry: Registry, flags: Readonly<Record<string, unknown>>, base: RequestBase): Promise<Source[]> {
+  const sources: Source[] = [];
+  for (const store of registry) {
+    const s = await store.source?.({ ...base, options: optionsOf(store, 'export', flags) });
+    if (s) sources.push(s);
+  }
+  return sources;
+}
+
+/** The sinks that the flags of `import` name, by store name. */
+export async function sinksFor(registry: Registry, flags: Readonly<Record<string, unknown>>, base: TargetBase): Promise<Map<string, Sink>> {
+  const sinks = new Map<string, Sink>();
+  for (const store of registry) {
+    const s = await store.sink?.({ ...base, options: optionsOf(store, 'import', flags) });
+    if (s) sinks.set(store.name, s);
+  }
+  return sinks;
+}
+
+/** The stores of the registry that restore `kind`, in registry order. */
+export function restorersOf(registry: Registry, kind: string): StoreDescriptor[] {
+  return registry.filter((s) => s.sink && s.datasets.some((d) => d.kind === kind && d.writes));
+}
+
+/**
+ * One sink over the stores' sinks: each dataset goes to the sink of a store that writes its kind.
+ * A dataset whose kind no store of the registry restores is refused (USAGE) when the sink is
+ * asked for it, that is from the archive's header, before any target is touched; a dataset of a
+ * known kind whose store was not named (no `--<store>` option) is skipped (null), as before.
+ */
+export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>): Sink {
+  return {
+    async dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null> {
+      const stores = restorersOf(registry, descriptor.kind);
+      if (stores.length === 0) throw missingAdapter(registry, descriptor);
+      for (const store of stores) {
+        const d = await sinks.get(store.name)?.dataset(descriptor);
+        if (d) return d;
+      }
+      return null;
+    },
+    async close() {
+      for (const s of sinks.values()) await s.close().catch(() => {});
+    },
+  };
+}
+
+/**
+ * The error for a dataset this build cannot restore. Dataset kinds of format 1 are named
+ * `<store>.<object>`, so the store before the dot is the adapter that is missing.
+ */
+export function missingAdapter(registry: Registry, d: Pick<DatasetDescriptor, 'name' | 'kind'>): MemarcError {
+  const store = /^([a-z0-9_-]+)\./.exec(d.kind)?.[1];
+  const context = { dataset: d.name, kind: d.kind };
+  const hint = 'memarc inspect lists the archive\'s datasets; restore it with a memarc build that has that adapter';
+  if (store && !registry.some((s) => s.name === store)) {
+    return new MemarcError('USAGE', `dataset '${d.name}' (kind ${d.kind}) needs the ${store} adapter, which is not in this build`, { hint, context: { ...context, adapter: store } });
+  }
+  return new MemarcError('USAGE', `no adapter in this build restores kind '${d.kind}' (dataset '${d.name}')`, { hint, context });
+}
+
+/** The scheme of a URL (lower case), or null when the text is not `scheme://…`. */
+export function schemeOf(url: string): string | null {
+  return /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase() ?? null;
+}
+
+/** `http:// or https:// (A), redis:// (B)`: every scheme of the registry, for help and errors. */
+export function describeSchemes(registry: Registry): string {
+  return registry
+    .filter((s) => s.schemes.length > 0)
+    .map((s) => `${s.schemes.map((x) => `${x}://`).join(' or ')} (${s.title})`)
+    .join(', ');
+}
+
+/** The store whose schemes include the URL's. */
+export function storeForUrl(registry: Registry, url: string, option: string): StoreDescriptor {
+  const scheme = schemeOf(url);
+  const store = scheme === null ? undefined : registry.find((s) => s.schemes.includes(scheme));
+  if (!store) {
+    throw new MemarcError('USAGE', `${option} must be the URL of a server of a store this build knows: ${describeSchemes(registry)}`, {
+      hint: scheme === null ? `write the URL with its scheme, e.g. ${registry.find((s) => s.schemes.length > 0)?.schemes[0] ?? 'scheme'}://${url}` : `no store in this build takes ${scheme}:// URLs`,
+    });
+  }
+  return store;
+}
+
+export interface MigrateRequest extends TargetBase {
+  from: string;
+  to: string;
+  /** The parsed flags of `migrate`. */
+  flags: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The source and the sink of a `migrate`: both sides name the same store (by URL scheme). The
+ * selection option (`--<names>`) picks datasets of the source only; the sink restores what comes.
+ */
+export async function migrateEnds(registry: Registry, req: MigrateRequest): Promise<{ store: StoreDescriptor; source: Source; sink: Sink }> {
+  const store = storeForUrl(registry, req.from, '--from');
+  const target = storeForUrl(registry, req.to, '--to');
+  if (store !== target) {
+    const pairs = registry.filter((s) => s.schemes.length > 0 && s.source && s.sink).map((s) => `${s.title} to ${s.title}`).join(', ');
+    throw new MemarcError('USAGE', `--from names a ${store.title} server and --to a ${target.title} server: both must be the same kind of store (${pairs})`);
+  }
+  if (!store.source || !store.sink) throw new MemarcError('USAGE', `this build cannot migrate ${store.title}: its adapter ${store.source ? 'restores' : 'exports'} nothing`);
+  const { env, log, ifExists, rename } = req;
+  const source = await store.source({ env, log, options: optionsOf(store, 'migrate', req.flags), endpoint: { url: req.from, side: 'from' } });
+  if (!source) throw new Error(`the ${store.name} adapter gave no source for an explicit --from URL`);
+  try {
+    const omit = store.selection ? [store.selection] : [];
+    const sink = await store.sink({ env, log, ifExists, ...(rename ? { rename } : {}), options: optionsOf(store, 'migrate', req.flags, omit), endpoint: { url: req.to, side: 'to' } });
+    if (!sink) throw new Error(`the ${store.name} adapter gave no sink for an explicit --to URL`);
+    return { store, source, sink };
+  } catch (err) {
+    await source.close().catch(() => {});
+    throw err;
+  }
+}
+
+/** `--a [url], --b [url], or --c <count>`: the options that name a store that has a source (or a sink). */
+export function describeFlags(registry: Registry, has: 'source' | 'sink'): string {
+  const flags = registry.filter((s) => s.flag && s[has]).map((s) => s.flag!);
+  if (flags.length <= 2) return flags.join(' or ');
+  return `${flags.slice(0, -1).join(', ')}, or ${flags.at(-1)}`;
+}
+
+/** `--a/--b`: the selection options of the registry. */
+export function describeSelections(registry: Registry): string {
+  return registry.flatMap((s) => (s.selection ? [flagName(s.selection)] : [])).join('/');
+}
