@@ -11,7 +11,7 @@
  * memory grows with a dataset (with the node count, not the archive size).
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './canonical.ts';
+import { canonicalJson, updateCanonical } from './canonical.ts';
 import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind } from './records.ts';
 
 const PREFIX: Record<RecordKind, string> = {
@@ -54,7 +54,9 @@ const B64_SAFE = /^[A-Za-z0-9+/=]*$/;
 export function pointHash(p: PointRecord): Buffer {
   const h = createHash('sha256');
   h.update(PREFIX.point);
-  h.update(`{"id":${canonicalJson(normId(p.id))},"payload":${canonicalJson((p.payload ?? {}) as Json)},"vectors":{`);
+  h.update(`{"id":${canonicalJson(normId(p.id))},"payload":`);
+  updateCanonical(h, (p.payload ?? {}) as Json);
+  h.update(',"vectors":{');
   const names = Object.keys(p.vectors).sort();
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
@@ -76,15 +78,18 @@ export function pointHash(p: PointRecord): Buffer {
       }
       h.update(']}');
     } else {
-      h.update(canonicalJson(v as Json));
+      updateCanonical(h, v as Json);
     }
   }
   h.update('}}');
   return h.digest();
 }
 
-function sha256(prefix: string, body: string): Buffer {
-  return createHash('sha256').update(prefix).update(body).digest();
+/** SHA-256 of a prefix and the canonical JSON of a value, streamed (canonical.ts). */
+function sha256(prefix: string, body: Json): Buffer {
+  const h = createHash('sha256').update(prefix);
+  updateCanonical(h, body);
+  return h.digest();
 }
 
 /** A graph record whose node key is unknown (edge endpoint) or repeated (node). */
@@ -124,7 +129,7 @@ export class DatasetDigest {
         break;
       case 'node': {
         const n = record as NodeRecord;
-        h = sha256(PREFIX.node, nodeCanonical(n));
+        h = sha256(PREFIX.node, { labels: [...n.labels].sort(), props: n.props } as unknown as Json);
         const table = (this.nodeHashes ??= new Map());
         const key = normKey(n.key);
         if (table.has(key)) throw new DuplicateNodeKeyError(n.key);
@@ -137,7 +142,7 @@ export class DatasetDigest {
         const d = this.nodeHashes?.get(normKey(e.dst));
         if (s === undefined) throw new UnknownNodeKeyError(e.src);
         if (d === undefined) throw new UnknownNodeKeyError(e.dst);
-        h = sha256(PREFIX.edge, edgeCanonical(e, s, d));
+        h = sha256(PREFIX.edge, { dst: d, props: e.props, src: s, type: e.type } as unknown as Json);
         break;
       }
     }

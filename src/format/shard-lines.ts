@@ -1,0 +1,101 @@
+/**
+ * The lines of one shard, inflated as they are read: the gzip bytes are held (they were hashed
+ * whole before anything is inflated), the NDJSON never is. Memory is the gzip bytes plus one line
+ * plus zlib's window, whatever the shard inflates to (spec/FORMAT.md, "Reader limits"). The
+ * reader walks a shard twice this way, once to check every line and once to hand records on;
+ * inflating is the cheap part of reading a line.
+ *
+ * Checked here, as bytes come out: the declared raw size is a hard cap (a bomb stops there), the
+ * line limit, UTF-8, the final newline, the raw size and that nothing follows the last gzip member.
+ */
+import { TextDecoder } from 'node:util';
+import { createGunzip } from 'node:zlib';
+import { MemarcError, type ErrorCode } from '../errors.ts';
+
+// ignoreBOM keeps a BOM in the text, where JSON.parse refuses it: a line must start with '{'.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+const CHUNK = 64 * 1024;
+
+export interface ShardLine {
+  lineNo: number;
+  /** The line's bytes, without its newline. Valid until the next line is asked for. */
+  bytes: Buffer;
+  text: string;
+}
+
+export interface ShardLimits {
+  /** The declared NDJSON size, already checked against the raw-size limit. */
+  rawSize: number;
+  maxLineBytes: number;
+}
+
+const BAD_HINT = 'the archive is not a valid memarc archive; do not restore from it';
+
+function fail(code: ErrorCode, message: string, context: Record<string, unknown>, hint = BAD_HINT): never {
+  throw new MemarcError(code, message, { context, hint });
+}
+
+export async function* shardLines(body: Buffer, entry: string, lim: ShardLimits): AsyncGenerator<ShardLine, void, undefined> {
+  const gz = createGunzip({ chunkSize: CHUNK });
+  gz.on('error', () => {}); // surfaced by the iterator below
+  gz.end(body);
+  let total = 0;
+  let lineNo = 1;
+  /** Pieces of a line that spans chunks. */
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const tooLong = () =>
+    fail('LIMIT_EXCEEDED', `shard ${entry}, line ${lineNo}: the line is longer than the limit of ${lim.maxLineBytes} bytes`, { entry, line: lineNo, limit: lim.maxLineBytes }, 'if you trust this archive, raise the limit; otherwise treat it as hostile');
+  const line = (bytes: Buffer): ShardLine => {
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return fail('MALFORMED_RECORD', `shard ${entry}, line ${lineNo}: not valid UTF-8`, { entry, line: lineNo });
+    }
+    return { lineNo: lineNo++, bytes, text };
+  };
+  try {
+    for await (const chunk of gz as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > lim.rawSize) {
+        fail('LIMIT_EXCEEDED', `shard ${entry} inflates beyond its declared ${lim.rawSize} bytes (a decompression bomb?)`, { entry, limit: lim.rawSize }, 'the archive is corrupt or hostile; do not restore from it');
+      }
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(0x0a, start);
+        if (nl < 0) break;
+        if (pendingBytes === 0) {
+          if (nl - start > lim.maxLineBytes) tooLong();
+          yield line(chunk.subarray(start, nl));
+        } else {
+          if (pendingBytes + nl - start > lim.maxLineBytes) tooLong();
+          pending.push(chunk.subarray(start, nl));
+          const whole = Buffer.concat(pending, pendingBytes + nl - start);
+          pending = [];
+          pendingBytes = 0;
+          yield line(whole);
+        }
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        pendingBytes += chunk.length - start;
+        if (pendingBytes > lim.maxLineBytes) tooLong();
+        // A copy: zlib may reuse the chunk's memory.
+        pending.push(Buffer.from(chunk.subarray(start)));
+      }
+    }
+  } catch (err) {
+    if (err instanceof MemarcError) throw err;
+    return fail('MALFORMED_RECORD', `shard ${entry} is not valid gzip: ${(err as Error).message}`, { entry });
+  } finally {
+    gz.destroy();
+  }
+  // zlib stops after the last member when what follows is not another one; it must be nothing.
+  if (gz.bytesWritten !== body.length) {
+    fail('MALFORMED_RECORD', `shard ${entry}: ${body.length - gz.bytesWritten} bytes follow the last gzip member`, { entry });
+  }
+  if (total !== lim.rawSize) fail('COUNT_MISMATCH', `shard ${entry} holds ${total} bytes of records, its header declares ${lim.rawSize}`, { entry }, 'the archive is corrupt or was altered; restore from another copy');
+  if (pendingBytes > 0) fail('MALFORMED_RECORD', `shard ${entry}: the last line does not end with a newline`, { entry, line: lineNo });
+}
