@@ -40,6 +40,12 @@ class HashSink implements Sink {
     this.hash = hash;
   }
   put(piece: string): void {
+    if (piece.length >= FLUSH_AT) {
+      // A long string goes to the hash as it is: appended, it would be copied once more.
+      this.flush();
+      this.hash.update(piece);
+      return;
+    }
     this.s += piece;
     if (this.s.length >= FLUSH_AT) {
       this.hash.update(this.s);

@@ -9,11 +9,12 @@
 export const COUNT_VALUES_ABOVE = 256 * 1024;
 
 /**
- * Whether bytes [start, end) of `buf`, one JSON text, hold more than `max` values (an upper
- * estimate: every `{`, `[` and `,` outside strings starts at most one value, plus one). Strings
- * are skipped with indexOf, so a line that is mostly one long string is counted at memchr speed.
+ * The values bytes [start, end) of `buf`, one JSON text, hold: an upper estimate, every `{`, `[`
+ * and `,` outside strings starting at most one value, plus one. Stops counting past `stopAbove`
+ * (and returns stopAbove + 1). Strings are skipped with indexOf, so a line that is mostly one
+ * long string is counted at memchr speed.
  */
-export function holdsMoreValuesThan(buf: Buffer, start: number, end: number, max: number): boolean {
+export function countValues(buf: Buffer, start: number, end: number, stopAbove: number): number {
   let n = 1;
   let i = start;
   while (i < end) {
@@ -23,7 +24,7 @@ export function holdsMoreValuesThan(buf: Buffer, start: number, end: number, max
       let j = i + 1;
       for (;;) {
         const q = buf.indexOf(0x22, j);
-        if (q < 0 || q >= end) return n > max;
+        if (q < 0 || q >= end) return n;
         let k = q - 1;
         while (k > i && buf[k] === 0x5c) k--;
         if ((q - 1 - k) % 2 === 0) {
@@ -34,8 +35,12 @@ export function holdsMoreValuesThan(buf: Buffer, start: number, end: number, max
       }
       continue;
     }
-    if ((c === 0x2c || c === 0x7b || c === 0x5b) && ++n > max) return true;
+    if ((c === 0x2c || c === 0x7b || c === 0x5b) && ++n > stopAbove) return n;
     i++;
   }
-  return false;
+  return n;
+}
+
+export function holdsMoreValuesThan(buf: Buffer, start: number, end: number, max: number): boolean {
+  return countValues(buf, start, end, max) > max;
 }

@@ -23,8 +23,9 @@ import { MAX_META_NESTING, MAX_RECORD_NESTING, NestingError } from './nesting.ts
 import { CHECKSUMS_ENTRY, HEADER_ENTRY, parseShardName, TRAILER_ENTRY, unsafeNameReason } from './names.ts';
 import type { AnyRecord, RecordKind } from './records.ts';
 import { recordProblem } from './validate.ts';
-import { COUNT_VALUES_ABOVE, holdsMoreValuesThan } from './line-values.ts';
+import { COUNT_VALUES_ABOVE, countValues } from './line-values.ts';
 import { shardLines } from './shard-lines.ts';
+import { leftGarbage } from './collect.ts';
 
 const MiB = 1024 * 1024;
 
@@ -33,18 +34,22 @@ const MiB = 1024 * 1024;
  * ~110 MiB included (measured: bench/hostile.bench.ts, bench/RESULTS.md).
  */
 export const DEFAULT_LIMITS = {
-  /** header.json, CHECKSUMS.sha256, trailer.json, each; header and trailer are held parsed. */
+  /** header.json, CHECKSUMS.sha256, trailer.json, each. */
   maxMetaBytes: 16 * MiB,
-  /** JSON values in header.json or trailer.json (their parsed form costs ~100 bytes a value). */
-  maxMetaValues: 1024 * 1024,
+  /**
+   * JSON values in header.json and trailer.json together: both are held parsed (and printed by
+   * `inspect --json`), at about 150 bytes of RSS a value. A one-shard dataset takes 35: this
+   * admits about 22,000 of them.
+   */
+  maxMetaValues: 768 * 1024,
   /** A shard entry (gzip bytes); it is held in memory while it is verified. */
-  maxShardBytes: 32 * MiB,
+  maxShardBytes: 16 * MiB,
   /** A shard's NDJSON after decompression: the decompression-bomb limit. Streamed, never held. */
   maxShardRawBytes: 512 * MiB,
-  /** One record line (bytes, without its newline). */
-  maxLineBytes: 8 * MiB,
-  /** JSON values in one record line (what its parsed form costs; see line-values.ts). */
-  maxLineValues: 1024 * 1024,
+  /** One record line (bytes, without its newline); its text, parsed value and hash input take ~10×. */
+  maxLineBytes: 4 * MiB,
+  /** JSON values in one record line (what its parsed form costs, ~100 bytes each; see line-values.ts). */
+  maxLineValues: 512 * 1024,
   /** Bytes of entries memarc does not know (skipped, never stored). */
   maxUnknownEntryBytes: 1024 * MiB,
 };
@@ -139,7 +144,6 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
 
   let header: Header | null = null;
   let headerSum: { size: number; sha256: string } | null = null;
-  let checksumsText: string | null = null;
   let checksumsSum: { size: number; sha256: string } | null = null;
   let trailer: Trailer | null = null;
   let trailerEnd = 0;
@@ -152,6 +156,8 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
   const state = { dataset: 0, kindPos: -1, seq: 0 } as { dataset: number; kindPos: number; seq: number };
   const digests = new Map<number, DatasetDigest>();
   const unknownEntries: UnknownEntry[] = [];
+  /** JSON values header.json held: the trailer gets what is left of maxMetaValues. */
+  let metaValues = 0;
   let done = false;
 
   try {
@@ -173,12 +179,13 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
 
         if (!header) {
           if (name !== HEADER_ENTRY) fail('MALFORMED_ARCHIVE', `the first entry is ${name}, not ${HEADER_ENTRY}: this is not a memarc archive`, { entry: name });
-          const body = await readWhole(entry, lim.maxMetaBytes, name);
-          header = validateHeader(parseMeta(body, name, lim));
-          headerSum = { size: body.length, sha256: sha256(body) };
+          const meta = await readMeta(entry, name, lim.maxMetaBytes, lim.maxMetaValues);
+          headerSum = { size: meta.size, sha256: meta.sha256 };
+          metaValues = meta.values;
+          header = validateHeader(meta.doc);
           lastEntry = name;
           lastEnd = entryEnd;
-          yield { type: 'header', header, sha256: headerSum.sha256, size: body.length };
+          yield { type: 'header', header, sha256: headerSum.sha256, size: meta.size };
           continue;
         }
 
@@ -190,7 +197,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
         const shardName = parseShardName(name);
         if (shardName) {
           if (seen.has(name)) fail('DUPLICATE_SHARD', `shard ${name} appears twice`, { entry: name });
-          if (checksumsText !== null) fail('MALFORMED_ARCHIVE', `shard ${name} follows ${CHECKSUMS_ENTRY}; every shard must come before it`, { entry: name });
+          if (checksumsSum !== null) fail('MALFORMED_ARCHIVE', `shard ${name} follows ${CHECKSUMS_ENTRY}; every shard must come before it`, { entry: name });
           const ds = header.datasets[shardName.index - 1];
           if (!ds || ds.dir !== shardName.dir) fail('MALFORMED_ARCHIVE', `shard ${name} belongs to no dataset of the header`, { entry: name });
           const kindPos = ds.recordKinds.indexOf(shardName.kind);
@@ -228,21 +235,18 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
         }
 
         if (name === CHECKSUMS_ENTRY) {
-          if (checksumsText !== null) fail('DUPLICATE_SHARD', `${CHECKSUMS_ENTRY} appears twice`, { entry: name });
-          const body = await readWhole(entry, lim.maxMetaBytes, name);
-          checksumsText = decodeUtf8(body, name);
-          checksumsSum = { size: body.length, sha256: sha256(body) };
-          checkChecksums(checksumsText, headerSum!, seen);
+          if (checksumsSum !== null) fail('DUPLICATE_SHARD', `${CHECKSUMS_ENTRY} appears twice`, { entry: name });
+          checksumsSum = await readChecksums(entry, lim.maxMetaBytes, headerSum!, seen);
           lastEntry = name;
           lastEnd = entryEnd;
           continue;
         }
 
         if (name === TRAILER_ENTRY) {
-          if (checksumsText === null) fail('MALFORMED_ARCHIVE', `${TRAILER_ENTRY} comes before ${CHECKSUMS_ENTRY}`, { entry: name });
-          const body = await readWhole(entry, lim.maxMetaBytes, name);
-          trailer = validateTrailer(parseMeta(body, name, lim));
-          trailerEnd = entry.offset + 512 + Math.ceil(body.length / 512) * 512;
+          if (checksumsSum === null) fail('MALFORMED_ARCHIVE', `${TRAILER_ENTRY} comes before ${CHECKSUMS_ENTRY}`, { entry: name });
+          const meta = await readMeta(entry, name, lim.maxMetaBytes, lim.maxMetaValues - metaValues);
+          trailer = validateTrailer(meta.doc);
+          trailerEnd = entry.offset + 512 + Math.ceil(meta.size / 512) * 512;
           checkTrailer(trailer, header, headerSum!, checksumsSum!, seen, decode ? digests : null);
           lastEntry = name;
           lastEnd = entryEnd;
@@ -326,13 +330,32 @@ function decodeUtf8(body: Uint8Array, name: string): string {
   }
 }
 
-function parseMeta(body: Buffer, name: string, lim: Limits): unknown {
-  if (holdsMoreValuesThan(body, 0, body.length, lim.maxMetaValues)) {
-    fail('LIMIT_EXCEEDED', `${name} holds more than ${lim.maxMetaValues} JSON values`, { entry: name, limit: lim.maxMetaValues });
+/**
+ * Reads and parses header.json or trailer.json. A function of its own, so that the bytes and the
+ * text are garbage once it returns (a generator's frame would keep them until the next entry).
+ */
+async function readMeta(entry: EntryLike, name: string, maxBytes: number, maxValues: number): Promise<{ doc: unknown; values: number; size: number; sha256: string }> {
+  const body = await readWhole(entry, maxBytes, name);
+  const { doc, values } = parseMeta(body, name, maxValues);
+  leftGarbage(body.length * 3);
+  return { doc, values, size: body.length, sha256: sha256(body) };
+}
+
+async function readChecksums(entry: EntryLike, maxBytes: number, headerSum: { sha256: string }, seen: Map<string, TrailerShard>): Promise<{ size: number; sha256: string }> {
+  const body = await readWhole(entry, maxBytes, CHECKSUMS_ENTRY);
+  checkChecksums(decodeUtf8(body, CHECKSUMS_ENTRY), headerSum, seen);
+  return { size: body.length, sha256: sha256(body) };
+}
+
+/** Parses header.json or trailer.json, refusing more than `maxValues` JSON values before parsing. */
+function parseMeta(body: Buffer, name: string, maxValues: number): { doc: unknown; values: number } {
+  const values = countValues(body, 0, body.length, maxValues);
+  if (values > maxValues) {
+    fail('LIMIT_EXCEEDED', `${name} holds more JSON values than the ${maxValues} left of the limit for header.json and trailer.json together`, { entry: name, limit: maxValues });
   }
   const text = decodeUtf8(body, name);
   try {
-    return parseJsonBounded(text, MAX_META_NESTING);
+    return { doc: parseJsonBounded(text, MAX_META_NESTING), values };
   } catch (err) {
     if (err instanceof NestingError) return fail('MALFORMED_ARCHIVE', `${name}: arrays and objects are nested more than ${MAX_META_NESTING} levels deep`, { entry: name, limit: MAX_META_NESTING });
     return fail('MALFORMED_ARCHIVE', `${name} is not valid JSON: ${(err as Error).message}`, { entry: name });
@@ -353,8 +376,10 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
     if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
       fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
     }
-    if (bytes.length > COUNT_VALUES_ABOVE && holdsMoreValuesThan(bytes, 0, bytes.length, lim.maxLineValues)) {
-      fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues });
+    let values = 0;
+    if (bytes.length > COUNT_VALUES_ABOVE) {
+      values = countValues(bytes, 0, bytes.length, lim.maxLineValues);
+      if (values > lim.maxLineValues) fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues });
     }
     let rec: unknown;
     try {
@@ -371,10 +396,14 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
       if (err instanceof NodeKeyError || err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
       throw err;
     }
+    if (values) leftGarbage(lineGarbage(line, values));
     count = lineNo;
   }
   if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
 }
+
+/** What a big line leaves behind once checked: its text, its copies while hashed, its values. */
+const lineGarbage = (text: string, values: number) => text.length * 6 + values * 64;
 
 /**
  * Records of a shard that `checkShard` passed, in batches of at most `batchSize` records and
@@ -384,7 +413,9 @@ async function* recordBatches(body: Buffer, shard: TrailerShard, lim: Limits, ba
   let batch: AnyRecord[] = [];
   let bytes = 0;
   let first = 1;
-  for await (const { lineNo, text } of shardLines(body, shard.entry, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
+  for await (const { lineNo, bytes: raw, text } of shardLines(body, shard.entry, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
+    // The records of the last batch are the consumer's garbage by now.
+    if (raw.length > COUNT_VALUES_ABOVE) leftGarbage(lineGarbage(text, countValues(raw, 0, raw.length, lim.maxLineValues)));
     batch.push(parseJsonBounded(text, MAX_RECORD_NESTING) as AnyRecord);
     bytes += text.length;
     if (batch.length === batchSize || bytes >= BATCH_BYTES) {
