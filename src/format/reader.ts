@@ -49,7 +49,7 @@ export const DEFAULT_LIMITS = {
   /** One record line (bytes, without its newline); its text, parsed value and hash input take ~10×. */
   maxLineBytes: 4 * MiB,
   /** JSON values in one record line (what its parsed form costs, ~100 bytes each; see line-values.ts). */
-  maxLineValues: 512 * 1024,
+  maxLineValues: 256 * 1024,
   /** Bytes of entries memarc does not know (skipped, never stored). */
   maxUnknownEntryBytes: 1024 * MiB,
 };
@@ -301,6 +301,7 @@ function paxCount(pax: Record<string, string>, key: string, name: string): numbe
 }
 
 async function readWhole(entry: EntryLike, limit: number, name: string): Promise<Buffer> {
+  if (!Number.isSafeInteger(entry.header.size) || entry.header.size < 0) fail('MALFORMED_ARCHIVE', `entry ${name} has no valid size in its tar header`, { entry: name });
   if (entry.header.size > limit) fail('LIMIT_EXCEEDED', `entry ${name} is ${entry.header.size} bytes, over the limit of ${limit}`, { entry: name, limit });
   // One buffer of the declared size, filled in place: collecting chunks and concatenating them
   // would hold the entry twice at the end.

@@ -111,13 +111,13 @@ describe('reader limits', () => {
   });
 
   it('a line over maxLineValues is refused by its count, before it is parsed', async () => {
-    // A point whose payload holds 300,000 numbers (a 600 KB line, over the size where lines are counted).
-    const big = { id: 1, vectors: {}, payload: { a: new Array<number>(300_000).fill(0) } };
+    // A point whose payload holds 200,000 numbers (a 400 KB line, over the size where lines are counted).
+    const big = { id: 1, vectors: {}, payload: { a: new Array<number>(200_000).fill(0) } };
     const { archive } = await writeArchive([{ name: 'c', kind: 'qdrant.collection', fingerprint: {}, source: {} }], [{ dataset: 1, kind: 'point', batches: [[big]] }]);
     expect((await readAll(archive)).error).toBeNull();
-    const r = await readAll(archive, { maxLineValues: 200_000 });
+    const r = await readAll(archive, { maxLineValues: 150_000 });
     expect((r.error as MemarcError).code).toBe('LIMIT_EXCEEDED');
-    expect((r.error as MemarcError).context).toMatchObject({ line: 1, limit: 200_000 });
+    expect((r.error as MemarcError).context).toMatchObject({ line: 1, limit: 150_000 });
     expect(r.recordEvents).toEqual([]);
   });
 
