@@ -6,9 +6,11 @@
  * compared with the pax header; then the shard is inflated line by line under a hard output cap,
  * every line parsed and validated, and only then inflated a second time to hand its records on:
  * a corrupt, truncated, hostile or malformed shard yields no record at all, and the NDJSON is
- * never held whole (shard-lines.ts). Memory is bounded by the limits below (spec §13). The trailer is the commit marker; the `trailer` event comes only after every
- * count, checksum and content digest agrees with it and the tar has ended cleanly, so a consumer
- * must not make anything visible before it.
+ * never held whole (shard-lines.ts). Memory is bounded by the limits below (spec §13).
+ *
+ * The trailer is the commit marker; the `trailer` event comes only after every count, checksum
+ * and content digest agrees with it and the tar has ended cleanly, so a consumer must not make
+ * anything visible before it.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
