@@ -204,6 +204,8 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           if (!ds || ds.dir !== shardName.dir) fail('MALFORMED_ARCHIVE', `shard ${name} belongs to no dataset of the header`, { entry: name });
           const kindPos = ds.recordKinds.indexOf(shardName.kind);
           if (kindPos < 0) fail('MALFORMED_ARCHIVE', `shard ${name}: a ${ds.kind} dataset holds no ${shardName.kind} records`, { entry: name });
+          // A graph's node table (one hash per node, to resolve edges) is not needed past its dataset.
+          if (state.dataset !== ds.index) digests.get(state.dataset)?.dropNodeTable();
           checkOrder(state, ds, kindPos, shardName.seq, name);
           const pax = (h.pax ?? {}) as Record<string, string>;
           const declared = {

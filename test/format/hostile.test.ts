@@ -136,6 +136,37 @@ describe('reader limits', () => {
   });
 });
 
+describe('graph node tables', () => {
+  it('a graph followed by another graph and a collection: every digest agrees (each table is dropped when its dataset ends)', async () => {
+    const graph = (name: string) => ({ name, kind: 'falkordb.graph' as const, fingerprint: {}, source: {} });
+    const nodes = [{ key: 1, labels: ['A'], props: {} }, { key: 2, labels: ['B'], props: { x: 'y' } }];
+    const edges = [{ type: 'R', src: 1, dst: 2, props: {} }];
+    const { archive, writer } = await writeArchive(
+      [graph('g1'), graph('g2'), { name: 'c', kind: 'qdrant.collection', fingerprint: {}, source: {} }],
+      [
+        { dataset: 1, kind: 'node', batches: [nodes] },
+        { dataset: 1, kind: 'edge', batches: [edges] },
+        { dataset: 2, kind: 'node', batches: [nodes] },
+        { dataset: 2, kind: 'edge', batches: [edges] },
+        { dataset: 3, kind: 'point', batches: [[{ id: 1, vectors: {}, payload: null }]] },
+      ],
+    );
+    const r = await readAll(archive);
+    expect(r.error).toBeNull();
+    expect([...r.digests!.values()]).toEqual(writer.trailer!.datasets.map((d) => d.digest));
+    // Edges of the second graph resolve against its own nodes, not the first graph's.
+    const bad = await writeArchive([graph('g1'), graph('g2')], [
+      { dataset: 1, kind: 'node', batches: [nodes] },
+      { dataset: 2, kind: 'node', batches: [[nodes[0]!]] },
+      { dataset: 2, kind: 'edge', batches: [edges] },
+    ]).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((bad as MemarcError).code).toBe('MALFORMED_RECORD');
+  });
+});
+
 describe('unknown entries are reported', () => {
   const skipped = [
     { entry: 'future/index.bin', size: 27 },
