@@ -15,7 +15,7 @@ import { canonicalJson, updateCanonical } from '../../src/format/canonical.ts';
 import { validateHeader } from '../../src/format/header.ts';
 import { NestingError } from '../../src/format/nesting.ts';
 import { DEFAULT_LIMITS } from '../../src/format/reader.ts';
-import type { Json } from '../../src/format/records.ts';
+import type { EdgeRecord, Json, NodeRecord } from '../../src/format/records.ts';
 import { verifyArchive, inspectArchive } from '../../src/core/verify.ts';
 import { deepArray, deepObject, NEGATIVE_FIXTURES } from '../../fixtures/negatives.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -139,8 +139,8 @@ describe('reader limits', () => {
 describe('graph node tables', () => {
   it('a graph followed by another graph and a collection: every digest agrees (each table is dropped when its dataset ends)', async () => {
     const graph = (name: string) => ({ name, kind: 'falkordb.graph' as const, fingerprint: {}, source: {} });
-    const nodes = [{ key: 1, labels: ['A'], props: {} }, { key: 2, labels: ['B'], props: { x: 'y' } }];
-    const edges = [{ type: 'R', src: 1, dst: 2, props: {} }];
+    const nodes: NodeRecord[] = [{ key: 1, labels: ['A'], props: {} }, { key: 2, labels: ['B'], props: { x: 'y' } }];
+    const edges: EdgeRecord[] = [{ type: 'R', src: 1, dst: 2, props: {} }];
     const { archive, writer } = await writeArchive(
       [graph('g1'), graph('g2'), { name: 'c', kind: 'qdrant.collection', fingerprint: {}, source: {} }],
       [
