@@ -93,6 +93,9 @@ function fail(code: ErrorCode, message: string, context: Record<string, unknown>
   throw new MemarcError(code, message, { context, hint: hint ?? defaultHint(code) });
 }
 
+/** For the limits the CLI has no flag for: only a library caller can raise them. */
+const optionHint = (option: string) => `the reader option ${option} (library) raises this limit for an archive you trust; otherwise treat it as hostile`;
+
 function defaultHint(code: ErrorCode): string {
   switch (code) {
     case 'TRUNCATED':
@@ -356,7 +359,7 @@ async function readChecksums(entry: EntryLike, maxBytes: number, headerSum: { sh
 function parseMeta(body: Buffer, name: string, maxValues: number): { doc: unknown; values: number } {
   const values = countValues(body, 0, body.length, maxValues);
   if (values > maxValues) {
-    fail('LIMIT_EXCEEDED', `${name} holds more JSON values than the ${maxValues} left of the limit for header.json and trailer.json together`, { entry: name, limit: maxValues });
+    fail('LIMIT_EXCEEDED', `${name} holds more JSON values than the ${maxValues} left of the limit for header.json and trailer.json together`, { entry: name, limit: maxValues }, optionHint('maxMetaValues'));
   }
   const text = decodeUtf8(body, name);
   try {
@@ -384,7 +387,7 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
     let values = 0;
     if (bytes.length > COUNT_VALUES_ABOVE) {
       values = countValues(bytes, 0, bytes.length, lim.maxLineValues);
-      if (values > lim.maxLineValues) fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues });
+      if (values > lim.maxLineValues) fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues }, optionHint('maxLineValues'));
     }
     let rec: unknown;
     try {
