@@ -4,7 +4,7 @@
  * quick look (`pg_restore -l`): checksums, names, order and the trailer, without decompressing.
  */
 import type { Readable } from 'node:stream';
-import { readArchive, type ReaderOptions } from '../format/reader.ts';
+import { readArchive, type ReaderOptions, type UnknownEntry } from '../format/reader.ts';
 import type { Header, Trailer } from '../format/header.ts';
 import type { RecordKind } from '../format/records.ts';
 
@@ -25,22 +25,25 @@ export interface ArchiveSummary {
     /** Recomputed from the records (verify only). */
     digestVerified: boolean;
   }>;
+  /** Entries the reader does not know (a later minor version's), skipped unread (spec §3.4, §14). */
+  unknownEntries: UnknownEntry[];
 }
 
-export interface VerifyOptions extends Omit<ReaderOptions, 'decode'> {
+export interface VerifyOptions extends Omit<ReaderOptions, 'decode' | 'records'> {
   onRecords?: (n: number) => void;
   onBytes?: (n: number) => void;
 }
 
 export function verifyArchive(input: Readable | AsyncIterable<Uint8Array>, opts: VerifyOptions = {}): Promise<ArchiveSummary> {
-  return summarize(input, { ...opts, decode: true });
+  // Every record is decoded and checked, none handed on: each shard is inflated once.
+  return summarize(input, { ...opts, decode: true, records: false });
 }
 
 export function inspectArchive(input: Readable | AsyncIterable<Uint8Array>, opts: VerifyOptions = {}): Promise<ArchiveSummary> {
   return summarize(input, { ...opts, decode: false });
 }
 
-async function summarize(input: Readable | AsyncIterable<Uint8Array>, opts: VerifyOptions & { decode: boolean }): Promise<ArchiveSummary> {
+async function summarize(input: Readable | AsyncIterable<Uint8Array>, opts: VerifyOptions & { decode: boolean; records?: boolean }): Promise<ArchiveSummary> {
   let header: Header | undefined;
   let headerSha256 = '';
   for await (const ev of readArchive(input, opts)) {
@@ -50,6 +53,7 @@ async function summarize(input: Readable | AsyncIterable<Uint8Array>, opts: Veri
     } else if (ev.type === 'records') {
       opts.onRecords?.(ev.records.length);
     } else if (ev.type === 'shard') {
+      if (opts.decode) opts.onRecords?.(ev.shard.records);
       opts.onBytes?.(ev.shard.size);
     } else if (ev.type === 'trailer') {
       const h = header!;
@@ -73,6 +77,7 @@ async function summarize(input: Readable | AsyncIterable<Uint8Array>, opts: Veri
             digestVerified: ev.digests !== null,
           };
         }),
+        unknownEntries: ev.unknownEntries,
       };
     }
   }

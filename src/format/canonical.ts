@@ -3,42 +3,125 @@
  * outside ±2^53 (bigint in memory) are written as their exact decimal digits. Object members are
  * sorted by UTF-16 code units, strings use JSON.stringify's escaping, numbers use ECMAScript's
  * shortest round-trip form. No whitespace.
+ *
+ * The text is emitted in pieces into a sink. Hashing feeds the pieces to the hash in 32 KiB
+ * runs (`updateCanonical`), so a record of a million small values is hashed without building
+ * its canonical text: built as one string, it took a rope node per value, about 60 bytes each.
  */
+import type { Hash } from 'node:crypto';
 import { isRawNumber, lexemeValue } from './json.ts';
+import { NestingError } from './nesting.ts';
 import type { Json } from './records.ts';
 
+/**
+ * Deepest nesting the emitter walks (it recurses once per level). Readers refuse deeper input
+ * long before (nesting.ts); this guard turns any other deep value into a NestingError instead of
+ * a stack overflow.
+ */
+export const MAX_CANONICAL_DEPTH = 1000;
+
+interface Sink {
+  s: string;
+  put(piece: string): void;
+}
+
+class StringSink implements Sink {
+  s = '';
+  put(piece: string): void {
+    this.s += piece;
+  }
+}
+
+const FLUSH_AT = 32 * 1024;
+
+class HashSink implements Sink {
+  s = '';
+  private readonly hash: Hash;
+  constructor(hash: Hash) {
+    this.hash = hash;
+  }
+  put(piece: string): void {
+    if (piece.length >= FLUSH_AT) {
+      // A long string goes to the hash as it is: appended, it would be copied once more.
+      this.flush();
+      this.hash.update(piece);
+      return;
+    }
+    this.s += piece;
+    if (this.s.length >= FLUSH_AT) {
+      this.hash.update(this.s);
+      this.s = '';
+    }
+  }
+  flush(): void {
+    if (this.s.length) this.hash.update(this.s);
+    this.s = '';
+  }
+}
+
 export function canonicalJson(value: Json | undefined): string {
+  const sink = new StringSink();
+  emit(value, 0, sink);
+  return sink.s;
+}
+
+/** Feeds the canonical JSON of `value` to `hash` (UTF-8), as `hash.update(canonicalJson(value))` would. */
+export function updateCanonical(hash: Hash, value: Json | undefined): void {
+  const sink = new HashSink(hash);
+  emit(value, 0, sink);
+  sink.flush();
+}
+
+function emit(value: Json | undefined, depth: number, out: Sink): void {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      out.put(JSON.stringify(value));
+      return;
     case 'number':
       if (!Number.isFinite(value)) throw new RangeError(`canonical JSON cannot hold ${value}`);
-      return Object.is(value, -0) ? '0' : String(value);
+      out.put(Object.is(value, -0) ? '0' : String(value));
+      return;
     case 'bigint':
-      return value.toString();
+      out.put(value.toString());
+      return;
     case 'boolean':
-      return value ? 'true' : 'false';
+      out.put(value ? 'true' : 'false');
+      return;
     case 'undefined':
-      return 'null';
+      out.put('null');
+      return;
     case 'object': {
-      if (value === null) return 'null';
+      if (value === null) {
+        out.put('null');
+        return;
+      }
       // A payload number kept in its written form (json.ts): the v1 form reads it as the number it spells.
-      if (isRawNumber(value)) return canonicalJson(lexemeValue(value.rawJSON));
+      if (isRawNumber(value)) {
+        emit(lexemeValue(value.rawJSON), depth, out);
+        return;
+      }
+      if (depth >= MAX_CANONICAL_DEPTH) throw new NestingError(MAX_CANONICAL_DEPTH);
       if (Array.isArray(value)) {
-        let out = '[';
-        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]);
-        return out + ']';
+        out.put('[');
+        for (let i = 0; i < value.length; i++) {
+          if (i) out.put(',');
+          emit(value[i], depth + 1, out);
+        }
+        out.put(']');
+        return;
       }
       const keys = Object.keys(value).sort();
-      let out = '{';
+      out.put('{');
       let first = true;
       for (const k of keys) {
         const v = value[k];
         if (v === undefined) continue;
-        out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v);
+        out.put(first ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+        emit(v, depth + 1, out);
         first = false;
       }
-      return out + '}';
+      out.put('}');
+      return;
     }
     default:
       throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);

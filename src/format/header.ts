@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { MemarcError } from '../errors.ts';
 import { canonicalJson } from './canonical.ts';
+import { MAX_META_NESTING, nestsDeeperThan } from './nesting.ts';
 import { DATASET_KINDS, type DatasetKind, type Json, type JsonObject, type RecordKind } from './records.ts';
 
 export const FORMAT_NAME = 'memarc';
@@ -109,6 +110,8 @@ const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as nu
 export function checkFormatVersion(doc: unknown, entry: string): void {
   const check: Check = checker(entry);
   check(isObj(doc), 'is not a JSON object');
+  // Before anything walks it: hashing the fingerprint, or printing the document as JSON, recurses.
+  check(!nestsDeeperThan(doc, MAX_META_NESTING), `arrays and objects are nested more than ${MAX_META_NESTING} levels deep`);
   check(doc.format === FORMAT_NAME, `"format" is ${JSON.stringify(doc.format)}, not "memarc": this is not a memarc archive`);
   const v = doc.formatVersion;
   check(isObj(v) && isCount(v.major) && isCount(v.minor), '"formatVersion" must be {major, minor} with whole numbers');

@@ -4,6 +4,8 @@
  * the number's source text, a replacer emitting raw JSON) runs only for lines that need it.
  */
 
+import { NestingError } from './nesting.ts';
+
 const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
 
 
@@ -18,6 +20,48 @@ export function parseJson(text: string): unknown {
   const v = JSON.parse(text);
   if (!hasUnsafeInteger(v, 0)) return v;
   return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
+}
+
+const UNSAFE = 1;
+const TOO_DEEP = 2;
+
+/**
+ * parseJson for untrusted text: throws NestingError when arrays and objects nest more than
+ * `maxDepth` levels (the top-level value counting as one). The walk that looks for big integers
+ * also measures the depth, so the check costs nothing extra; it recurses at most `maxDepth`
+ * frames, and the reviver (which recurses in the engine) only runs on text within the limit.
+ */
+export function parseJsonBounded(text: string, maxDepth: number): unknown {
+  const v = JSON.parse(text);
+  const r = scan(v, 0, maxDepth);
+  if (r & TOO_DEEP) throw new NestingError(maxDepth);
+  if (!(r & UNSAFE)) return v;
+  return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
+}
+
+/** Flags: UNSAFE (an integer a double cannot keep) and TOO_DEEP; stops at TOO_DEEP. */
+function scan(v: unknown, depth: number, max: number): number {
+  if (typeof v === 'number') return (v >= 9007199254740992 || v <= -9007199254740992) && Number.isInteger(v) ? UNSAFE : 0;
+  if (typeof v !== 'object' || v === null) return 0;
+  if (depth >= max) return TOO_DEEP;
+  let r = 0;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'number') {
+        if ((x >= 9007199254740992 || x <= -9007199254740992) && Number.isInteger(x)) r |= UNSAFE;
+      } else if (typeof x === 'object' && x !== null) {
+        r |= scan(x, depth + 1, max);
+        if (r & TOO_DEEP) return r;
+      }
+    }
+    return r;
+  }
+  for (const k in v) {
+    r |= scan((v as Record<string, unknown>)[k], depth + 1, max);
+    if (r & TOO_DEEP) return r;
+  }
+  return r;
 }
 
 /**
@@ -180,8 +224,8 @@ export function memberSpans(text: string, depth: number, key: string): Array<[nu
  * parsed again: a reviver recurses, and other members (unknown ones included) may nest deeper than
  * the stack allows, while the payload's depth is bounded by validation before records are handed on.
  */
-export function parseRecordLine(line: string): unknown {
-  const rec = parseJson(line);
+export function parseRecordLine(line: string, maxDepth?: number): unknown {
+  const rec = maxDepth === undefined ? parseJson(line) : parseJsonBounded(line, maxDepth);
   if (!mayHoldLexemes(line) || typeof rec !== 'object' || rec === null || Array.isArray(rec)) return rec;
   const r = rec as Record<string, unknown>;
   if (typeof r.payload !== 'object' || r.payload === null) return rec;

@@ -2,39 +2,62 @@
  * The archive reader: tar bytes in; the header, then verified records, then the verified trailer
  * out, as an async iterable of events (spec/FORMAT.md, "Reading").
  *
- * Every shard is read whole (bounded by `maxShardBytes`), its SHA-256 compared with its pax
- * header, decompressed under a hard output cap, and every line parsed and validated, before the
- * first of its records is handed on: a corrupt, truncated, hostile or malformed shard yields no
- * record at all. The trailer is the commit marker; the `trailer` event comes only after every
- * count, checksum and content digest agrees with it and the tar has ended cleanly, so a consumer
- * must not make anything visible before it.
+ * Every shard's gzip bytes are read whole (bounded by `maxShardBytes`) and their SHA-256
+ * compared with the pax header; then the shard is inflated line by line under a hard output cap,
+ * every line parsed and validated, and only then inflated a second time to hand its records on:
+ * a corrupt, truncated, hostile or malformed shard yields no record at all, and the NDJSON is
+ * never held whole (shard-lines.ts). Memory is bounded by the limits below (spec §13).
+ *
+ * The trailer is the commit marker; the `trailer` event comes only after every count, checksum
+ * and content digest agrees with it and the tar has ended cleanly, so a consumer must not make
+ * anything visible before it.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TextDecoder, promisify } from 'node:util';
-import { gunzip as gunzipCb } from 'node:zlib';
+import { TextDecoder } from 'node:util';
 import tar from 'tar-stream';
 import { MemarcError, type ErrorCode } from '../errors.ts';
 import { DatasetDigest, NodeKeyError } from './digest.ts';
 import { validateHeader, validateTrailer, type Header, type HeaderDataset, type Trailer, type TrailerShard } from './header.ts';
-import { parseJson, parseRecordLine } from './json.ts';
+import { parseJsonBounded, parseRecordLine } from './json.ts';
+import { MAX_META_NESTING, MAX_RECORD_NESTING, NestingError } from './nesting.ts';
 import { CHECKSUMS_ENTRY, HEADER_ENTRY, parseShardName, TRAILER_ENTRY, unsafeNameReason } from './names.ts';
 import type { AnyRecord, RecordKind } from './records.ts';
 import { recordProblem } from './validate.ts';
+import { COUNT_VALUES_ABOVE, countValues } from './line-values.ts';
+import { shardLines } from './shard-lines.ts';
+import { leftGarbage } from './collect.ts';
 
-const gunzip = promisify(gunzipCb);
+const MiB = 1024 * 1024;
 
+/**
+ * Chosen so that reading any archive within them stays under 300 MiB of RSS, the CLI's own
+ * ~110 MiB included (measured: bench/hostile.bench.ts, bench/RESULTS.md).
+ */
 export const DEFAULT_LIMITS = {
-  /** header.json, CHECKSUMS.sha256, trailer.json. */
-  maxMetaBytes: 64 * 1024 * 1024,
+  /** header.json, CHECKSUMS.sha256, trailer.json, each. */
+  maxMetaBytes: 16 * MiB,
+  /**
+   * JSON values in header.json and trailer.json together: both are held parsed (and printed by
+   * `inspect --json`), at about 150 bytes of RSS a value. A one-shard dataset takes 35: this
+   * admits about 22,000 of them.
+   */
+  maxMetaValues: 768 * 1024,
   /** A shard entry (gzip bytes); it is held in memory while it is verified. */
-  maxShardBytes: 256 * 1024 * 1024,
-  /** A shard's NDJSON after decompression: the decompression-bomb limit. */
-  maxShardRawBytes: 512 * 1024 * 1024,
+  maxShardBytes: 16 * MiB,
+  /** A shard's NDJSON after decompression: the decompression-bomb limit. Streamed, never held. */
+  maxShardRawBytes: 512 * MiB,
+  /** One record line (bytes, without its newline); its text, parsed value and hash input take ~10×. */
+  maxLineBytes: 4 * MiB,
+  /** JSON values in one record line (what its parsed form costs, ~100 bytes each; see line-values.ts). */
+  maxLineValues: 256 * 1024,
   /** Bytes of entries memarc does not know (skipped, never stored). */
-  maxUnknownEntryBytes: 1024 * 1024 * 1024,
+  maxUnknownEntryBytes: 1024 * MiB,
 };
+
+/** Records handed on per `records` event are also cut at this many bytes of NDJSON. */
+const BATCH_BYTES = 1 * MiB;
 
 export interface ReaderOptions extends Partial<typeof DEFAULT_LIMITS> {
   /** Records per `records` event. */
@@ -44,20 +67,34 @@ export interface ReaderOptions extends Partial<typeof DEFAULT_LIMITS> {
    * recompute digests (`memarc inspect`). Default true.
    */
   decode?: boolean;
+  /**
+   * false: decode and check every record, but hand none on (no `records` events): `memarc verify`,
+   * which then inflates each shard once instead of twice. Default true.
+   */
+  records?: boolean;
   signal?: AbortSignal;
   /** Unknown entries (from a newer minor version) are skipped; this hears about them. */
   onWarning?: (msg: string) => void;
+}
+
+/** An entry the reader does not know (a later minor version's): skipped, and reported. */
+export interface UnknownEntry {
+  entry: string;
+  size: number;
 }
 
 export type ArchiveEvent =
   | { type: 'header'; header: Header; sha256: string; size: number }
   | { type: 'records'; dataset: HeaderDataset; kind: RecordKind; entry: string; firstLine: number; records: AnyRecord[] }
   | { type: 'shard'; dataset: HeaderDataset; shard: TrailerShard }
-  | { type: 'trailer'; trailer: Trailer; digests: Map<number, string> | null };
+  | { type: 'trailer'; trailer: Trailer; digests: Map<number, string> | null; unknownEntries: UnknownEntry[] };
 
 function fail(code: ErrorCode, message: string, context: Record<string, unknown> = {}, hint?: string): never {
   throw new MemarcError(code, message, { context, hint: hint ?? defaultHint(code) });
 }
+
+/** For the limits the CLI has no flag for: only a library caller can raise them. */
+const optionHint = (option: string) => `the reader option ${option} (library) raises this limit for an archive you trust; otherwise treat it as hostile`;
 
 function defaultHint(code: ErrorCode): string {
   switch (code) {
@@ -77,13 +114,15 @@ function defaultHint(code: ErrorCode): string {
 
 type EntryLike = { header: { size: number } };
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-// ignoreBOM keeps a BOM in the text, where JSON.parse refuses it: a line must start with '{'.
+// ignoreBOM keeps a BOM in the text, where JSON.parse refuses it.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+type Limits = typeof DEFAULT_LIMITS;
 
 /** Reads an archive; see the module comment. Stop early by leaving the loop: everything is released. */
 export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions = {}): AsyncGenerator<ArchiveEvent, void, undefined> {
   const lim = { ...DEFAULT_LIMITS, ...stripUndefined(opts) };
   const decode = opts.decode ?? true;
+  const handOn = opts.records ?? true;
   const batchSize = opts.batchSize ?? 1000;
   const extract = tar.extract();
   let bytesIn = 0;
@@ -110,7 +149,6 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
 
   let header: Header | null = null;
   let headerSum: { size: number; sha256: string } | null = null;
-  let checksumsText: string | null = null;
   let checksumsSum: { size: number; sha256: string } | null = null;
   let trailer: Trailer | null = null;
   let trailerEnd = 0;
@@ -122,6 +160,9 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
   const seen = new Map<string, TrailerShard>();
   const state = { dataset: 0, kindPos: -1, seq: 0 } as { dataset: number; kindPos: number; seq: number };
   const digests = new Map<number, DatasetDigest>();
+  const unknownEntries: UnknownEntry[] = [];
+  /** JSON values header.json held: the trailer gets what is left of maxMetaValues. */
+  let metaValues = 0;
   let done = false;
 
   try {
@@ -143,23 +184,31 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
 
         if (!header) {
           if (name !== HEADER_ENTRY) fail('MALFORMED_ARCHIVE', `the first entry is ${name}, not ${HEADER_ENTRY}: this is not a memarc archive`, { entry: name });
-          const body = await readWhole(entry, lim.maxMetaBytes, name);
-          header = validateHeader(parseMeta(body, name));
-          headerSum = { size: body.length, sha256: sha256(body) };
+          const meta = await readMeta(entry, name, lim.maxMetaBytes, lim.maxMetaValues);
+          headerSum = { size: meta.size, sha256: meta.sha256 };
+          metaValues = meta.values;
+          header = validateHeader(meta.doc);
           lastEntry = name;
           lastEnd = entryEnd;
-          yield { type: 'header', header, sha256: headerSum.sha256, size: body.length };
+          yield { type: 'header', header, sha256: headerSum.sha256, size: meta.size };
           continue;
+        }
+
+        if (name === HEADER_ENTRY) {
+          // tar x keeps the last of two same-named entries: a second header would replace the one verified.
+          fail('MALFORMED_ARCHIVE', `a second ${HEADER_ENTRY} follows ${lastEntry}; ${HEADER_ENTRY} must be the first entry and only it`, { entry: name }, 'an archive with two headers is not one memarc wrote; treat it as hostile');
         }
 
         const shardName = parseShardName(name);
         if (shardName) {
           if (seen.has(name)) fail('DUPLICATE_SHARD', `shard ${name} appears twice`, { entry: name });
-          if (checksumsText !== null) fail('MALFORMED_ARCHIVE', `shard ${name} follows ${CHECKSUMS_ENTRY}; every shard must come before it`, { entry: name });
+          if (checksumsSum !== null) fail('MALFORMED_ARCHIVE', `shard ${name} follows ${CHECKSUMS_ENTRY}; every shard must come before it`, { entry: name });
           const ds = header.datasets[shardName.index - 1];
           if (!ds || ds.dir !== shardName.dir) fail('MALFORMED_ARCHIVE', `shard ${name} belongs to no dataset of the header`, { entry: name });
           const kindPos = ds.recordKinds.indexOf(shardName.kind);
           if (kindPos < 0) fail('MALFORMED_ARCHIVE', `shard ${name}: a ${ds.kind} dataset holds no ${shardName.kind} records`, { entry: name });
+          // A graph's node table (one hash per node, to resolve edges) is not needed past its dataset.
+          if (state.dataset !== ds.index) digests.get(state.dataset)?.dropNodeTable();
           checkOrder(state, ds, kindPos, shardName.seq, name);
           const pax = (h.pax ?? {}) as Record<string, string>;
           const declared = {
@@ -181,9 +230,11 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           if (decode) {
             let digest = digests.get(ds.index);
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest()));
-            const raw = await checkShard(body, shard, lim.maxShardRawBytes, digest);
-            for (const b of parseBatches(raw, name, batchSize)) {
-              yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
+            await checkShard(body, shard, lim, digest);
+            if (handOn) {
+              for await (const b of recordBatches(body, shard, lim, batchSize)) {
+                yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
+              }
             }
           }
           yield { type: 'shard', dataset: ds, shard };
@@ -191,21 +242,18 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
         }
 
         if (name === CHECKSUMS_ENTRY) {
-          if (checksumsText !== null) fail('DUPLICATE_SHARD', `${CHECKSUMS_ENTRY} appears twice`, { entry: name });
-          const body = await readWhole(entry, lim.maxMetaBytes, name);
-          checksumsText = decodeUtf8(body, name);
-          checksumsSum = { size: body.length, sha256: sha256(body) };
-          checkChecksums(checksumsText, headerSum!, seen);
+          if (checksumsSum !== null) fail('DUPLICATE_SHARD', `${CHECKSUMS_ENTRY} appears twice`, { entry: name });
+          checksumsSum = await readChecksums(entry, lim.maxMetaBytes, headerSum!, seen);
           lastEntry = name;
           lastEnd = entryEnd;
           continue;
         }
 
         if (name === TRAILER_ENTRY) {
-          if (checksumsText === null) fail('MALFORMED_ARCHIVE', `${TRAILER_ENTRY} comes before ${CHECKSUMS_ENTRY}`, { entry: name });
-          const body = await readWhole(entry, lim.maxMetaBytes, name);
-          trailer = validateTrailer(parseMeta(body, name));
-          trailerEnd = entry.offset + 512 + Math.ceil(body.length / 512) * 512;
+          if (checksumsSum === null) fail('MALFORMED_ARCHIVE', `${TRAILER_ENTRY} comes before ${CHECKSUMS_ENTRY}`, { entry: name });
+          const meta = await readMeta(entry, name, lim.maxMetaBytes, lim.maxMetaValues - metaValues);
+          trailer = validateTrailer(meta.doc);
+          trailerEnd = entry.offset + 512 + Math.ceil(meta.size / 512) * 512;
           checkTrailer(trailer, header, headerSum!, checksumsSum!, seen, decode ? digests : null);
           lastEntry = name;
           lastEnd = entryEnd;
@@ -215,6 +263,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
         // A safe name memarc does not know: a later minor version's entry. Skip it, bounded.
         opts.onWarning?.(`skipping unknown entry ${name}`);
         await drain(entry, lim.maxUnknownEntryBytes, name);
+        unknownEntries.push({ entry: name, size: h.size });
         lastEntry = name;
         lastEnd = entryEnd;
       }
@@ -228,7 +277,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
     // The trailer's own padding and tar's two zero blocks must follow; a copy cut inside them is incomplete too.
     if (bytesIn < trailerEnd + 1024) fail('TRUNCATED', `the archive ends ${trailerEnd + 1024 - bytesIn} bytes short of the end-of-archive marker after ${TRAILER_ENTRY}`, { entry: TRAILER_ENTRY });
     done = true;
-    yield { type: 'trailer', trailer, digests: decode ? new Map([...digests].map(([i, d]) => [i, d.hex()])) : null };
+    yield { type: 'trailer', trailer, digests: decode ? new Map([...digests].map(([i, d]) => [i, d.hex()])) : null, unknownEntries };
   } finally {
     if (!done) {
       extract.destroy();
@@ -259,15 +308,18 @@ function paxCount(pax: Record<string, string>, key: string, name: string): numbe
 }
 
 async function readWhole(entry: EntryLike, limit: number, name: string): Promise<Buffer> {
+  if (!Number.isSafeInteger(entry.header.size) || entry.header.size < 0) fail('MALFORMED_ARCHIVE', `entry ${name} has no valid size in its tar header`, { entry: name });
   if (entry.header.size > limit) fail('LIMIT_EXCEEDED', `entry ${name} is ${entry.header.size} bytes, over the limit of ${limit}`, { entry: name, limit });
-  const chunks: Uint8Array[] = [];
+  // One buffer of the declared size, filled in place: collecting chunks and concatenating them
+  // would hold the entry twice at the end.
+  const out = Buffer.allocUnsafe(entry.header.size);
   let n = 0;
   for await (const c of entry as unknown as AsyncIterable<Uint8Array>) {
+    if (n + c.length > out.length) fail('LIMIT_EXCEEDED', `entry ${name} holds more than the ${out.length} bytes its tar header declares`, { entry: name, limit });
+    out.set(c, n);
     n += c.length;
-    if (n > limit) fail('LIMIT_EXCEEDED', `entry ${name} is over the limit of ${limit} bytes`, { entry: name, limit });
-    chunks.push(c);
   }
-  return Buffer.concat(chunks, n);
+  return n === out.length ? out : out.subarray(0, n);
 }
 
 async function drain(entry: EntryLike, limit: number, name: string): Promise<void> {
@@ -286,45 +338,62 @@ function decodeUtf8(body: Uint8Array, name: string): string {
   }
 }
 
-function parseMeta(body: Uint8Array, name: string): unknown {
+/**
+ * Reads and parses header.json or trailer.json. A function of its own, so that the bytes and the
+ * text are garbage once it returns (a generator's frame would keep them until the next entry).
+ */
+async function readMeta(entry: EntryLike, name: string, maxBytes: number, maxValues: number): Promise<{ doc: unknown; values: number; size: number; sha256: string }> {
+  const body = await readWhole(entry, maxBytes, name);
+  const { doc, values } = parseMeta(body, name, maxValues);
+  leftGarbage(body.length * 3);
+  return { doc, values, size: body.length, sha256: sha256(body) };
+}
+
+async function readChecksums(entry: EntryLike, maxBytes: number, headerSum: { sha256: string }, seen: Map<string, TrailerShard>): Promise<{ size: number; sha256: string }> {
+  const body = await readWhole(entry, maxBytes, CHECKSUMS_ENTRY);
+  checkChecksums(decodeUtf8(body, CHECKSUMS_ENTRY), headerSum, seen);
+  return { size: body.length, sha256: sha256(body) };
+}
+
+/** Parses header.json or trailer.json, refusing more than `maxValues` JSON values before parsing. */
+function parseMeta(body: Buffer, name: string, maxValues: number): { doc: unknown; values: number } {
+  const values = countValues(body, 0, body.length, maxValues);
+  if (values > maxValues) {
+    fail('LIMIT_EXCEEDED', `${name} holds more JSON values than the ${maxValues} left of the limit for header.json and trailer.json together`, { entry: name, limit: maxValues }, optionHint('maxMetaValues'));
+  }
   const text = decodeUtf8(body, name);
   try {
-    return parseJson(text);
+    return { doc: parseJsonBounded(text, MAX_META_NESTING), values };
   } catch (err) {
+    if (err instanceof NestingError) return fail('MALFORMED_ARCHIVE', `${name}: arrays and objects are nested more than ${MAX_META_NESTING} levels deep`, { entry: name, limit: MAX_META_NESTING });
     return fail('MALFORMED_ARCHIVE', `${name} is not valid JSON: ${(err as Error).message}`, { entry: name });
   }
 }
 
 /**
- * Checks a shard completely (gzip, declared sizes, every line: UTF-8, JSON, record shape, digest)
- * and returns its NDJSON. The parsed records are not kept: holding a whole shard of objects
- * until they are handed on would make them survive into V8's old space; they are parsed again,
- * a batch at a time, by `parseBatches` once the whole shard has passed.
+ * Checks a shard completely (gzip, declared sizes, every line: size, UTF-8, JSON, record shape,
+ * digest). The parsed records are not kept: holding a whole shard of objects until they are
+ * handed on would make them survive into V8's old space; `recordBatches` parses them again, a
+ * batch at a time, once the whole shard has passed.
  */
-async function checkShard(body: Buffer, shard: TrailerShard, maxRaw: number, digest: DatasetDigest): Promise<Buffer> {
+async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest): Promise<void> {
   const name = shard.entry;
-  let raw: Buffer;
-  try {
-    // The output cap is the declared size: a shard that inflates beyond it is refused as soon as it does.
-    raw = await gunzip(body, { maxOutputLength: Math.max(1, Math.min(shard.rawSize, maxRaw)) });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
-      fail('LIMIT_EXCEEDED', `shard ${name} inflates beyond its declared ${shard.rawSize} bytes (a decompression bomb?)`, { entry: name, limit: shard.rawSize });
-    }
-    return fail('MALFORMED_RECORD', `shard ${name} is not valid gzip: ${(err as Error).message}`, { entry: name });
-  }
-  if (raw.length !== shard.rawSize) fail('COUNT_MISMATCH', `shard ${name} holds ${raw.length} bytes of records, its header declares ${shard.rawSize}`, { entry: name });
-  if (raw.length > 0 && raw[raw.length - 1] !== 0x0a) fail('MALFORMED_RECORD', `shard ${name}: the last line does not end with a newline`, { entry: name });
   let count = 0;
-  for (const [lineNo, line] of lines(raw, name)) {
+  for await (const { lineNo, bytes, text: line } of shardLines(body, name, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
     if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
     if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
       fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
     }
+    let values = 0;
+    if (bytes.length > COUNT_VALUES_ABOVE) {
+      values = countValues(bytes, 0, bytes.length, lim.maxLineValues);
+      if (values > lim.maxLineValues) fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues }, optionHint('maxLineValues'));
+    }
     let rec: unknown;
     try {
-      rec = parseJson(line);
+      rec = parseJsonBounded(line, MAX_RECORD_NESTING);
     } catch (err) {
+      if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: arrays and objects are nested more than ${MAX_RECORD_NESTING} levels deep`, { entry: name, line: lineNo, limit: MAX_RECORD_NESTING });
       fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid JSON (${(err as Error).message})`, { entry: name, line: lineNo });
     }
     const problem = recordProblem(shard.kind, rec);
@@ -332,41 +401,36 @@ async function checkShard(body: Buffer, shard: TrailerShard, maxRaw: number, dig
     try {
       digest.add(shard.kind, rec as AnyRecord);
     } catch (err) {
-      if (err instanceof NodeKeyError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
+      if (err instanceof NodeKeyError || err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
       throw err;
     }
+    if (values) leftGarbage(lineGarbage(line, values));
     count = lineNo;
   }
   if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
-  return raw;
 }
 
-/** Lines of a checked shard, cut from the buffer one at a time (no copy of the whole text). */
-function* lines(raw: Buffer, name: string): Generator<[number, string]> {
-  let start = 0;
-  for (let lineNo = 1; start < raw.length; lineNo++) {
-    const end = raw.indexOf(0x0a, start);
-    let line: string;
-    try {
-      line = utf8.decode(raw.subarray(start, end));
-    } catch {
-      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid UTF-8`, { entry: name, line: lineNo });
-    }
-    start = end + 1;
-    yield [lineNo, line];
-  }
-}
+/** What a big line leaves behind once checked: its text, its copies while hashed, its values. */
+const lineGarbage = (text: string, values: number) => text.length * 6 + values * 64;
 
-/** Records of a shard that `checkShard` passed, in batches. */
-function* parseBatches(raw: Buffer, name: string, batchSize: number): Generator<{ firstLine: number; records: AnyRecord[] }> {
+/**
+ * Records of a shard that `checkShard` passed, in batches of at most `batchSize` records and
+ * about BATCH_BYTES of NDJSON (a batch is held parsed until its consumer is done with it).
+ */
+async function* recordBatches(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
   let batch: AnyRecord[] = [];
+  let bytes = 0;
   let first = 1;
-  for (const [lineNo, line] of lines(raw, name)) {
+  for await (const { lineNo, bytes: raw, text } of shardLines(body, shard.entry, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
+    // The records of the last batch are the consumer's garbage by now.
+    if (raw.length > COUNT_VALUES_ABOVE) leftGarbage(lineGarbage(text, countValues(raw, 0, raw.length, lim.maxLineValues)));
     // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3).
-    batch.push(parseRecordLine(line) as AnyRecord);
-    if (batch.length === batchSize) {
+    batch.push(parseRecordLine(text, MAX_RECORD_NESTING) as AnyRecord);
+    bytes += text.length;
+    if (batch.length === batchSize || bytes >= BATCH_BYTES) {
       yield { firstLine: first, records: batch };
       batch = [];
+      bytes = 0;
       first = lineNo + 1;
     }
   }
@@ -374,21 +438,30 @@ function* parseBatches(raw: Buffer, name: string, batchSize: number): Generator<
 }
 
 function checkChecksums(text: string, headerSum: { sha256: string }, seen: Map<string, TrailerShard>): void {
-  const listed = new Map<string, string>();
+  const actual = (name: string) => (name === HEADER_ENTRY ? headerSum.sha256 : seen.get(name)?.sha256);
+  const listed = new Set<string>();
   text.split('\n').forEach((line, i) => {
     if (line === '') return;
     const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line);
     if (!m) fail('MALFORMED_ARCHIVE', `${CHECKSUMS_ENTRY}, line ${i + 1}: not "<sha256>  <name>"`, { entry: CHECKSUMS_ENTRY, line: i + 1 });
-    listed.set(m[2]!, m[1]!);
+    const [, sum, name] = m as unknown as [string, string, string];
+    // Every line is checked, not only the last one for a name: sha256sum -c checks each line.
+    const is = actual(name);
+    if (is === undefined) fail('COUNT_MISMATCH', `${CHECKSUMS_ENTRY}, line ${i + 1}: lists ${name}, which the archive does not hold`, { entry: CHECKSUMS_ENTRY, line: i + 1 });
+    if (sum !== is) fail('CHECKSUM_MISMATCH', `${CHECKSUMS_ENTRY}, line ${i + 1}: records ${sum} for ${name}, the entry's SHA-256 is ${is}`, { entry: name, line: i + 1 });
+    if (listed.has(name)) fail('COUNT_MISMATCH', `${CHECKSUMS_ENTRY}, line ${i + 1}: lists ${name} a second time`, { entry: CHECKSUMS_ENTRY, line: i + 1 });
+    listed.add(name);
   });
-  const expect = (name: string, sum: string) => {
-    const l = listed.get(name);
-    if (l === undefined) fail('COUNT_MISMATCH', `${CHECKSUMS_ENTRY} does not list ${name}`, { entry: CHECKSUMS_ENTRY });
-    if (l !== sum) fail('CHECKSUM_MISMATCH', `${CHECKSUMS_ENTRY} records ${l} for ${name}, the entry's SHA-256 is ${sum}`, { entry: name });
-  };
-  expect(HEADER_ENTRY, headerSum.sha256);
-  for (const [name, s] of seen) expect(name, s.sha256);
-  if (listed.size !== seen.size + 1) fail('COUNT_MISMATCH', `${CHECKSUMS_ENTRY} lists ${listed.size} entries, the archive holds ${seen.size + 1}`, { entry: CHECKSUMS_ENTRY });
+  if (!listed.has(HEADER_ENTRY)) fail('COUNT_MISMATCH', `${CHECKSUMS_ENTRY} does not list ${HEADER_ENTRY}`, { entry: CHECKSUMS_ENTRY });
+  for (const name of seen.keys()) if (!listed.has(name)) fail('COUNT_MISMATCH', `${CHECKSUMS_ENTRY} does not list ${name}`, { entry: CHECKSUMS_ENTRY });
+}
+
+/** Sums of the shards of one dataset, gathered in one pass (checkTrailer stays linear). */
+interface DatasetSums {
+  records: Map<string, number>;
+  shards: number;
+  bytes: number;
+  rawBytes: number;
 }
 
 function checkTrailer(t: Trailer, header: Header, headerSum: { size: number; sha256: string }, checksumsSum: { size: number; sha256: string }, seen: Map<string, TrailerShard>, digests: Map<number, DatasetDigest> | null): void {
@@ -398,47 +471,50 @@ function checkTrailer(t: Trailer, header: Header, headerSum: { size: number; sha
   if (t.formatVersion.major !== header.formatVersion.major || t.formatVersion.minor !== header.formatVersion.minor) fail('MALFORMED_ARCHIVE', `${T} is format ${t.formatVersion.major}.${t.formatVersion.minor}, the header ${header.formatVersion.major}.${header.formatVersion.minor}`, { entry: T });
   if (t.checksums.sha256 !== checksumsSum.sha256 || t.checksums.size !== checksumsSum.size) fail('CHECKSUM_MISMATCH', `${T} records ${CHECKSUMS_ENTRY} as ${t.checksums.sha256}, it is ${checksumsSum.sha256}`, { entry: T });
   if (t.shards.length !== seen.size) fail('COUNT_MISMATCH', `${T} lists ${t.shards.length} shards, the archive holds ${seen.size}`, { entry: T });
+  const listed = new Set<string>();
   for (const s of t.shards) {
     const got = seen.get(s.entry);
     if (!got) fail('COUNT_MISMATCH', `${T} lists shard ${s.entry}, which the archive does not hold`, { entry: s.entry });
+    // With as many elements as shards, a name listed twice means another is left out (§12.2: exactly the shards held).
+    if (listed.has(s.entry)) fail('COUNT_MISMATCH', `${T} lists shard ${s.entry} twice (and so leaves out one the archive holds)`, { entry: s.entry });
+    listed.add(s.entry);
     if (got.sha256 !== s.sha256 || got.size !== s.size) fail('CHECKSUM_MISMATCH', `${T} records shard ${s.entry} as ${s.size} bytes ${s.sha256}, it is ${got.size} bytes ${got.sha256}`, { entry: s.entry });
     if (got.records !== s.records || got.rawSize !== s.rawSize) fail('COUNT_MISMATCH', `${T} records ${s.records} records for shard ${s.entry}, its header ${got.records}`, { entry: s.entry });
     if (got.dataset !== s.dataset || got.kind !== s.kind || got.seq !== s.seq) fail('MALFORMED_ARCHIVE', `${T} describes shard ${s.entry} as dataset ${s.dataset} ${s.kind} ${s.seq}, its name says dataset ${got.dataset} ${got.kind} ${got.seq}`, { entry: s.entry });
   }
   let totalRecords = 0;
   let totalBytes = 0;
+  const sums = new Map<number, DatasetSums>();
   for (const s of seen.values()) {
     totalRecords += s.records;
     totalBytes += s.size;
+    let d = sums.get(s.dataset);
+    if (!d) sums.set(s.dataset, (d = { records: new Map(), shards: 0, bytes: 0, rawBytes: 0 }));
+    d.records.set(s.kind, (d.records.get(s.kind) ?? 0) + s.records);
+    d.shards++;
+    d.bytes += s.size;
+    d.rawBytes += s.rawSize;
   }
   if (t.totals.records !== totalRecords || t.totals.shards !== seen.size || t.totals.bytes !== totalBytes) {
     fail('COUNT_MISMATCH', `${T} totals ${t.totals.records} records, ${t.totals.shards} shards, ${t.totals.bytes} bytes; the archive holds ${totalRecords}, ${seen.size}, ${totalBytes}`, { entry: T });
   }
   if (t.datasets.length !== header.datasets.length) fail('COUNT_MISMATCH', `${T} totals ${t.datasets.length} datasets, the header declares ${header.datasets.length}`, { entry: T });
+  const none: DatasetSums = { records: new Map(), shards: 0, bytes: 0, rawBytes: 0 };
   for (const ds of header.datasets) {
     const td = t.datasets[ds.index - 1]!;
     if (td.index !== ds.index || td.name !== ds.name) fail('MALFORMED_ARCHIVE', `${T}: datasets[${ds.index - 1}] is ${td.name}, the header's is ${ds.name}`, { entry: T });
+    const d = sums.get(ds.index) ?? none;
     for (const kind of ds.recordKinds) {
-      let counted = 0;
-      for (const s of seen.values()) if (s.dataset === ds.index && s.kind === kind) counted += s.records;
+      const counted = d.records.get(kind) ?? 0;
       const claimed = td.records[kind] ?? 0;
       if (claimed !== counted) fail('COUNT_MISMATCH', `dataset ${JSON.stringify(ds.name)}: ${T} totals ${claimed} ${kind} records, the shards hold ${counted}`, { entry: T, dataset: ds.name });
     }
-    let shards = 0;
-    let bytes = 0;
-    let rawBytes = 0;
-    for (const s of seen.values()) {
-      if (s.dataset !== ds.index) continue;
-      shards++;
-      bytes += s.size;
-      rawBytes += s.rawSize;
-    }
-    if (td.shards !== shards || td.bytes !== bytes || td.rawBytes !== rawBytes) {
-      fail('COUNT_MISMATCH', `dataset ${JSON.stringify(ds.name)}: ${T} totals ${td.shards} shards, ${td.bytes} bytes, ${td.rawBytes} raw bytes; the archive holds ${shards}, ${bytes}, ${rawBytes}`, { entry: T, dataset: ds.name });
+    if (td.shards !== d.shards || td.bytes !== d.bytes || td.rawBytes !== d.rawBytes) {
+      fail('COUNT_MISMATCH', `dataset ${JSON.stringify(ds.name)}: ${T} totals ${td.shards} shards, ${td.bytes} bytes, ${td.rawBytes} raw bytes; the archive holds ${d.shards}, ${d.bytes}, ${d.rawBytes}`, { entry: T, dataset: ds.name });
     }
     if (digests) {
-      const d = digests.get(ds.index)?.hex() ?? '0'.repeat(64);
-      if (d !== td.digest) fail('DIGEST_MISMATCH', `dataset ${JSON.stringify(ds.name)}: content digest is ${d}, ${T} records ${td.digest}`, { entry: T, dataset: ds.name });
+      const dg = digests.get(ds.index)?.hex() ?? '0'.repeat(64);
+      if (dg !== td.digest) fail('DIGEST_MISMATCH', `dataset ${JSON.stringify(ds.name)}: content digest is ${dg}, ${T} records ${td.digest}`, { entry: T, dataset: ds.name });
     }
   }
 }

@@ -3,6 +3,7 @@
  * string, or null when the record is valid. Kept hand-written and allocation-free: it runs on
  * every record of every shard; the JSON Schemas in spec/ say the same thing for other readers.
  */
+import { nestsDeeperThan } from './nesting.ts';
 import type { RecordKind } from './records.ts';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -58,6 +59,8 @@ function vector(name: string, v: unknown): string | null {
       prev = i as number;
     }
     if (f32count(s.values as string) !== s.indices.length) return `vector ${JSON.stringify(name)}: sparse values and indices differ in length`;
+    // Other members are kept and hashed (a later minor version's); bound how deep they nest.
+    if (Object.keys(s).length > 2 && nestsDeeperThan(s, MAX_DEPTH)) return `vector ${JSON.stringify(name)}: sparse members are nested deeper than ${MAX_DEPTH}`;
     return null;
   }
   return `vector ${JSON.stringify(name)} must have exactly one of dense, sparse, multi`;
@@ -130,9 +133,11 @@ function typedValue(v: unknown, depth: number): string | null {
   if (tag === 'double') return (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' || x === '-0' ? null : 'a double must be a finite number or "NaN", "Infinity", "-Infinity", "-0"';
   if (tag === 'vecf32') return f32b64(x) ? null : 'vecf32 must be base64 of float32 values';
   if (tag === 'point') {
-    return isObj(x) && typeof x.latitude === 'number' && typeof x.longitude === 'number' && Math.abs(x.latitude) <= 90 && Math.abs(x.longitude) <= 180
-      ? null
-      : 'point must be {latitude, longitude} with latitude in [-90, 90] and longitude in [-180, 180]';
+    if (!(isObj(x) && typeof x.latitude === 'number' && typeof x.longitude === 'number' && Math.abs(x.latitude) <= 90 && Math.abs(x.longitude) <= 180)) {
+      return 'point must be {latitude, longitude} with latitude in [-90, 90] and longitude in [-180, 180]';
+    }
+    // Other members are kept and hashed; bound how deep they nest.
+    return Object.keys(x).length > 2 && nestsDeeperThan(x, MAX_DEPTH) ? `values are nested deeper than ${MAX_DEPTH}` : null;
   }
   if (TEMPORAL.includes(tag)) return isInt64(x) ? null : `${tag} must be a signed 64-bit integer`;
   return `unknown value tag ${JSON.stringify(tag)}`;

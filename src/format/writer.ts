@@ -27,6 +27,8 @@ import { stringifyJson } from './json.ts';
 import { CHECKSUMS_ENTRY, datasetDir, HEADER_ENTRY, shardEntry, TRAILER_ENTRY } from './names.ts';
 import { DATASET_KINDS, type AnyRecord, type DatasetKind, type Json, type JsonObject, type RecordKind } from './records.ts';
 import { recordProblem } from './validate.ts';
+import { COUNT_VALUES_ABOVE, countValues } from './line-values.ts';
+import { DEFAULT_LIMITS } from './reader.ts';
 
 export const DEFAULT_SHARD_MAX_RAW_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_SHARD_MAX_RECORDS = 100_000;
@@ -120,6 +122,22 @@ async function collect(gz: Gzip): Promise<{ body: Buffer; sha256: string }> {
     chunks.push(c);
   }
   return { body: Buffer.concat(chunks), sha256: hash.digest('hex') };
+}
+
+/**
+ * Refuses a record that readers would refuse with their default limits (spec §13): an export
+ * that writes it would make an archive no default restore reads.
+ */
+function lineWithinLimits(line: string, len: number, dataset: string, kind: string, record: number, shard: number): void {
+  const where = `dataset ${JSON.stringify(dataset)}: ${kind} record ${record} of shard ${shard}`;
+  const hint = 'readers refuse such a record by default (spec/FORMAT.md section 13); shrink the value in the store before exporting';
+  if (len - 1 > DEFAULT_LIMITS.maxLineBytes) {
+    throw new MemarcError('LIMIT_EXCEEDED', `${where}: its line is ${len - 1} bytes, over the reader limit of ${DEFAULT_LIMITS.maxLineBytes}`, { context: { dataset, limit: DEFAULT_LIMITS.maxLineBytes }, hint });
+  }
+  const bytes = Buffer.from(line);
+  if (countValues(bytes, 0, bytes.length, DEFAULT_LIMITS.maxLineValues) > DEFAULT_LIMITS.maxLineValues) {
+    throw new MemarcError('LIMIT_EXCEEDED', `${where}: it holds more than the reader limit of ${DEFAULT_LIMITS.maxLineValues} JSON values`, { context: { dataset, limit: DEFAULT_LIMITS.maxLineValues }, hint });
+  }
 }
 
 export const PRODUCER = { name: 'memarc', version: '0.1.0' };
@@ -255,6 +273,7 @@ export class ArchiveWriter {
           }
           const line = stringifyJson(rec) + '\n';
           const len = Buffer.byteLength(line);
+          if (this.opts.validate && len > COUNT_VALUES_ABOVE) lineWithinLimits(line, len, ds.name, section.kind, (shard?.records ?? 0) + 1, seq + 1);
           if (shard && (shard.raw + len > this.opts.shardMaxRawBytes || shard.records >= this.opts.shardMaxRecords)) await cut();
           shard ??= new ShardBuffer(this.opts.gzipLevel, Math.ceil(this.opts.shardMaxRawBytes / 2));
           await shard.add(line, len);

@@ -41,4 +41,12 @@ export function printSummary(location: string, s: ArchiveSummary, verified: bool
   for (const sh of s.trailer.shards) {
     out(`  ${sh.entry}  ${sh.records} records  ${sh.size} bytes  sha256 ${sh.sha256.slice(0, 16)}`);
   }
+  printUnknown(s.unknownEntries);
+}
+
+/** Entries this memarc does not know: skipped unread, and said so (they are covered by no checksum). */
+export function printUnknown(entries: ArchiveSummary['unknownEntries']): void {
+  if (entries.length === 0) return;
+  out(`unknown   ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} skipped (from a later format version? not covered by any checksum):`);
+  for (const e of entries) out(`  ${e.entry}  ${e.size} bytes`);
 }
