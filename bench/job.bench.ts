@@ -16,6 +16,7 @@
  * their own processes, so their memory and CPU are not the client's.
  *
  *   node bench/job.bench.ts [--sizes 10000,100000] [--full]   (--full adds 1,000,000)
+ *   node bench/job.bench.ts --phase populate --qdrant URL --falkordb URL --name NAME --n N   (fill servers of your own)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -249,7 +250,7 @@ function cli(argv: string[], env: Record<string, string> = {}): PhaseResult {
   });
   const secs = (performance.now() - t) / 1000;
   if (res.status !== 0) throw new Error(`memarc ${argv[0]} failed (exit ${res.status}): ${res.stdout.slice(0, 2000)} ${res.stderr.slice(0, 2000)}`);
-  const rssMiB = Math.round(Number(readFileSync(rssFile, 'utf8')) / 1024);
+  const rssMiB = Math.round(Number(readFileSync(rssFile, 'utf8').split('\n')[0]) / 1024);
   rmSync(dir, { recursive: true, force: true });
   const doc = JSON.parse(res.stdout) as { datasets?: Array<{ records?: Record<string, number> }>; trailer?: { datasets: Array<{ records: Record<string, number> }> } };
   const sets = doc.datasets ?? doc.trailer?.datasets ?? [];
@@ -326,8 +327,8 @@ async function main(): Promise<void> {
 
 if (values.phase) {
   const args = [values.qdrant!, values.falkordb!, values.name!, Number(values.n)] as const;
-  const out = values.phase === 'bare-export' ? await bareExport(...args) : await bareImport(...args);
-  console.log(JSON.stringify(out));
+  if (values.phase === 'populate') await populate(args[0], args[1], args[2], args[3]);
+  else console.log(JSON.stringify(values.phase === 'bare-export' ? await bareExport(...args) : await bareImport(...args)));
 } else {
   await main();
 }
