@@ -1,0 +1,334 @@
+/**
+ * The whole job, as an operator runs it: one memory system of AutoMem's shape (a Qdrant collection
+ * of N memories with 768-dim Cosine vectors and ~300-character payloads, plus a FalkorDB graph of N
+ * Memory nodes and 2N relationships), exported into one archive, imported into fresh targets with
+ * the default verification, and migrated server to server. Every memarc phase is the CLI itself
+ * (`src/cli/main.ts` with the CLI's V8 flags) in its own child process; every baseline is a bare
+ * client loop in its own child process, on the same servers, in the same run:
+ *
+ * - bare export: a @qdrant/js-client-rest scroll loop, then GRAPH.RO_QUERY pages of nodes by id
+ *   cursor and edges by source-node id windows; rows are parsed and dropped.
+ * - bare import: a js-client-rest upsert loop (wait=true), then UNWIND CREATE of the nodes
+ *   (reading back their ids) and UNWIND MATCH-by-id CREATE of the edges. It checks nothing.
+ *
+ * Peak RSS is `process.resourceUsage().maxRSS` of each child (the CLI's is reported by
+ * bench/peak-rss.ts, preloaded with --import). Servers (two Qdrant emulators, two FalkorDB) run in
+ * their own processes, so their memory and CPU are not the client's.
+ *
+ *   node bench/job.bench.ts [--sizes 10000,100000] [--full]   (--full adds 1,000,000)
+ *   node bench/job.bench.ts --phase populate --qdrant URL --falkordb URL --name NAME --n N   (fill servers of your own)
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { Redis } from 'ioredis';
+import { startFalkorDB, type FalkorServer } from '../test/helpers/falkordb-server.ts';
+import { childV8Flags } from './v8-flags.ts';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(SELF), '..');
+const DIM = 768;
+const POOL = 1000;
+const Q_BATCH = 256;
+const G_PAGE = 10_000;
+const G_BATCH = 5_000;
+const EDGE_TYPES = ['RELATES_TO', 'LEADS_TO', 'OCCURRED_BEFORE', 'PREFERS_OVER', 'EXEMPLIFIES'];
+const MEMORY_TYPES = ['Decision', 'Pattern', 'Preference', 'Style', 'Habit', 'Insight', 'Context'];
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '10000,100000' },
+    full: { type: 'boolean' },
+    phase: { type: 'string' },
+    n: { type: 'string' },
+    qdrant: { type: 'string' },
+    falkordb: { type: 'string' },
+    name: { type: 'string' },
+    'v8-default': { type: 'boolean' },
+  },
+});
+
+// --- the data: deterministic, from a pool, so generating it is not charged to either side ---
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+const WORDS = 'the user prefers dark roast coffee and short meetings decided to migrate the billing service to postgres after the outage pattern noticed when reviewing pull requests on friday afternoons style concise answers with code first'.split(' ');
+
+interface PoolEntry {
+  vector: number[];
+  content: string;
+  tags: string[];
+}
+
+function pool(): PoolEntry[] {
+  const rnd = prng(11);
+  return Array.from({ length: POOL }, (_, i) => {
+    const raw = Array.from({ length: DIM }, () => rnd() * 2 - 1);
+    const norm = Math.hypot(...raw);
+    const vector = Array.from(Float32Array.from(raw.map((x) => x / norm)));
+    let content = `memory ${i}:`;
+    while (content.length < 300) content += ` ${WORDS[Math.floor(rnd() * WORDS.length)]}`;
+    return { vector, content, tags: [`topic-${i % 17}`, `project-${i % 5}`, i % 2 ? 'work' : 'personal'] };
+  });
+}
+
+function uuidOf(i: number): string {
+  const h = i.toString(16).padStart(12, '0');
+  return `6d0e6a2c-5b1f-4c3e-9a7d-${h}`;
+}
+
+function isoAt(i: number): string {
+  return new Date(Date.UTC(2026, 0, 1) + i * 61_000).toISOString();
+}
+
+function payloadOf(i: number, p: PoolEntry): Record<string, unknown> {
+  return {
+    content: p.content,
+    tags: p.tags,
+    importance: (i % 100) / 100 + 0.005,
+    type: MEMORY_TYPES[i % MEMORY_TYPES.length],
+    confidence: 0.5 + (i % 50) / 100,
+    timestamp: isoAt(i),
+    updated_at: isoAt(i + 7),
+    last_accessed: isoAt(i + 13),
+    metadata: { source: 'chat', session: `s-${i % 997}`, agent: 'claude', version: 2 },
+  };
+}
+
+function* qdrantPoints(n: number, p: PoolEntry[]): Generator<Array<{ id: string; vector: number[]; payload: Record<string, unknown> }>> {
+  for (let i = 0; i < n; i += Q_BATCH) {
+    const out = [];
+    for (let j = i; j < Math.min(n, i + Q_BATCH); j++) out.push({ id: uuidOf(j), vector: p[j % POOL]!.vector, payload: payloadOf(j, p[j % POOL]!) });
+    yield out;
+  }
+}
+
+/** Node i's properties, as a Cypher map literal built from UNWIND's i (the same on every side). */
+const NODE_PROPS = `{id: $prefix + toString(i), content: 'memory ' + toString(i) + ': the user prefers dark roast coffee and short meetings; decided to migrate the billing service after the outage', importance: toFloat(i % 100) / 100 + 0.005, type: $types[i % ${MEMORY_TYPES.length}], confidence: 0.5 + toFloat(i % 50) / 100, timestamp: $t0 + i * 61, tags: ['topic-' + toString(i % 17), 'work']}`;
+const EDGE_PROPS = `{strength: toFloat(j % 97) / 97, updated_at: $t0 + j}`;
+
+function cypherParams(p: Record<string, unknown>): string {
+  return Object.entries(p).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+}
+
+const COMMON = { prefix: '6d0e6a2c-', types: MEMORY_TYPES, t0: 1_767_225_600 };
+
+// --- populate the source servers ---
+
+async function populate(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<void> {
+  const p = pool();
+  const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
+  await client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine' } });
+  for (const batch of qdrantPoints(n, p)) await client.upsert(name, { wait: true, points: batch });
+  for (const field of ['type', 'tags']) await client.createPayloadIndex(name, { field_name: field, field_schema: 'keyword', wait: true });
+
+  const r = new Redis(falkorUrl);
+  const gq = (cypher: string): Promise<unknown> => r.call('GRAPH.QUERY', name, cypher, '--compact');
+  for (let lo = 0; lo < n; lo += 50_000) {
+    const hi = Math.min(n, lo + 50_000) - 1;
+    await gq(`CYPHER ${cypherParams(COMMON)} UNWIND range(${lo}, ${hi}) AS i CREATE (:Memory ${NODE_PROPS})`);
+  }
+  await gq(`CREATE INDEX FOR (m:Memory) ON (m.id)`);
+  // About 2N edges: node i links to i+1 and to (i * 7919) mod N, typed round-robin.
+  const m = 2 * n;
+  for (let lo = 0; lo < m; lo += 50_000) {
+    const hi = Math.min(m, lo + 50_000) - 1;
+    for (const [t, type] of EDGE_TYPES.entries()) {
+      await gq(`CYPHER ${cypherParams(COMMON)} UNWIND range(${lo}, ${hi}) AS j WITH j WHERE j % ${EDGE_TYPES.length} = ${t} WITH j, (j / 2) AS s, CASE WHEN j % 2 = 0 THEN (j / 2 + 1) % ${n} ELSE ((j / 2) * 7919) % ${n} END AS d MATCH (a), (b) WHERE id(a) = s AND id(b) = d CREATE (a)-[:${type} ${EDGE_PROPS}]->(b)`);
+    }
+  }
+  r.disconnect();
+}
+
+// --- bare client loops (each in a child process) ---
+
+interface PhaseResult {
+  secs: number;
+  rssMiB: number;
+  records: number;
+}
+
+const peakMiB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function bareExport(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<PhaseResult> {
+  const t = performance.now();
+  let records = 0;
+  const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
+  let offset: string | number | undefined | null;
+  do {
+    const res = await client.scroll(name, { limit: Q_BATCH, with_payload: true, with_vector: true, ...(offset != null ? { offset } : {}) });
+    records += res.points.length;
+    offset = res.next_page_offset as string | number | null | undefined;
+  } while (offset != null);
+
+  const r = new Redis(falkorUrl, { stringNumbers: true });
+  const q = async (cypher: string): Promise<unknown[][]> => ((await r.call('GRAPH.RO_QUERY', name, cypher, '--compact')) as [unknown, unknown[][]])[1];
+  for (let last = -1; ;) {
+    const page = await q(`CYPHER last=${last} k=${G_PAGE} MATCH (n) WHERE id(n) > $last WITH n ORDER BY id(n) LIMIT $k RETURN n`);
+    records += page.length;
+    if (page.length < G_PAGE) break;
+    last = Number(((page[page.length - 1]![0] as unknown[])[1] as string[])[0]);
+  }
+  const width = Math.max(1, Math.floor(G_PAGE / 2));
+  for (let lo = 0; lo < n; lo += width) {
+    records += (await q(`CYPHER lo=${lo} hi=${lo + width} MATCH (a)-[e]->() WHERE id(a) >= $lo AND id(a) < $hi RETURN e`)).length;
+  }
+  r.disconnect();
+  return { secs: (performance.now() - t) / 1000, rssMiB: peakMiB(), records };
+}
+
+async function bareImport(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<PhaseResult> {
+  const p = pool();
+  const t = performance.now();
+  let records = 0;
+  const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
+  await client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine' } });
+  for (const batch of qdrantPoints(n, p)) {
+    await client.upsert(name, { wait: true, points: batch });
+    records += batch.length;
+  }
+
+  const r = new Redis(falkorUrl, { stringNumbers: true });
+  const gq = async (cypher: string): Promise<unknown[][]> => ((await r.call('GRAPH.QUERY', name, cypher, '--compact')) as [unknown, unknown[][]])[1];
+  const ids = new Float64Array(n);
+  for (let lo = 0; lo < n; lo += G_BATCH) {
+    const hi = Math.min(n, lo + G_BATCH) - 1;
+    const rows = await gq(`CYPHER ${cypherParams(COMMON)} UNWIND range(${lo}, ${hi}) AS i CREATE (m:Memory ${NODE_PROPS}) RETURN i, id(m)`);
+    for (const row of rows) ids[Number((row[0] as string[])[1])] = Number((row[1] as string[])[1]);
+    records += rows.length;
+  }
+  const m = 2 * n;
+  for (let lo = 0; lo < m; lo += G_BATCH) {
+    const hi = Math.min(m, lo + G_BATCH);
+    for (const [t, type] of EDGE_TYPES.entries()) {
+      const rows: string[] = [];
+      for (let j = lo; j < hi; j++) {
+        if (j % EDGE_TYPES.length !== t) continue;
+        const s = Math.floor(j / 2);
+        const d = j % 2 === 0 ? (s + 1) % n : (s * 7919) % n;
+        rows.push(`[${j},${ids[s]},${ids[d]}]`);
+      }
+      const res = await gq(`CYPHER ${cypherParams(COMMON)} rows=[${rows.join(',')}] UNWIND $rows AS r WITH r[0] AS j, r[1] AS s, r[2] AS d MATCH (a), (b) WHERE id(a) = s AND id(b) = d CREATE (a)-[e:${type} ${EDGE_PROPS}]->(b) RETURN count(e)`);
+      records += Number((res[0]![0] as string[])[1]);
+    }
+  }
+  r.disconnect();
+  return { secs: (performance.now() - t) / 1000, rssMiB: peakMiB(), records };
+}
+
+// --- the parent: servers, phases, the table ---
+
+function child(phase: string, args: string[]): PhaseResult {
+  const res = spawnSync(process.execPath, [...childV8Flags(process.argv), SELF, '--phase', phase, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (res.status !== 0) throw new Error(`phase ${phase} failed (exit ${res.status})`);
+  return JSON.parse(res.stdout.trim().split('\n').pop()!) as PhaseResult;
+}
+
+/** Runs the memarc CLI; returns wall time and the CLI process's own peak RSS. */
+function cli(argv: string[], env: Record<string, string> = {}): PhaseResult {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'memarc-job-rss-'));
+  const rssFile = path.join(dir, 'rss');
+  const t = performance.now();
+  const res = spawnSync(process.execPath, [...childV8Flags(process.argv), '--import', path.join(ROOT, 'bench/peak-rss.ts'), path.join(ROOT, 'src/cli/main.ts'), ...argv, '--json', '--no-progress'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, MEMARC_PEAK_RSS_FILE: rssFile },
+    maxBuffer: 1 << 26,
+  });
+  const secs = (performance.now() - t) / 1000;
+  if (res.status !== 0) throw new Error(`memarc ${argv[0]} failed (exit ${res.status}): ${res.stdout.slice(0, 2000)} ${res.stderr.slice(0, 2000)}`);
+  const rssMiB = Math.round(Number(readFileSync(rssFile, 'utf8').split('\n')[0]) / 1024);
+  rmSync(dir, { recursive: true, force: true });
+  const doc = JSON.parse(res.stdout) as { datasets?: Array<{ records?: Record<string, number> }>; trailer?: { datasets: Array<{ records: Record<string, number> }> } };
+  const sets = doc.datasets ?? doc.trailer?.datasets ?? [];
+  const records = sets.reduce((a, d) => a + Object.values(d.records ?? {}).reduce((x, y) => x + y, 0), 0);
+  return { secs, rssMiB, records };
+}
+
+async function emulator(): Promise<{ url: string; stop: () => void }> {
+  const proc = spawn(process.execPath, ['--max-old-space-size=16384', path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
+  return { url: line.trim(), stop: () => proc.kill('SIGTERM') };
+}
+
+async function main(): Promise<void> {
+  const sizes = values.sizes!.split(',').map(Number).filter((x) => x > 0);
+  if (values.full) sizes.push(1_000_000);
+  const qSrc = await emulator();
+  const qDst = await emulator();
+  let fSrc: FalkorServer | undefined;
+  let fDst: FalkorServer | undefined;
+  const rows: string[] = [];
+  const work = mkdtempSync(path.join(os.tmpdir(), 'memarc-job-'));
+  try {
+    fSrc = await startFalkorDB();
+    fDst = await startFalkorDB();
+    for (const n of sizes) {
+      const name = `mem_${n}`;
+      const records = n + n + 2 * n;
+      const t = performance.now();
+      await populate(qSrc.url, fSrc.url, name, n);
+      process.stderr.write(`populated ${n} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+      const archive = path.join(work, `${name}.memarc`);
+
+      const be = child('bare-export', ['--qdrant', qSrc.url, '--falkordb', fSrc.url, '--name', name, '--n', String(n)]);
+      const me = cli(['export', '--qdrant', qSrc.url, '--collections', name, '--falkordb', fSrc.url, '--graphs', name, '-o', archive]);
+      const bi = child('bare-import', ['--qdrant', qDst.url, '--falkordb', fDst.url, '--name', `bare_${n}`, '--n', String(n)]);
+      const mi = cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst.url]);
+      const mq = cli(['migrate', '--from', qSrc.url, '--to', qDst.url, '--collections', name, '--rename', `${name}=mig_${n}`]);
+      const mf = cli(['migrate', '--from', fSrc.url, '--to', fDst.url, '--graphs', name, '--rename', `${name}=mig_${n}`]);
+      for (const [what, x] of [['bare export', be], ['export', me], ['bare import', bi], ['import', mi]] as const) {
+        if (x.records !== records) throw new Error(`${what} of ${n} saw ${x.records} records, expected ${records}`);
+      }
+      if (mq.records + mf.records !== records) throw new Error(`migrate of ${n} moved ${mq.records + mf.records} records, expected ${records}`);
+      const size = statSync(archive).size;
+      const fmt = (s: number): string => `${s.toFixed(1)} s`;
+      const rate = (s: number): string => `${Math.round(records / s).toLocaleString('en')}/s`;
+      rows.push(`| ${n.toLocaleString('en')} | export → ${(size / 2 ** 20).toFixed(0)} MiB | ${fmt(me.secs)} (${rate(me.secs)}) | ${fmt(be.secs)} | **${(be.secs / me.secs).toFixed(2)}×** | ${me.rssMiB} MiB | ${be.rssMiB} MiB |`);
+      rows.push(`| | import, read-back verified | ${fmt(mi.secs)} (${rate(mi.secs)}) | ${fmt(bi.secs)} | **${(bi.secs / mi.secs).toFixed(2)}×** | ${mi.rssMiB} MiB | ${bi.rssMiB} MiB |`);
+      rows.push(`| | migrate (Qdrant, then FalkorDB) | ${fmt(mq.secs + mf.secs)} (${rate(mq.secs + mf.secs)}) | ${fmt(be.secs + bi.secs)} (bare export + import) | **${((be.secs + bi.secs) / (mq.secs + mf.secs)).toFixed(2)}×** | ${Math.max(mq.rssMiB, mf.rssMiB)} MiB | ${Math.max(be.rssMiB, bi.rssMiB)} MiB |`);
+      process.stderr.write(`done ${n}\n`);
+      rmSync(archive, { force: true });
+      // Free the servers' memory before the next size.
+      for (const url of [qSrc.url, qDst.url]) {
+        for (const c of [name, `bare_${n}`, `mig_${n}`]) await fetch(`${url}/collections/${c}`, { method: 'DELETE' }).then((r) => r.body?.cancel());
+      }
+      for (const [url, gs] of [[fSrc.url, [name]], [fDst.url, [name, `bare_${n}`, `mig_${n}`]]] as const) {
+        const r = new Redis(url);
+        for (const g of gs) await r.call('DEL', g);
+        r.disconnect();
+      }
+    }
+  } finally {
+    qSrc.stop();
+    qDst.stop();
+    await fSrc?.stop();
+    await fDst?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`Whole job, AutoMem shape (N memories: ${DIM}-dim Cosine + ~300-char payloads in Qdrant; N Memory nodes + 2N edges in FalkorDB), records = 4N; Node ${process.version}, V8 flags: ${childV8Flags(process.argv).join(' ') || '(defaults)'}\n`);
+  console.log('| N | operation | memarc CLI | bare client loops | ratio (bare / memarc) | memarc peak RSS | bare peak RSS |');
+  console.log('|---:|---|---:|---:|---:|---:|---:|');
+  for (const r of rows) console.log(r);
+}
+
+if (values.phase) {
+  const args = [values.qdrant!, values.falkordb!, values.name!, Number(values.n)] as const;
+  if (values.phase === 'populate') await populate(args[0], args[1], args[2], args[3]);
+  else console.log(JSON.stringify(values.phase === 'bare-export' ? await bareExport(...args) : await bareImport(...args)));
+} else {
+  await main();
+}

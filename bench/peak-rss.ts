@@ -1,0 +1,22 @@
+/**
+ * Preloaded into a measured CLI process (`node --import bench/peak-rss.ts src/cli/main.ts …`):
+ * writes the process's peak RSS in KiB to MEMARC_PEAK_RSS_FILE when it exits, however it exits.
+ * With MEMARC_MEMORY_SAMPLE=1 it also samples process.memoryUsage() every 50 ms and writes the
+ * largest heap, external and array-buffer figures beside it (where memory grows, not just how much).
+ */
+import { writeFileSync } from 'node:fs';
+
+const file = process.env.MEMARC_PEAK_RSS_FILE;
+const max = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+if (process.env.MEMARC_MEMORY_SAMPLE === '1') {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(max) as Array<keyof typeof max>) max[k] = Math.max(max[k], m[k]);
+  }, 50).unref();
+}
+if (file) {
+  process.on('exit', () => {
+    const kib = process.resourceUsage().maxRSS;
+    writeFileSync(file, process.env.MEMARC_MEMORY_SAMPLE === '1' ? `${kib}\n${JSON.stringify(Object.fromEntries(Object.entries(max).map(([k, v]) => [k, Math.round(v / 2 ** 20)])))}\n` : String(kib));
+  });
+}
