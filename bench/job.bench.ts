@@ -13,7 +13,9 @@
  *
  * Peak RSS is `process.resourceUsage().maxRSS` of each child (the CLI's is reported by
  * bench/peak-rss.ts, preloaded with --import). Servers (two Qdrant emulators, two FalkorDB) run in
- * their own processes, so their memory and CPU are not the client's.
+ * their own processes, so their memory and CPU are not the client's. The emulators print floats
+ * as doubles (--double-floats), as bench/qdrant.bench.ts runs them: shortest float32 printing
+ * would make the emulator the bottleneck of both sides.
  *
  *   node bench/job.bench.ts [--sizes 10000,100000] [--full]   (--full adds 1,000,000)
  *   node bench/job.bench.ts --phase populate --qdrant URL --falkordb URL --name NAME --n N   (fill servers of your own)
@@ -259,7 +261,7 @@ function cli(argv: string[], env: Record<string, string> = {}): PhaseResult {
 }
 
 async function emulator(): Promise<{ url: string; stop: () => void }> {
-  const proc = spawn(process.execPath, ['--max-old-space-size=16384', path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const proc = spawn(process.execPath, ['--max-old-space-size=16384', path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0', '--double-floats'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
   return { url: line.trim(), stop: () => proc.kill('SIGTERM') };
 }
