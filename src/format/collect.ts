@@ -4,9 +4,8 @@
  * by a factor of what survived the last collection, so several such lines in a row stacked up
  * before one was collected: 16 records of 500,000 values each reached 330 MiB of RSS, where one
  * costs about 60 MiB (bench/RESULTS.md, "Hostile archives"). So the reader counts what big lines
- * may have left behind and asks for a full collection once that reaches GARBAGE_BUDGET: one
- * collection (about 10 ms on the reader's small heap) per 16 MiB of big lines' garbage, nothing for
- * ordinary records.
+ * may have left behind and asks for a major collection once that reaches GARBAGE_BUDGET, nothing
+ * for ordinary records (lines under 16 KiB are not counted).
  *
  * `gc` is V8's own collector, exposed at run time (the flag must be set before the function is
  * looked up in a new context); where that fails, reading works the same with V8's own timing.
@@ -16,14 +15,16 @@ import vm from 'node:vm';
 
 const GARBAGE_BUDGET = 16 * 1024 * 1024;
 
-let collect: (() => void) | null | undefined;
+type Collect = (opts?: { type: 'major' | 'minor'; execution: 'sync' | 'async' }) => void;
+
+let collect: Collect | null | undefined;
 let pending = 0;
 
-function collector(): (() => void) | null {
+function collector(): Collect | null {
   if (collect === undefined) {
     try {
       v8.setFlagsFromString('--expose-gc');
-      collect = vm.runInNewContext('gc') as () => void;
+      collect = vm.runInNewContext('gc') as Collect;
     } catch {
       collect = null;
     }
@@ -36,5 +37,5 @@ export function leftGarbage(bytes: number): void {
   pending += bytes;
   if (pending < GARBAGE_BUDGET) return;
   pending = 0;
-  collector()?.();
+  collector()?.({ type: 'major', execution: 'async' });
 }

@@ -25,7 +25,7 @@ import { MAX_META_NESTING, MAX_RECORD_NESTING, NestingError } from './nesting.ts
 import { CHECKSUMS_ENTRY, HEADER_ENTRY, parseShardName, TRAILER_ENTRY, unsafeNameReason } from './names.ts';
 import type { AnyRecord, RecordKind } from './records.ts';
 import { recordProblem } from './validate.ts';
-import { COUNT_VALUES_ABOVE, countValues } from './line-values.ts';
+import { COUNT_VALUES_ABOVE, countValues, LONG_LINE } from './line-values.ts';
 import { shardLines } from './shard-lines.ts';
 import { leftGarbage } from './collect.ts';
 
@@ -404,14 +404,26 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
       if (err instanceof NodeKeyError || err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
       throw err;
     }
+    // The record is garbage from here on; a collection must not find it still referenced.
+    rec = undefined;
     if (values) leftGarbage(lineGarbage(line, values));
     count = lineNo;
   }
   if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
 }
 
-/** What a big line leaves behind once checked: its text, its copies while hashed, its values. */
-const lineGarbage = (text: string, values: number) => text.length * 6 + values * 64;
+/**
+ * What a counted line leaves behind once checked, for the collector (collect.ts): its values
+ * (their parsed form outlives V8's young generation when there are many) and, for a long line,
+ * its text and the copies made while hashing it.
+ */
+const lineGarbage = (text: string, values: number) => (text.length > LONG_LINE ? text.length * 6 : 0) + (values > MANY_VALUES ? values * 64 : 0);
+
+/**
+ * Fewer values than this die young, like any record's (V8's young generation is 2 MiB); counting
+ * them would make records of a few thousand numbers pay for a major collection every few MiB.
+ */
+const MANY_VALUES = 4096;
 
 /**
  * Records of a shard that `checkShard` passed, in batches of at most `batchSize` records and
