@@ -27,6 +27,7 @@ import { DatasetDigest } from '../src/format/digest.ts';
 import { typedDouble, type EdgeRecord, type NodeRecord } from '../src/format/records.ts';
 import { startFalkorDB } from '../test/helpers/falkordb-server.ts';
 import { childV8Flags } from './v8-flags.ts';
+import { peakRssKiB } from './peak.ts';
 
 const PAGE = 10_000;
 const BATCH = 5_000;
@@ -49,7 +50,7 @@ interface PhaseResult {
   rssMiB: number;
 }
 
-const peakMiB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+const peakMiB = (): number => Math.round(peakRssKiB() / 1024);
 
 // --- the records of the source graph, made again on the client for the import phases ---
 

@@ -29,6 +29,7 @@ import { stringifyJson } from '../src/format/json.ts';
 import { decodeF32, type PointRecord } from '../src/format/records.ts';
 import { ArchiveWriter } from '../src/format/writer.ts';
 import { childV8Flags } from './v8-flags.ts';
+import { peakRssKiB } from './peak.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -78,7 +79,7 @@ async function child(mode: string, count: number, dir: string): Promise<void> {
   }
   const secs = (performance.now() - t0) / 1000;
   clearInterval(sampler);
-  process.stdout.write(JSON.stringify({ secs, bytes, maxRssKiB: process.resourceUsage().maxRSS, maxHeapMiB: Math.round(mem.heapTotal / 1048576), maxExternalMiB: Math.round(mem.external / 1048576) }) + '\n');
+  process.stdout.write(JSON.stringify({ secs, bytes, maxRssKiB: peakRssKiB(), maxHeapMiB: Math.round(mem.heapTotal / 1048576), maxExternalMiB: Math.round(mem.external / 1048576) }) + '\n');
 }
 
 const childFlags = childV8Flags(args);

@@ -11,7 +11,7 @@
  * - bare import: a js-client-rest upsert loop (wait=true), then UNWIND CREATE of the nodes
  *   (reading back their ids) and UNWIND MATCH-by-id CREATE of the edges. It checks nothing.
  *
- * Peak RSS is `process.resourceUsage().maxRSS` of each child (the CLI's is reported by
+ * Peak RSS is each child's own high-water mark (VmHWM, bench/peak.ts) (the CLI's is reported by
  * bench/peak-rss.ts, preloaded with --import). Servers (two Qdrant emulators, two FalkorDB) run in
  * their own processes, so their memory and CPU are not the client's. The emulators print floats
  * as doubles (--double-floats), as bench/qdrant.bench.ts runs them: shortest float32 printing
@@ -33,6 +33,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { Redis } from 'ioredis';
 import { startFalkorDB, type FalkorServer } from '../test/helpers/falkordb-server.ts';
 import { childV8Flags } from './v8-flags.ts';
+import { peakRssKiB } from './peak.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
@@ -163,7 +164,7 @@ interface PhaseResult {
   records: number;
 }
 
-const peakMiB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+const peakMiB = (): number => Math.round(peakRssKiB() / 1024);
 
 async function bareExport(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<PhaseResult> {
   const t = performance.now();

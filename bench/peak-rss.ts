@@ -5,6 +5,7 @@
  * largest heap, external and array-buffer figures beside it (where memory grows, not just how much).
  */
 import { writeFileSync } from 'node:fs';
+import { peakRssKiB } from './peak.ts';
 
 const file = process.env.MEMARC_PEAK_RSS_FILE;
 const max = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
@@ -16,7 +17,7 @@ if (process.env.MEMARC_MEMORY_SAMPLE === '1') {
 }
 if (file) {
   process.on('exit', () => {
-    const kib = process.resourceUsage().maxRSS;
+    const kib = peakRssKiB();
     writeFileSync(file, process.env.MEMARC_MEMORY_SAMPLE === '1' ? `${kib}\n${JSON.stringify(Object.fromEntries(Object.entries(max).map(([k, v]) => [k, Math.round(v / 2 ** 20)])))}\n` : String(kib));
   });
 }

@@ -6,7 +6,7 @@
  *   checkpoints) against a bare @qdrant/js-client-rest loop that only upserts, same batch size;
  * - export: memarc's source (adaptive scroll, conversion to the archive's base64 form) against a
  *   bare client loop that only scrolls, same batch size;
- * - peak RSS (process.resourceUsage().maxRSS) of each run, each in its own child process.
+ * - peak RSS (the child's own VmHWM, bench/peak.ts) of each run, each in its own child process.
  *
  * Points are 768-dim float32 vectors with a small payload, taken from a pool of 1,000 whose ids
  * are rewritten, so generating random numbers is not charged to either side.
@@ -23,6 +23,7 @@ import { qdrantSink, qdrantSource } from '../src/adapters/qdrant/index.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
 import { encodeF32, type JsonObject, type PointRecord } from '../src/format/records.ts';
 import { childV8Flags } from './v8-flags.ts';
+import { peakRssKiB } from './peak.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(SELF), '..');
@@ -143,7 +144,7 @@ function start(): number {
 function report(ms: number): void {
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  process.stdout.write(JSON.stringify({ ms, cpuMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+  process.stdout.write(JSON.stringify({ ms, cpuMs, maxRssMb: peakRssKiB() / 1024 }) + '\n');
 }
 
 interface Measured {

@@ -25,6 +25,7 @@ import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { openInput, openOutput } from '../src/transport/index.ts';
 import { startMinio } from '../test/helpers/minio.ts';
 import { pseudoRandom } from '../test/transport/fixtures.ts';
+import { peakRssKiB } from './peak.ts';
 
 const MIB = 1024 * 1024;
 const SELF = fileURLToPath(import.meta.url);
@@ -83,7 +84,7 @@ async function runPhase(phase: string, env: NodeJS.ProcessEnv): Promise<void> {
     bytes: moved,
     seconds,
     idleRssMiB: idle / MIB,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssMiB: peakRssKiB() / 1024,
     sha256: hash.digest('hex'),
   };
   process.stdout.write(JSON.stringify(result));
