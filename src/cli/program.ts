@@ -44,7 +44,11 @@ export function buildProgram(registry: Registry, run: Runner): Command {
   const limitOptions = (cmd: Command) =>
     cmd
       .option('--max-shard-bytes <n>', 'largest shard entry accepted (bytes)', sizeOption('--max-shard-bytes'))
-      .option('--max-shard-raw-bytes <n>', 'largest decompressed shard accepted (bytes): the decompression-bomb limit', sizeOption('--max-shard-raw-bytes'));
+      .option('--max-shard-raw-bytes <n>', 'largest decompressed shard accepted (bytes): the decompression-bomb limit', sizeOption('--max-shard-raw-bytes'))
+      .option('--max-meta-bytes <n>', 'largest header.json, CHECKSUMS.sha256 or trailer.json accepted (bytes, default 16MiB)', sizeOption('--max-meta-bytes'))
+      .option('--max-meta-values <n>', 'most JSON values in header.json and trailer.json together (default 786432)', countOption('--max-meta-values', { min: 1 }))
+      .option('--max-line-bytes <n>', 'longest record line accepted (bytes, default 4MiB)', sizeOption('--max-line-bytes'))
+      .option('--max-line-values <n>', 'most JSON values in one record line (default 262144)', countOption('--max-line-values', { min: 1 }));
 
   const withS3 = (cmd: Command) => addS3Options(cmd);
   const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail, append, or replace (load into staging, verify, then switch)').choices(['fail', 'append', 'replace']).default('fail');

@@ -94,7 +94,9 @@ function fail(code: ErrorCode, message: string, context: Record<string, unknown>
 }
 
 /** For the limits the CLI has no flag for: only a library caller can raise them. */
-const optionHint = (option: string) => `the reader option ${option} (library) raises this limit for an archive you trust; otherwise treat it as hostile`;
+/** `maxLineValues` → `--max-line-values`: every reader limit has a CLI flag of the same name. */
+const flagOf = (option: string) => `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const optionHint = (option: string) => `${flagOf(option)} (CLI) or the reader option ${option} (library) raises this limit for an archive you trust; otherwise treat it as hostile`;
 
 function defaultHint(code: ErrorCode): string {
   switch (code) {
@@ -218,9 +220,9 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           };
           if (typeof declared.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(declared.sha256)) fail('MALFORMED_ARCHIVE', `shard ${name} has no MEMARC.sha256 pax record`, { entry: name });
           if (declared.rawSize > lim.maxShardRawBytes) {
-            fail('LIMIT_EXCEEDED', `shard ${name} declares ${declared.rawSize} bytes of records, over the limit of ${lim.maxShardRawBytes}`, { entry: name, limit: lim.maxShardRawBytes });
+            fail('LIMIT_EXCEEDED', `shard ${name} declares ${declared.rawSize} bytes of records, over the limit of ${lim.maxShardRawBytes}`, { entry: name, limit: lim.maxShardRawBytes }, optionHint('maxShardRawBytes'));
           }
-          const body = await readWhole(entry, lim.maxShardBytes, name);
+          const body = await readWhole(entry, lim.maxShardBytes, name, 'maxShardBytes');
           const actual = sha256(body);
           if (actual !== declared.sha256) fail('CHECKSUM_MISMATCH', `shard ${name}: SHA-256 is ${actual}, its header records ${declared.sha256}`, { entry: name });
           const shard: TrailerShard = { entry: name, dataset: ds.index, kind: shardName.kind, seq: shardName.seq, records: declared.records, size: body.length, rawSize: declared.rawSize, sha256: actual };
@@ -307,9 +309,9 @@ function paxCount(pax: Record<string, string>, key: string, name: string): numbe
   return Number(v);
 }
 
-async function readWhole(entry: EntryLike, limit: number, name: string): Promise<Buffer> {
+async function readWhole(entry: EntryLike, limit: number, name: string, option: string): Promise<Buffer> {
   if (!Number.isSafeInteger(entry.header.size) || entry.header.size < 0) fail('MALFORMED_ARCHIVE', `entry ${name} has no valid size in its tar header`, { entry: name });
-  if (entry.header.size > limit) fail('LIMIT_EXCEEDED', `entry ${name} is ${entry.header.size} bytes, over the limit of ${limit}`, { entry: name, limit });
+  if (entry.header.size > limit) fail('LIMIT_EXCEEDED', `entry ${name} is ${entry.header.size} bytes, over the limit of ${limit}`, { entry: name, limit }, optionHint(option));
   // One buffer of the declared size, filled in place: collecting chunks and concatenating them
   // would hold the entry twice at the end.
   const out = Buffer.allocUnsafe(entry.header.size);
@@ -343,14 +345,14 @@ function decodeUtf8(body: Uint8Array, name: string): string {
  * text are garbage once it returns (a generator's frame would keep them until the next entry).
  */
 async function readMeta(entry: EntryLike, name: string, maxBytes: number, maxValues: number): Promise<{ doc: unknown; values: number; size: number; sha256: string }> {
-  const body = await readWhole(entry, maxBytes, name);
+  const body = await readWhole(entry, maxBytes, name, 'maxMetaBytes');
   const { doc, values } = parseMeta(body, name, maxValues);
   leftGarbage(body.length * 3);
   return { doc, values, size: body.length, sha256: sha256(body) };
 }
 
 async function readChecksums(entry: EntryLike, maxBytes: number, headerSum: { sha256: string }, seen: Map<string, TrailerShard>): Promise<{ size: number; sha256: string }> {
-  const body = await readWhole(entry, maxBytes, CHECKSUMS_ENTRY);
+  const body = await readWhole(entry, maxBytes, CHECKSUMS_ENTRY, 'maxMetaBytes');
   checkChecksums(decodeUtf8(body, CHECKSUMS_ENTRY), headerSum, seen);
   return { size: body.length, sha256: sha256(body) };
 }
@@ -385,7 +387,9 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
       fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
     }
     let values = 0;
-    if (bytes.length > COUNT_VALUES_ABOVE) {
+    // A line of n bytes holds at most n values, so a short line is counted only under a limit
+    // lowered below its length.
+    if (bytes.length > COUNT_VALUES_ABOVE || bytes.length > lim.maxLineValues) {
       values = countValues(bytes, 0, bytes.length, lim.maxLineValues);
       if (values > lim.maxLineValues) fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues }, optionHint('maxLineValues'));
     }

@@ -55,7 +55,7 @@ export async function* shardLines(body: Buffer, entry: string, lim: ShardLimits)
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const tooLong = () =>
-    fail('LIMIT_EXCEEDED', `shard ${entry}, line ${lineNo}: the line is longer than the limit of ${lim.maxLineBytes} bytes`, { entry, line: lineNo, limit: lim.maxLineBytes }, 'the reader option maxLineBytes (library) raises this limit for an archive you trust; otherwise treat it as hostile');
+    fail('LIMIT_EXCEEDED', `shard ${entry}, line ${lineNo}: the line is longer than the limit of ${lim.maxLineBytes} bytes`, { entry, line: lineNo, limit: lim.maxLineBytes }, '--max-line-bytes (CLI) or the reader option maxLineBytes (library) raises this limit for an archive you trust; otherwise treat it as hostile');
   const line = (bytes: Buffer): ShardLine => {
     let text: string;
     try {
@@ -131,7 +131,7 @@ function* smallShardLines(body: Buffer, entry: string, lim: ShardLimits): Genera
   let start = 0;
   for (let lineNo = 1; start < raw.length; lineNo++) {
     const end = raw.indexOf(0x0a, start);
-    if (end - start > lim.maxLineBytes) fail('LIMIT_EXCEEDED', `shard ${entry}, line ${lineNo}: the line is longer than the limit of ${lim.maxLineBytes} bytes`, { entry, line: lineNo, limit: lim.maxLineBytes }, 'the reader option maxLineBytes (library) raises this limit for an archive you trust; otherwise treat it as hostile');
+    if (end - start > lim.maxLineBytes) fail('LIMIT_EXCEEDED', `shard ${entry}, line ${lineNo}: the line is longer than the limit of ${lim.maxLineBytes} bytes`, { entry, line: lineNo, limit: lim.maxLineBytes }, '--max-line-bytes (CLI) or the reader option maxLineBytes (library) raises this limit for an archive you trust; otherwise treat it as hostile');
     const bytes = raw.subarray(start, end);
     let text: string;
     try {

@@ -7,6 +7,10 @@ import { out, printJson, progress } from '../output.ts';
 export interface LimitFlags {
   maxShardBytes?: number;
   maxShardRawBytes?: number;
+  maxMetaBytes?: number;
+  maxMetaValues?: number;
+  maxLineBytes?: number;
+  maxLineValues?: number;
 }
 
 export async function inspect({ g, signal }: CommandContext, location: string, flags: LimitFlags & S3Flags): Promise<void> {
@@ -21,6 +25,10 @@ export function limits(flags: LimitFlags) {
   return {
     ...(flags.maxShardBytes !== undefined ? { maxShardBytes: flags.maxShardBytes } : {}),
     ...(flags.maxShardRawBytes !== undefined ? { maxShardRawBytes: flags.maxShardRawBytes } : {}),
+    ...(flags.maxMetaBytes !== undefined ? { maxMetaBytes: flags.maxMetaBytes } : {}),
+    ...(flags.maxMetaValues !== undefined ? { maxMetaValues: flags.maxMetaValues } : {}),
+    ...(flags.maxLineBytes !== undefined ? { maxLineBytes: flags.maxLineBytes } : {}),
+    ...(flags.maxLineValues !== undefined ? { maxLineValues: flags.maxLineValues } : {}),
   };
 }
 
