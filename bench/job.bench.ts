@@ -303,7 +303,7 @@ async function main(): Promise<void> {
       rows.push(`| ${n.toLocaleString('en')} | export → ${(size / 2 ** 20).toFixed(0)} MiB | ${fmt(me.secs)} (${rate(me.secs)}) | ${fmt(be.secs)} | **${(be.secs / me.secs).toFixed(2)}×** | ${me.rssMiB} MiB | ${be.rssMiB} MiB |`);
       rows.push(`| | import, read-back verified | ${fmt(mi.secs)} (${rate(mi.secs)}) | ${fmt(bi.secs)} | **${(bi.secs / mi.secs).toFixed(2)}×** | ${mi.rssMiB} MiB | ${bi.rssMiB} MiB |`);
       rows.push(`| | migrate (Qdrant, then FalkorDB) | ${fmt(mq.secs + mf.secs)} (${rate(mq.secs + mf.secs)}) | ${fmt(be.secs + bi.secs)} (bare export + import) | **${((be.secs + bi.secs) / (mq.secs + mf.secs)).toFixed(2)}×** | ${Math.max(mq.rssMiB, mf.rssMiB)} MiB | ${Math.max(be.rssMiB, bi.rssMiB)} MiB |`);
-      process.stderr.write(`done ${n}\n`);
+      process.stderr.write(`done ${n}:\n${rows.slice(-3).join('\n')}\n`);
       rmSync(archive, { force: true });
       // Free the servers' memory before the next size.
       for (const url of [qSrc.url, qDst.url]) {
