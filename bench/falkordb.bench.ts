@@ -23,6 +23,7 @@ import { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../src/adapters/falkordb/index.ts';
 import { PageConnection } from '../src/adapters/falkordb/page-connection.ts';
 import type { DatasetDescriptor } from '../src/core/adapter.ts';
+import { commitOne } from '../src/core/restore.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
 import { typedDouble, type EdgeRecord, type NodeRecord } from '../src/format/records.ts';
 import { startFalkorDB } from '../test/helpers/falkordb-server.ts';
@@ -172,7 +173,7 @@ async function importMemarc(url: string, n: number, m: number): Promise<PhaseRes
     for (const b of batches(m, (j) => edgeAt(j, n), PAGE)) await ds.write('edge', b);
     await ds.shardDone({ entry: 'edges', kind: 'edge', seq: 0, records: m });
     writeSecs = (performance.now() - w) / 1000;
-    await ds.commit({ records: { node: n, edge: m }, digest: digest.hex() });
+    await commitOne(descriptor.name, ds, { records: { node: n, edge: m }, digest: digest.hex() });
   } finally {
     await sink.close();
   }

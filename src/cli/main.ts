@@ -5,7 +5,7 @@
  * client.
  */
 import { Command, Option } from 'commander';
-import { EXIT_CODES, MemarcError } from '../errors.ts';
+import { EXIT_CODES, MemarcError, isMemarcError } from '../errors.ts';
 import { countOption, sizeOption } from './numbers.ts';
 import { addS3Options, addStoreOptions, list, renamePair } from './options.ts';
 import { reportError, stdoutBroken, type GlobalOptions } from './output.ts';
@@ -24,7 +24,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.stderr.write('memarc: interrupted again: quitting before cleanup finished (a temporary file, S3 upload or FalkorDB copy may be left; the next run or the bucket lifecycle rule removes it)\n');
       process.exit(EXIT_CODES.INTERRUPTED);
     }
-    controller.abort(new MemarcError('INTERRUPTED', `interrupted by ${sig}; rolling back`, { hint: 'nothing was left half-written; run the command again' }));
+    controller.abort(new MemarcError('INTERRUPTED', `interrupted by ${sig}`, { hint: 'nothing was left half-written; run the command again' }));
   });
 }
 
@@ -36,7 +36,8 @@ function run<A extends unknown[]>(load: () => Promise<(ctx: CommandContext, ...a
       await fn({ g, signal: controller.signal }, ...args);
       if (stdoutBroken()) process.exitCode = EXIT_CODES.BROKEN_PIPE;
     } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      // An import reports an interrupt itself, saying what it kept or rolled back.
+      const reason = isMemarcError(err, 'INTERRUPTED') || !controller.signal.aborted ? err : controller.signal.reason;
       process.exitCode = reportError(g, reason instanceof MemarcError ? reason : err);
     }
   };
@@ -62,7 +63,7 @@ const limitOptions = (cmd: Command) =>
 
 const withS3 = (cmd: Command) => addS3Options(cmd);
 const verifyMode = () => new Option('--verify <mode>', 'Qdrant: readback proves every point as stored (default); count checks only the exact count and the archive digest, faster').choices(['readback', 'count']).default('readback');
-const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail, append, or replace (load into staging, verify, then switch)').choices(['fail', 'append', 'replace']).default('fail');
+const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail; append (refuses ids the target holds); merge (overwrites them); replace (load into staging, verify, then switch)').choices(['fail', 'append', 'merge', 'replace']).default('fail');
 
 withS3(limitOptions(
   program.command('inspect')
@@ -102,7 +103,9 @@ withS3(limitOptions(addStoreOptions(program.command('import')
   .addOption(verifyMode())
   .option('--rename <old=new>', 'restore dataset old under the name new (repeatable)', renamePair)
   .option('--dry-run', 'read and validate everything, report what would be done, write nothing')
-  .option('--resume', 'continue an interrupted import of the same archive'))))
+  .option('--resume', 'continue an interrupted import of the same archive into the same targets')
+  .option('--rollback', 'drop what an interrupted import of the same archive left (staging targets, checkpoints); load nothing')
+  .option('--state-dir <dir>', 'where resume checkpoints live (default: MEMARC_STATE_DIR, else $XDG_STATE_HOME/memarc, else ~/.local/state/memarc)'))))
   .action(run(async () => (await import('./commands/import.ts')).importCommand));
 
 program.command('migrate')

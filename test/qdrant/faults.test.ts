@@ -3,6 +3,8 @@
  * dropped connections and responses cut in half, during scroll, upsert and read-back. The run
  * either recovers with an equal result or stops with a clear error and nothing half-done.
  */
+import { Checkpoints, stateDir } from '../../src/core/checkpoint.ts';
+import { commitOne } from '../../src/core/restore.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { startFaultProxy, type FaultProxy, type Match } from '../helpers/fault-proxy.ts';
@@ -186,10 +188,10 @@ describe('replace', () => {
     const before = await namesOf(name);
     const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, ifExists: 'replace', rename: { [seeded.named]: name } });
     const ds = (await sink.dataset(baseline.descriptor))!;
-    await ds.open(baseline.descriptor, { runId: 'verify-fail', resume: false, dryRun: false });
+    await ds.open(baseline.descriptor, { runId: 'verify-fail', resume: false, dryRun: false, checkpoints: new Checkpoints(stateDir(), 'verify-fail') });
     await ds.write('point', baseline.records.slice(0, 10));
     await ds.shardDone({ entry: 'x/point-000000.ndjson.gz', kind: 'point', seq: 0, records: 10 });
-    const err = await failure(ds.commit(totalsOf(baseline.records.slice(0, 11))));
+    const err = await failure(commitOne(baseline.descriptor.name, ds, totalsOf(baseline.records.slice(0, 11))));
     expect(err.code).toBe('VERIFY_FAILED');
     expect(err.message).toMatch(/10 points were written and verified, the archive's trailer says 11/);
     expect(await countOf(name)).toBe(1);

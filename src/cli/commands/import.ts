@@ -1,4 +1,4 @@
-import type { Sink } from '../../core/adapter.ts';
+import type { IfExists, Sink } from '../../core/adapter.ts';
 import { combineSinks } from '../../core/combine.ts';
 import { importArchive } from '../../core/import.ts';
 import { MemarcError } from '../../errors.ts';
@@ -10,7 +10,7 @@ import type { StoreCredentials } from './export.ts';
 import { limits, type LimitFlags } from './inspect.ts';
 
 export interface TargetFlags extends StoreFlags {
-  ifExists: 'fail' | 'append' | 'replace';
+  ifExists: IfExists;
   verify?: 'readback' | 'count';
   rename?: Record<string, string>;
   dryRun?: boolean;
@@ -33,8 +33,9 @@ export async function sinksFrom(flags: TargetFlags, say: (m: string) => void, cr
   return sinks;
 }
 
-export async function importCommand({ g, signal }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean }): Promise<void> {
+export async function importCommand({ g, signal }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean; rollback?: boolean; stateDir?: string }): Promise<void> {
   const say = (m: string) => log(g, m);
+  if (flags.rollback && (flags.resume || flags.dryRun)) throw new MemarcError('USAGE', '--rollback cannot be combined with --resume or --dry-run');
   const sinks = await sinksFrom(flags, say);
   if (sinks.length === 0) throw new MemarcError('USAGE', 'no target to import into', { hint: 'name a target: --qdrant [URL] and/or --falkordb [URL]' });
   const p = progress(g, flags.dryRun ? 'dry run' : 'import');
@@ -42,6 +43,8 @@ export async function importCommand({ g, signal }: CommandContext, location: str
     input: await openInput(location, { signal, s3: s3Options(flags) }),
     sink: combineSinks(sinks),
     resume: Boolean(flags.resume),
+    rollback: Boolean(flags.rollback),
+    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
     dryRun: Boolean(flags.dryRun),
     signal,
     log: say,
@@ -49,6 +52,11 @@ export async function importCommand({ g, signal }: CommandContext, location: str
     onRecords: (n) => p.records(n),
   });
   p.done();
+  if (result.rolledBack) {
+    if (g.json) printJson({ ok: true, archive: location, rolledBack: result.rolledBack, skipped: result.skipped });
+    else for (const r of result.rolledBack) out(`rolled back ${r}`);
+    return;
+  }
   if (result.datasets.length === 0) {
     throw new MemarcError('USAGE', `no dataset of the archive was selected or had a target (skipped: ${result.skipped.join(', ') || 'none'})`, { hint: 'check --collections/--graphs and give --qdrant/--falkordb for the kinds the archive holds (memarc inspect lists them)' });
   }
