@@ -14,7 +14,8 @@ describeStore('qdrant', { persistent: true, readBack: true, cli: true }, async (
     cliTarget: ['--qdrant', q.url],
     sink: (o) => qdrantSink({ url: q.url, ...auth, ...o }),
     source: (names) => qdrantSource({ url: q.url, ...auth, collections: names }),
-    list: async (tag) => [...(await collectionNames(q.url, q.apiKey)), ...[...(await aliasMap(q.url, q.apiKey))].map(([a, c]) => `${a} -> ${c}`)].filter((n) => n.includes(tag)).sort(),
+    // Also memarc's own names (memarc 0.1 created memarc_checkpoints on every import target).
+    list: async (tag) => [...(await collectionNames(q.url, q.apiKey)), ...[...(await aliasMap(q.url, q.apiKey))].map(([a, c]) => `${a} -> ${c}`)].filter((n) => n.includes(tag) || n.startsWith('memarc')).sort(),
     drop: (names) => dropCollections(q.url, q.apiKey, names.filter((n) => !n.includes(' -> '))),
     close: () => q.close(),
   };

@@ -331,6 +331,8 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const res = await migrate({ source: store.source([from])!, sink: store.sink({ rename: { [from]: to } }) });
       expect(res.datasets[0]!.digest).toBe(digest);
       expect(await digestOf(to)).toBe(digest);
+      // A migration can never resume (its run id is random): it keeps no checkpoint anywhere.
+      expect(await checkpointsOf(to)).toEqual([]);
     });
 
     describe.skipIf(!caps.cli)('through the CLI', () => {
