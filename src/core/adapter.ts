@@ -10,11 +10,11 @@
  * A **sink** receives one dataset at a time, and carries out the restore policy of
  * src/core/restore.ts (README, "Restore policy"; spec/ARCHITECTURE.md). Its primitives:
  *
- * - `open(descriptor, ctx)`: inspect the target before any record arrives: does it exist, is its
+ * - `inspect(descriptor, ctx)` (optional), then `open(descriptor, ctx)`: inspect the target before any record arrives: does it exist, is its
  *   schema the archive's (SCHEMA_MISMATCH with a semantic difference report otherwise), what the
  *   if-exists mode makes of it (TARGET_EXISTS for `fail`). Then, unless `ctx.dryRun`, create the
  *   staging target (`create`, `replace`) or prepare writing into the live one (`append`,
- *   `merge`). With `ctx.resume` and a checkpoint of this run (`ctx.checkpoints`), reopen the
+ *   `merge`). The core calls `inspect` for every dataset before it opens any. With `ctx.resume` and a checkpoint of this run (`ctx.checkpoints`), reopen the
  *   staging target and return the shards already durable. A dry run writes nothing to the target.
  * - `write(kind, batch)`: write a batch whose shard is verified. Writes must be idempotent, or
  *   reconciled exactly on resume (the adapter's checkpoint says how). `append` must refuse
@@ -131,6 +131,11 @@ export interface PublishResult {
 }
 
 export interface DatasetSink {
+  /**
+   * Optional: the checks of open() that need no write (existence under `fail`, schema under
+   * `append`/`merge`), so that the core refuses before any dataset of the run writes anything.
+   */
+  inspect?(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void>;
   open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void>;
   write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal): Promise<void>;
   /** Every batch of `shard` has been written: persist the resume checkpoint. */

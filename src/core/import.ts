@@ -64,6 +64,8 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
             for (const p of picked) rolledBack.push(`${p.d.name}: ${await p.sink.discard(p.descriptor, ctx)}`);
             return { datasets: [], skipped, rolledBack };
           }
+          // Every refusal (a target that exists under `fail`, another schema) before any write.
+          for (const p of picked) await p.sink.inspect?.(p.descriptor, ctx);
           for (const p of picked) {
             sinks.set(p.d.index, { name: p.d.name, sink: p.sink, done: new Set() });
             const opened = await p.sink.open(p.descriptor, ctx);

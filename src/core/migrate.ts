@@ -11,7 +11,7 @@ import { MemarcError, isMemarcError } from '../errors.ts';
 import { DatasetDigest } from '../format/digest.ts';
 import { DATASET_KINDS } from '../format/records.ts';
 import { recordProblem } from '../format/validate.ts';
-import type { CommitReport, DatasetSink, Sink, Source } from './adapter.ts';
+import type { CommitReport, DatasetSink, DatasetSource, Sink, SinkContext, Source } from './adapter.ts';
 import { abortAll, commitAll, type Loaded } from './restore.ts';
 
 export interface MigrateOptions {
@@ -37,15 +37,19 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   const pending: Loaded[] = [];
   let current: { name: string; sink: DatasetSink } | null = null;
   try {
+    const ctx: SinkContext = { runId, resume: false, dryRun: opts.dryRun ?? false, checkpoints: null, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
+    const picked: Array<{ ds: DatasetSource; sink: DatasetSink }> = [];
     for (const ds of await opts.source.open(opts.signal)) {
+      const sink = await opts.sink.dataset(ds.descriptor);
+      if (!sink) skipped.push(ds.descriptor.name);
+      else picked.push({ ds, sink });
+    }
+    // Every refusal (a target that exists under `fail`, another schema) before any write.
+    for (const p of picked) await p.sink.inspect?.(p.ds.descriptor, ctx);
+    for (const { ds, sink } of picked) {
       const d = ds.descriptor;
-      const sink = await opts.sink.dataset(d);
-      if (!sink) {
-        skipped.push(d.name);
-        continue;
-      }
       current = { name: d.name, sink };
-      await sink.open(d, { runId, resume: false, dryRun: opts.dryRun ?? false, checkpoints: null, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) });
+      await sink.open(d, ctx);
       const digest = new DatasetDigest();
       for (const kind of DATASET_KINDS[d.kind]) {
         let seq = 0;

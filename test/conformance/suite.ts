@@ -292,8 +292,20 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const two = await archiveOf(store.kind, 120, ['one', 'two']);
       await load(archive, b);
       const before = await store.list(tag);
-      const err = await failure(importArchive({ input: Readable.from([two]), sink: store.sink({ rename: { one: a, two: b } }) }));
+      const real = store.sink({ rename: { one: a, two: b } });
+      const opened: string[] = [];
+      const sink: Sink = {
+        close: () => real.close(),
+        async dataset(d) {
+          const ds = await real.dataset(d);
+          return ds && Object.assign(Object.create(ds) as typeof ds, {
+            open: (...args: Parameters<typeof ds.open>) => (opened.push(d.name), ds.open(...args)),
+          });
+        },
+      };
+      const err = await failure(importArchive({ input: Readable.from([two]), sink }));
       expect(err.code).toBe('TARGET_EXISTS');
+      expect(opened).toEqual([]); // refused at inspection, before the first dataset was opened
       expect(await store.list(tag)).toEqual(before);
     });
 

@@ -133,6 +133,37 @@ class GraphSink implements DatasetSink {
     return ctx.checkpoints?.for({ store: 'falkordb', url: this.client.redactedUrl, target }) ?? null;
   }
 
+  /** Refuses what the run would refuse anyway, before any dataset of the run writes anything. */
+  async inspect(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void> {
+    this.ctx = ctx;
+    this.desc = descriptor;
+    this.target = this.opts.rename?.[descriptor.name] ?? descriptor.name;
+    schemaFromFingerprint(descriptor.fingerprint, descriptor.name);
+    await this.client.connect(this.what);
+    const exists = (await this.client.listGraphs()).includes(this.target);
+    const file = ctx.dryRun ? null : this.checkpointFor(ctx, this.target);
+    const saved = file ? await file.load<GraphCheckpoint>() : null;
+    this.refuse(exists, ctx.resume ? saved : null, saved !== null);
+  }
+
+  private refuse(exists: boolean, resumable: GraphCheckpoint | null, stale: boolean): void {
+    const ifExists = this.opts.ifExists ?? 'fail';
+    if (exists && ifExists === 'fail' && !(resumable && resumable.mode === 'replace')) {
+      throw new MemarcError('TARGET_EXISTS', `graph "${this.target}" already exists on ${this.client.redactedUrl}`, {
+        hint: stale
+          ? 'an interrupted import of this same archive left a checkpoint: run the same command with --resume to finish it, or with --rollback to drop what it left'
+          : 'choose --if-exists replace or append, or restore under another name with --rename',
+        context: { dataset: this.desc.name },
+      });
+    }
+    if (exists && ifExists === 'merge') {
+      throw new MemarcError('USAGE', `graph "${this.target}" exists: --if-exists merge needs a key to match nodes by, and a graph's node keys are its source's ids, which the target does not hold`, {
+        hint: 'use --if-exists append (adds the archive\'s nodes and edges) or replace',
+        context: { dataset: this.desc.name },
+      });
+    }
+  }
+
   async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void> {
     this.ctx = ctx;
     this.desc = descriptor;
@@ -144,21 +175,7 @@ class GraphSink implements DatasetSink {
     const ifExists = this.opts.ifExists ?? 'fail';
     this.checkpoint = ctx.dryRun ? null : this.checkpointFor(ctx, this.target);
     const saved = ctx.resume && this.checkpoint ? await this.checkpoint.load<GraphCheckpoint>() : null;
-    if (exists && ifExists === 'fail' && !(saved && saved.mode === 'replace')) {
-      const stale = this.checkpoint ? (await this.checkpoint.load<GraphCheckpoint>()) !== null : false;
-      throw new MemarcError('TARGET_EXISTS', `graph "${this.target}" already exists on ${this.client.redactedUrl}`, {
-        hint: stale
-          ? 'an interrupted import of this same archive left a checkpoint: run the same command with --resume to finish it, or with --rollback to drop what it left'
-          : 'choose --if-exists replace or append, or restore under another name with --rename',
-        context: { dataset: descriptor.name },
-      });
-    }
-    if (exists && ifExists === 'merge') {
-      throw new MemarcError('USAGE', `graph "${this.target}" exists: --if-exists merge needs a key to match nodes by, and a graph's node keys are its source's ids, which the target does not hold`, {
-        hint: 'use --if-exists append (adds the archive\'s nodes and edges) or replace',
-        context: { dataset: descriptor.name },
-      });
-    }
+    this.refuse(exists, saved, this.checkpoint ? (await this.checkpoint.load<GraphCheckpoint>()) !== null : false);
     this.mode = saved ? saved.mode : !exists ? 'new' : ifExists === 'append' ? 'append' : 'replace';
     this.load = this.mode === 'append' ? this.target : stagingName(this.target, ctx.runId);
     if (ctx.dryRun) {

@@ -123,17 +123,47 @@ export class CollectionSink implements DatasetSink {
     this.log(`qdrant: ${this.ctx.dryRun ? '(dry run) ' : ''}${action}`);
   }
 
-  async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult> {
+  /** Refuses what the run would refuse anyway, before any dataset of the run writes anything. */
+  async inspect(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void> {
     this.descriptor = descriptor;
     this.ctx = ctx;
-    const { api, target } = { api: this.api, target: this.o.target };
-    const signal = ctx.signal;
+    this.refuseKind(descriptor);
+    const aliases = await this.api.aliases(ctx.signal);
+    const state = targetState(this.o.target, !aliases.has(this.o.target) && (await this.api.collectionInfo(this.o.target, ctx.signal)) !== null, aliases);
+    const file = ctx.dryRun ? null : ctx.checkpoints?.for({ store: 'qdrant', url: this.api.http.safeUrl, target: this.o.target }) ?? null;
+    const saved = file ? await file.load<Checkpoint>() : null;
+    if (state.kind !== 'none' && this.o.ifExists === 'fail' && !(ctx.resume && saved)) this.refuseExisting(state, saved !== null);
+    if (state.kind !== 'none' && (this.o.ifExists === 'append' || this.o.ifExists === 'merge')) {
+      const load = state.kind === 'alias' ? state.collection : this.o.target;
+      this.load = load;
+      this.checkSchema(descriptor.fingerprint, (await this.api.fingerprint(load, aliases, ctx.signal))!);
+    }
+  }
+
+  private refuseKind(descriptor: DatasetDescriptor): void {
     if (descriptor.kind !== 'qdrant.collection') {
       throw new MemarcError('USAGE', `dataset "${descriptor.name}" is a ${descriptor.kind}, which a Qdrant target cannot hold`, {
         hint: 'select only Qdrant collections for this target (--collections)',
         context: { dataset: descriptor.name },
       });
     }
+  }
+
+  private refuseExisting(state: TargetState, stale: boolean): never {
+    throw new MemarcError('TARGET_EXISTS', `${state.kind === 'alias' ? 'alias' : 'collection'} "${this.o.target}" already exists on ${this.api.http.safeUrl}`, {
+      hint: stale
+        ? 'an interrupted import of this same archive left it: run the same command with --resume to finish it, or with --rollback to drop what it left'
+        : 'use --if-exists append, merge or replace, or restore under another name with --rename',
+      context: { dataset: this.name, target: this.o.target },
+    });
+  }
+
+  async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult> {
+    this.descriptor = descriptor;
+    this.ctx = ctx;
+    const { api, target } = { api: this.api, target: this.o.target };
+    const signal = ctx.signal;
+    this.refuseKind(descriptor);
     await api.serverVersion(signal); // reachability and credentials, before anything else
     const aliases = await api.aliases(signal);
     const state = targetState(target, !aliases.has(target) && (await api.collectionInfo(target, signal)) !== null, aliases);
@@ -159,15 +189,7 @@ export class CollectionSink implements DatasetSink {
       return { done: [...this.done] };
     }
 
-    if (state.kind !== 'none' && this.o.ifExists === 'fail') {
-      const stale = !ctx.dryRun && (await this.checkpoint?.load<Checkpoint>()) != null;
-      throw new MemarcError('TARGET_EXISTS', `${state.kind === 'alias' ? 'alias' : 'collection'} "${target}" already exists on ${api.http.safeUrl}`, {
-        hint: stale
-          ? 'an interrupted import of this same archive left it: run the same command with --resume to finish it, or with --rollback to drop what it left'
-          : 'use --if-exists append, merge or replace, or restore under another name with --rename',
-        context: { dataset: this.name, target },
-      });
-    }
+    if (state.kind !== 'none' && this.o.ifExists === 'fail') this.refuseExisting(state, !ctx.dryRun && (await this.checkpoint?.load<Checkpoint>()) != null);
 
     if (state.kind !== 'none' && (this.o.ifExists === 'append' || this.o.ifExists === 'merge')) {
       if (ctx.resume) {
