@@ -40,6 +40,14 @@ export interface CheckpointTarget {
   target: string;
 }
 
+/** Checkpoints in a fresh temporary directory, for journals of a run that keeps no checkpoint (migrate). */
+export async function scratchCheckpoints(runId: string): Promise<Checkpoints & { dispose(): Promise<void> }> {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), 'memarc-journal-'));
+  return Object.assign(new Checkpoints(dir, runId), { dispose: () => rm(dir, { recursive: true, force: true }) });
+}
+
 export class Checkpoints {
   readonly dir: string;
   readonly runId: string;
@@ -112,13 +120,18 @@ export class CheckpointFile {
 
   /** Appends lines to the journal, durably. */
   async append(lines: unknown[]): Promise<void> {
+    await this.appendText(lines.map((l) => JSON.stringify(l)));
+  }
+
+  /** Appends lines already serialised (one JSON text each, no newline inside), durably. */
+  async appendText(lines: string[]): Promise<void> {
     if (lines.length === 0) return;
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
       const fh = await open(this.journalPath, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
       try {
         // A leading newline ends a line torn by a kill during an earlier append.
-        await fh.writeFile('\n' + lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+        await fh.writeFile('\n' + lines.join('\n') + '\n');
         await fh.sync();
       } finally {
         await fh.close();
@@ -129,7 +142,7 @@ export class CheckpointFile {
   }
 
   /** The journal's lines; a torn last line (a kill during the append) is ignored. */
-  async *journal<T>(): AsyncGenerator<T> {
+  async *journal<T>(parse: (text: string) => unknown = JSON.parse): AsyncGenerator<T> {
     let fh;
     try {
       fh = await open(this.journalPath, 'r');
@@ -142,7 +155,7 @@ export class CheckpointFile {
         if (!line) continue;
         let v: T;
         try {
-          v = JSON.parse(line) as T;
+          v = parse(line) as T;
         } catch {
           continue;
         }

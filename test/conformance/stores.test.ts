@@ -5,12 +5,11 @@ import { aliasMap, collectionNames } from '../qdrant/drive.ts';
 import { dropCollections, qdrantTarget } from '../helpers/qdrant.ts';
 import { describeStore } from './suite.ts';
 
-describeStore('qdrant', { persistent: true, readBack: true, cli: true }, async () => {
+describeStore('qdrant', { persistent: true, readBack: true, cli: true, keyed: true }, async () => {
   const q = await qdrantTarget();
   const auth = q.apiKey ? { apiKey: q.apiKey } : {};
   return {
     kind: 'qdrant.collection',
-    keyed: true,
     cliTarget: ['--qdrant', q.url],
     sink: (o) => qdrantSink({ url: q.url, ...auth, ...o }),
     source: (names) => qdrantSource({ url: q.url, ...auth, collections: names }),
@@ -21,7 +20,7 @@ describeStore('qdrant', { persistent: true, readBack: true, cli: true }, async (
   };
 });
 
-describeStore('falkordb', { persistent: true, readBack: true, cli: true }, async () => {
+describeStore('falkordb', { persistent: true, readBack: true, cli: true, keyed: false }, async () => {
   const { startFalkorDB } = await import('../helpers/falkordb-server.ts');
   const { falkordbSink, falkordbSource } = await import('../../src/adapters/falkordb/index.ts');
   const { Redis } = await import('ioredis');
@@ -29,7 +28,6 @@ describeStore('falkordb', { persistent: true, readBack: true, cli: true }, async
   const redis = new Redis(server.url, { lazyConnect: false });
   return {
     kind: 'falkordb.graph',
-    keyed: false,
     cliTarget: ['--falkordb', server.url],
     sink: (o) => falkordbSink({ url: server.url, ...o }),
     source: (names) => falkordbSource({ url: server.url, graphs: names }),
@@ -46,11 +44,10 @@ describeStore('falkordb', { persistent: true, readBack: true, cli: true }, async
   };
 });
 
-describeStore('memory', { persistent: false, readBack: false, cli: false }, async () => {
+describeStore('memory', { persistent: false, readBack: false, cli: false, keyed: false }, async () => {
   const sinks: Array<ReturnType<typeof memorySink>> = [];
   return {
     kind: 'qdrant.collection',
-    keyed: false,
     sink: (o) => {
       const s = memorySink({ rename: o.rename });
       sinks.push(s);

@@ -47,8 +47,6 @@ export interface StoreUnderTest {
   drop(names: string[]): Promise<void>;
   /** CLI arguments naming the store as the import target; absent when the store has no CLI target. */
   cliTarget?: string[];
-  /** The target keeps archived ids (points), so append can collide and merge can overwrite. */
-  keyed: boolean;
   close(): Promise<void>;
 }
 
@@ -147,6 +145,8 @@ export interface Capabilities {
   readBack: boolean;
   /** The CLI can name it as an import target (cliTarget). */
   cli: boolean;
+  /** The target keeps archived ids (points), so append can collide and merge can overwrite. */
+  keyed: boolean;
 }
 
 export function describeStore(name: string, caps: Capabilities, start: () => Promise<StoreUnderTest>): void {
@@ -248,7 +248,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const t = target();
       await load(archive, t);
       const before = await store.list(tag);
-      if (!store.keyed) {
+      if (!caps.keyed) {
         // Archived keys are not kept in the target: an append adds, and nothing can collide.
         const res = await load(archive, t, { ifExists: 'append' });
         expect(res.datasets[0]!.actions.join('\n')).toMatch(/append/);
@@ -265,7 +265,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
     it.skipIf(!caps.persistent)('--if-exists merge overwrites what the target holds', async () => {
       const t = target();
       await load(archive, t);
-      if (!store.keyed) {
+      if (!caps.keyed) {
         const err = await failure(load(archive, t, { ifExists: 'merge' }));
         expect(err.code).toBe('USAGE');
         if (store.source([t])) expect(await digestOf(t)).toBe(digest);
@@ -275,6 +275,32 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       expect(res.datasets[0]!.digest).toBe(bigDigest);
       // Every id of the small archive is one of the big one's: the target now holds the big one.
       if (store.source([t])) expect(await digestOf(t)).toBe(bigDigest);
+    });
+
+    it.skipIf(!caps.persistent)('an append that fails part-way is undone exactly', async () => {
+      const t = target();
+      await load(await archiveOf(store.kind, 0, ['data']), t);
+      const before = await store.list(tag);
+      const emptyDigest = store.source([t]) ? await digestOf(t) : null;
+      // Every shard but the last lands in the live target before the corrupt one is found.
+      const err = await failure(load(await corruptLastShard(big), t, { ifExists: 'append' }));
+      expect(err.code).toBe('CHECKSUM_MISMATCH');
+      expect(err.hint).toMatch(/Nothing was published; rolled back: .*(deleted|removed)/);
+      expect(await store.list(tag)).toEqual(before);
+      if (emptyDigest) expect(await digestOf(t)).toBe(emptyDigest);
+      expect(await checkpointsOf(t)).toEqual([]);
+    });
+
+    it.skipIf(!caps.persistent || !caps.keyed)('a merge that fails part-way is undone exactly, overwritten records included', async () => {
+      const t = target();
+      await load(archive, t);
+      // Another seed: the same integer ids with other vectors and payloads, so the merge overwrites.
+      const other = await archiveOf(store.kind, 3000, ['data'], 2);
+      const err = await failure(load(await corruptLastShard(other), t, { ifExists: 'merge' }));
+      expect(err.code).toBe('CHECKSUM_MISMATCH');
+      expect(err.hint).toMatch(/wrote back the \d+ it overwrote/);
+      if (store.source([t])) expect(await digestOf(t)).toBe(digest);
+      expect(await checkpointsOf(t)).toEqual([]);
     });
 
     it.skipIf(!caps.persistent)('--if-exists replace ends with exactly the archive, and no staging left', async () => {
@@ -382,6 +408,24 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
         expect(back.code, back.stderr).toBe(0);
         expect(back.stdout.toString()).toMatch(/rolled back/);
         expect(await store.list(tag)).toEqual(before);
+        expect(await checkpointsOf(t)).toEqual([]);
+      });
+
+      it.skipIf(!caps.keyed)('SIGKILL mid-merge, then --rollback, puts the target back exactly', async () => {
+        const t = target();
+        await load(archive, t);
+        const args = [bigPath, ...store.cliTarget!, '--rename', `data=${t}`, '--if-exists', 'merge'];
+        // The big archive's first 240 records are the small one's: wait until new ones landed.
+        const stopped = await importStopped(args, t, 'SIGKILL', 4);
+        expect(stopped.stoppedMidway).toBe(true);
+        expect(await digestOf(t)).not.toBe(digest);
+        const again = await runCli(['import', ...args]);
+        expect(again.code).toBe(2); // refuses to start over an undo journal
+        expect(again.stderr).toMatch(/--rollback/);
+        const back = await runCli(['import', ...args, '--rollback']);
+        expect(back.code, back.stderr).toBe(0);
+        expect(back.stdout.toString()).toMatch(/undid the interrupted merge/);
+        expect(await digestOf(t)).toBe(digest);
         expect(await checkpointsOf(t)).toEqual([]);
       });
 

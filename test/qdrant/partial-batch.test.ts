@@ -113,7 +113,7 @@ describe('a batch the server refuses part-way', () => {
     // were all absent before, append refuses ids the collection holds), the failed batch's too.
     const there = (await rest<Array<{ id: number }>>(q.url, q.apiKey, 'POST', `/collections/${name}/points`, { ids: records.slice(0, 20).map((r) => r.id) })).map((p) => p.id);
     expect(there).toEqual([]);
-    expect(logs.some((m) => /deleted exactly the 20 point\(s\) this run appended/.test(m))).toBe(true);
+    expect(logs.some((m) => /rolled back the append: deleted the 20 point\(s\) this run added/.test(m))).toBe(true);
     expect(await checkpointOf(q.url, q.apiKey, 'pb-append', name)).toBeNull();
   });
 });

@@ -18,15 +18,15 @@
  *   pre-existing collection; in append mode deletes exactly the points it added.
  */
 import type { AbortOutcome, CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, IfExists, OpenResult, PublishResult, ShardRef, SinkContext } from '../../core/adapter.ts';
-import type { CheckpointFile } from '../../core/checkpoint.ts';
+import { scratchCheckpoints, type CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError, isMemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
-import { stringifyJson } from '../../format/json.ts';
+import { parseJsonLexemes, stringifyJson } from '../../format/json.ts';
 import type { JsonObject, PointRecord, RecordByKind, RecordKind } from '../../format/records.ts';
 import type { QdrantApi } from './api.ts';
 import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
-import { idKey, qdrantFromRecord, recordFromQdrant, type QdrantId } from './convert.ts';
+import { idKey, qdrantFromRecord, recordFromQdrant, type QdrantId, type QdrantPoint } from './convert.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
 import { TaskPool } from './pool.ts';
@@ -75,6 +75,14 @@ export class CollectionSink implements DatasetSink {
   private readonly o: CollectionSinkOptions;
   private readonly api: QdrantApi;
   private checkpoint: CheckpointFile | null = null;
+  /**
+   * Append and merge: the undo journal (the checkpoint's, or a scratch file when the run keeps no
+   * checkpoint). Before each batch is sent it gets one line: the ids an append adds (each checked
+   * absent), or for a merge the points it is about to overwrite, as the server returned them, and
+   * the ids it adds. Undo replays it: exact, since nothing else wrote those ids in between.
+   */
+  private journal: CheckpointFile | null = null;
+  private scratch: { dispose(): Promise<void> } | null = null;
   private ctx!: SinkContext;
   private descriptor!: DatasetDescriptor;
   private mode: LoadMode = 'create';
@@ -93,8 +101,8 @@ export class CollectionSink implements DatasetSink {
   private switched = false;
   /** Replace: the collection the target alias named before the switch (dropped by finish, restored by undo). */
   private previous: string | null = null;
-  /** Append: the ids this run added (exact, since ids already present are refused). */
-  private readonly added: PointRecord['id'][] = [];
+  /** Append and merge: points journaled (and so possibly written) by this run. */
+  private touched = 0;
   /** Append: the collection's exact count before the run. */
   private countBefore = 0;
   private finished = false;
@@ -171,6 +179,11 @@ export class CollectionSink implements DatasetSink {
     const cp = ctx.resume && !ctx.dryRun ? await this.usableCheckpoint(target, signal) : null;
     const archiveFp = descriptor.fingerprint;
 
+    if (cp && (cp.mode === 'append' || cp.mode === 'merge')) {
+      throw new MemarcError('USAGE', `collection "${target}": an interrupted ${cp.mode} of this archive left an undo journal; an ${cp.mode} into a live collection cannot be resumed`, {
+        hint: 'run the same command with --rollback to undo what it wrote, then again without --resume',
+      });
+    }
     if (cp) {
       this.mode = cp.mode;
       this.replacesCollection = state.kind === 'collection';
@@ -202,7 +215,23 @@ export class CollectionSink implements DatasetSink {
       const live = await api.fingerprint(this.load, aliases, signal);
       this.checkSchema(archiveFp, live!);
       this.specs = vectorSpecs(live!);
-      if (!ctx.dryRun) this.countBefore = await api.count(this.load, signal);
+      if (!ctx.dryRun) {
+        this.countBefore = await api.count(this.load, signal);
+        if (this.checkpoint) {
+          const stale = await this.checkpoint.load<Checkpoint>();
+          if (stale && (stale.mode === 'append' || stale.mode === 'merge')) {
+            throw new MemarcError('USAGE', `collection "${target}": an interrupted ${stale.mode} of this archive left an undo journal (${this.checkpoint.path})`, {
+              hint: 'run the same command with --rollback first: it undoes exactly what that run wrote',
+            });
+          }
+          await this.checkpoint.remove();
+          this.journal = this.checkpoint;
+        } else {
+          const scratch = await scratchCheckpoints(ctx.runId);
+          this.scratch = scratch;
+          this.journal = scratch.for({ store: 'qdrant', url: api.http.safeUrl, target });
+        }
+      }
       this.note(describeMode(this.mode, target, this.load, state));
     } else {
       this.specs = vectorSpecs(archiveFp);
@@ -296,7 +325,7 @@ export class CollectionSink implements DatasetSink {
   }
 
   private async saveCheckpoint(): Promise<void> {
-    if (!this.checkpoint || this.mode === 'append' || this.mode === 'merge') return;
+    if (!this.checkpoint) return;
     await this.checkpoint.save({
       runId: this.ctx.runId,
       target: this.o.target,
@@ -368,7 +397,13 @@ export class CollectionSink implements DatasetSink {
           context: { dataset: this.name, target: this.o.target, ids: present.slice(0, CHANGES_LISTED).map(String) },
         });
       }
-      for (const r of records) this.added.push(r.id);
+      await this.journal!.appendText([stringifyJson({ added: records.map((r) => r.id) })]);
+      this.touched += records.length;
+    } else if (this.mode === 'merge') {
+      const prev = await this.api.retrieve(this.load, records.map((r) => r.id), signal);
+      const had = new Set(prev.map((p) => idKey(p.id)));
+      await this.journal!.appendText([stringifyJson({ prev, added: records.filter((r) => !had.has(idKey(r.id))).map((r) => r.id) })]);
+      this.touched += records.length;
     }
     try {
       await this.api.upsert(this.load, records.map(qdrantFromRecord), signal);
@@ -453,7 +488,6 @@ export class CollectionSink implements DatasetSink {
   }
 
   undoable(): boolean {
-    if (this.mode === 'merge') return false;
     // Replacing a real collection drops it: Qdrant cannot rename a collection to keep it aside.
     return !(this.mode === 'replace' && this.replacesCollection);
   }
@@ -477,8 +511,8 @@ export class CollectionSink implements DatasetSink {
         await this.api.dropCollection(this.load);
         return `dropped the new collection "${this.load}"`;
       case 'append':
-        await this.deleteAdded();
-        return `deleted the ${this.added.length} point(s) appended to "${this.load}"`;
+      case 'merge':
+        return this.undoJournal();
       case 'replace':
         if (this.previous !== null) {
           await this.api.updateAliases(switchActions(this.o.target, this.previous, { kind: 'alias', collection: this.load }), `switch alias "${this.o.target}" back to "${this.previous}"`);
@@ -486,8 +520,6 @@ export class CollectionSink implements DatasetSink {
           return `switched alias "${this.o.target}" back to "${this.previous}" and dropped "${this.load}"`;
         }
         throw new Error(`collection "${this.o.target}" was replaced by "${this.load}" (the previous collection is dropped by a replace of a collection that is not an alias)`);
-      default:
-        throw new Error(`the merge into "${this.load}" overwrote and added points; it cannot be undone`);
     }
   }
 
@@ -505,13 +537,38 @@ export class CollectionSink implements DatasetSink {
       }
     }
     await this.checkpoint?.remove();
+    await this.dropJournal();
     return this.actions.slice(before);
   }
 
-  private async deleteAdded(): Promise<void> {
-    for (let i = 0; i < this.added.length; i += 1000) {
-      await this.api.deletePoints(this.load, this.added.slice(i, i + 1000) as QdrantId[]);
+  /**
+   * Replays the undo journal: deletes the ids the run added, writes back the points it
+   * overwrote. An id met again later in the journal (a batch sent twice) keeps its first record,
+   * the state before the run.
+   */
+  private async undoJournal(): Promise<string> {
+    const seen = new Set<string>();
+    let deleted = 0;
+    let restored = 0;
+    for await (const line of this.journal!.journal<{ added?: QdrantId[]; prev?: QdrantPoint[] }>(parseJsonLexemes)) {
+      const put = (line.prev ?? []).filter((p) => !seen.has(idKey(p.id)));
+      for (const p of put) seen.add(idKey(p.id));
+      const del = (line.added ?? []).filter((id) => !seen.has(idKey(id)));
+      for (const id of del) seen.add(idKey(id));
+      if (put.length) await this.api.upsert(this.load, put);
+      if (del.length) await this.api.deletePoints(this.load, del);
+      restored += put.length;
+      deleted += del.length;
     }
+    await this.dropJournal();
+    return `deleted the ${deleted} point(s) this run added to "${this.load}"${this.mode === 'merge' || restored ? ` and wrote back the ${restored} it overwrote` : ''}; it holds what it held before`;
+  }
+
+  private async dropJournal(): Promise<void> {
+    await this.journal?.remove();
+    await this.scratch?.dispose();
+    this.journal = null;
+    this.scratch = null;
   }
 
   /** Says how many payload numbers the server stores as another number, and names up to ten. */
@@ -593,12 +650,8 @@ export class CollectionSink implements DatasetSink {
       await this.pool.settle();
       if (!this.opened && !this.created) return { kept: false, message: `"${this.o.target}": nothing was written` };
       if (this.ctx.dryRun) return { kept: false, message: `"${this.o.target}": dry run, nothing was written` };
-      if (this.mode === 'append') {
-        await this.deleteAdded();
-        return { kept: false, message: `deleted exactly the ${this.added.length} point(s) this run appended to "${this.load}"; it holds what it held before` };
-      }
-      if (this.mode === 'merge') {
-        return { kept: false, message: `the merge into "${this.load}" stopped: the points it upserted (${this.verified} verified, and any of the batches in flight) stay, overwritten points are not restored` };
+      if (this.mode === 'append' || this.mode === 'merge') {
+        return { kept: false, message: `rolled back the ${this.mode}: ${await this.undoJournal()}` };
       }
       if (this.created && !this.switched) {
         if (keep && this.checkpoint) {
@@ -620,9 +673,11 @@ export class CollectionSink implements DatasetSink {
     const file = ctx.checkpoints?.for({ store: 'qdrant', url: this.api.http.safeUrl, target }) ?? null;
     const cp = file ? await file.load<Checkpoint>() : null;
     if (!cp) return `no checkpoint of this archive for collection "${target}" (dataset "${descriptor.name}"): nothing to roll back`;
-    if (cp.mode !== 'create' && cp.mode !== 'replace') {
-      await file!.remove();
-      return `removed a checkpoint of an ${cp.mode} into "${target}"`;
+    if (cp.mode === 'append' || cp.mode === 'merge') {
+      this.mode = cp.mode;
+      this.load = cp.load;
+      this.journal = file;
+      return `undid the interrupted ${cp.mode}: ${await this.undoJournal()}`;
     }
     const aliases = await this.api.aliases(ctx.signal);
     if ([...aliases.values()].includes(cp.load) && cp.mode === 'replace') {
