@@ -139,7 +139,8 @@ describe('resume', () => {
     expect(await collectionNames(q.url, q.apiKey)).toContain(to);
     proxy.reset();
     const logs: string[] = [];
-    const res = await importArchive({ input: Readable.from([archive]), sink: qdrantSink({ url: q.url, apiKey: q.apiKey, rename }), resume: true, log: (m) => logs.push(m) });
+    // The same command again (the same server URL: a checkpoint belongs to one target), with --resume.
+    const res = await importArchive({ input: Readable.from([archive]), sink: qdrantSink({ url: proxy.url, apiKey: q.apiKey, rename, retry: fast, batchPoints: 5 }), resume: true, log: (m) => logs.push(m) });
     expect(logs.some((m) => /resume loading/.test(m))).toBe(true);
     expect(res.datasets[0]!.digest).toBe(totalsOf(baseline.records).digest);
   });

@@ -655,7 +655,8 @@ export class CollectionSink implements DatasetSink {
       }
       if (this.created && !this.switched) {
         if (keep && this.checkpoint) {
-          await this.saveCheckpoint().catch(() => {});
+          // The checkpoint of the last finished shard stays as it is: the counts and digest of
+          // this run include points of the unfinished shard, which a resume writes again.
           return { kept: true, message: `kept collection "${this.load}" (${this.verified} points verified so far${this.mode === 'create' ? `; "${this.o.target}" holds a partial load until the run is resumed or rolled back` : `; "${this.o.target}" is unchanged`}) and its checkpoint ${this.checkpoint.path}` };
         }
         await this.api.dropCollection(this.load);
