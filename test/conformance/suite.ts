@@ -313,6 +313,32 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       expect(await checkpointsOf(t)).toEqual([]);
     });
 
+    it.skipIf(!caps.persistent || !caps.readBack)('a replace stopped between publishing and finishing is put back by --rollback', async () => {
+      const t = target();
+      await load(archive, t);
+      await load(archive, t, { ifExists: 'replace' }); // on Qdrant the target is an alias from here on
+      const real = store.sink({ ...renamed(t), ifExists: 'replace' });
+      // The process dies after the switch, before the previous version is dropped.
+      const sink: Sink = {
+        close: () => real.close(),
+        async dataset(d) {
+          const ds = await real.dataset(d);
+          return ds && Object.assign(Object.create(ds) as typeof ds, {
+            finish: async () => {
+              throw new Error('killed before finishing (injected by the test)');
+            },
+          });
+        },
+      };
+      const res = await importArchive({ input: Readable.from([big]), sink });
+      expect(res.datasets[0]!.actions.join('\n')).toMatch(/cleanup after publishing did not finish/);
+      expect(await digestOf(t)).toBe(bigDigest);
+      const back = await importArchive({ input: Readable.from([big]), sink: store.sink({ ...renamed(t), ifExists: 'replace' }), rollback: true });
+      expect(back.rolledBack!.join('\n')).toMatch(/back/);
+      expect(await digestOf(t)).toBe(digest);
+      expect(await checkpointsOf(t)).toEqual([]);
+    });
+
     it.skipIf(!caps.persistent)('a two-dataset import whose second dataset exists fails before writing anything', async () => {
       const [a, b] = [target(), target()];
       const two = await archiveOf(store.kind, 120, ['one', 'two']);

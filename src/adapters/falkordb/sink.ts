@@ -523,7 +523,15 @@ class GraphSink implements DatasetSink {
     const saved = file ? await file.load<GraphCheckpoint>() : null;
     await this.client.connect(this.what);
     const stage = stagingName(target, ctx.runId);
+    const prev = previousName(target, ctx.runId);
     const graphs = await this.client.listGraphs();
+    if (graphs.includes(prev)) {
+      // Killed between publishing and finishing: the previous graph goes back.
+      await this.client.renameAll(this.what, [[target, stage], [prev, target]]);
+      await this.client.call(this.what, 'GRAPH.DELETE', stage);
+      await file?.remove();
+      return `put the previous graph "${target}" back, replacing what the interrupted run had published`;
+    }
     if (!saved && !graphs.includes(stage)) return `no checkpoint or staging graph of this archive for graph "${target}": nothing to roll back`;
     if (graphs.includes(stage)) await this.client.call(this.what, 'GRAPH.DELETE', stage);
     await file?.remove();

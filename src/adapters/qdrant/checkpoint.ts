@@ -22,4 +22,6 @@ export interface Checkpoint {
   digest: string;
   /** The indexing threshold to restore after the load (null: none was deferred). */
   indexingThreshold: number | null;
+  /** Replace, once published: the collection the target alias named before (kept until finish). */
+  previous?: string;
 }

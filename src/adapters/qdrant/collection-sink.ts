@@ -335,6 +335,7 @@ export class CollectionSink implements DatasetSink {
       points: this.verified,
       digest: this.digest.hex(),
       indexingThreshold: this.threshold,
+      ...(this.previous !== null ? { previous: this.previous } : {}),
     } satisfies Checkpoint);
   }
 
@@ -618,7 +619,11 @@ export class CollectionSink implements DatasetSink {
     await this.api.updateAliases(switchActions(target, this.load, state), `switch alias "${target}" to collection "${this.load}"`, signal);
     this.switched = true;
     this.note(`switched alias "${target}" to "${this.load}"`);
-    if (state.kind === 'alias' && state.collection !== this.load) this.previous = state.collection;
+    if (state.kind === 'alias' && state.collection !== this.load) {
+      this.previous = state.collection;
+      // A run killed before finish() can still be rolled back: --rollback switches back to it.
+      await this.saveCheckpoint();
+    }
   }
 
   /** The archived aliases of the collection, where the name is free; a taken name is reported, not stolen. */
@@ -681,6 +686,12 @@ export class CollectionSink implements DatasetSink {
       return `undid the interrupted ${cp.mode}: ${await this.undoJournal()}`;
     }
     const aliases = await this.api.aliases(ctx.signal);
+    if (cp.mode === 'replace' && cp.previous && aliases.get(target) === cp.load) {
+      await this.api.updateAliases(switchActions(target, cp.previous, { kind: 'alias', collection: cp.load }), `switch alias "${target}" back to "${cp.previous}"`, ctx.signal);
+      await this.api.dropCollection(cp.load, ctx.signal);
+      await file!.remove();
+      return `switched alias "${target}" back to "${cp.previous}" and dropped "${cp.load}", published by the interrupted run; "${target}" is as it was`;
+    }
     if ([...aliases.values()].includes(cp.load) && cp.mode === 'replace') {
       await file!.remove();
       return `collection "${cp.load}" is serving through an alias: not dropped; removed the checkpoint`;
