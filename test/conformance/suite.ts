@@ -365,6 +365,31 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       expect(await store.list(tag)).toEqual(before);
     });
 
+    it('a two-dataset import whose second dataset fails verification publishes nothing', async () => {
+      const [a, b] = [target(), target()];
+      const two = await archiveOf(store.kind, 120, ['one', 'two']);
+      const before = await store.list(tag);
+      const real = store.sink({ rename: { one: a, two: b } });
+      const sink: Sink = {
+        close: () => real.close(),
+        async dataset(d) {
+          const ds = await real.dataset(d);
+          if (!ds || d.name !== 'two') return ds;
+          return Object.assign(Object.create(ds) as typeof ds, {
+            verify: async () => {
+              throw new MemarcError('VERIFY_FAILED', 'the read-back differs (injected by the test)');
+            },
+          });
+        },
+      };
+      const err = await failure(importArchive({ input: Readable.from([two]), sink }));
+      expect(err.code).toBe('VERIFY_FAILED');
+      expect(err.hint).toMatch(/Nothing was published; rolled back: one: .*; two: /);
+      expect(err.hint).not.toMatch(/kept/);
+      expect(await store.list(tag)).toEqual(before);
+      expect(await checkpointsOf(a)).toEqual([]);
+    });
+
     it('a two-dataset import whose second dataset fails to publish leaves the first unpublished, and says so', async () => {
       const [a, b] = [target(), target()];
       const two = await archiveOf(store.kind, 120, ['one', 'two']);

@@ -57,7 +57,7 @@ export function memorySink(opts: { keepRecords?: boolean; rename?: Record<string
         },
         async abort() {
           entry.aborted = true;
-          return { kept: false, message: `dropped the records of "${descriptor.name}" kept in memory` };
+          return { kept: false, message: `dropped what "${descriptor.name}" held in memory` };
         },
         async discard() {
           return 'nothing to drop: memory keeps nothing between runs';
