@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -7,6 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Resume checkpoints of the tests (and of the CLI children they start) stay out of the user's state directory.
+    env: { MEMARC_STATE_DIR: process.env.MEMARC_STATE_DIR ?? join(tmpdir(), `memarc-test-state-${process.pid}`) },
     reporters: process.env.MEMARC_TEST_JSON ? ['default', ['json', { outputFile: process.env.MEMARC_TEST_JSON }]] : ['default'],
   },
 });

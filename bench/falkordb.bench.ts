@@ -23,6 +23,8 @@ import { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../src/adapters/falkordb/index.ts';
 import { PageConnection } from '../src/adapters/falkordb/page-connection.ts';
 import type { DatasetDescriptor } from '../src/core/adapter.ts';
+import { commitOne } from '../src/core/restore.ts';
+import { scratchCheckpoints } from '../src/core/checkpoint.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
 import { typedDouble, type EdgeRecord, type NodeRecord } from '../src/format/records.ts';
 import { startFalkorDB } from '../test/helpers/falkordb-server.ts';
@@ -166,14 +168,17 @@ async function importMemarc(url: string, n: number, m: number): Promise<PhaseRes
   let writeSecs = 0;
   try {
     const ds = (await sink.dataset(descriptor))!;
-    await ds.open(descriptor, { runId: `bench-${process.pid}`, resume: false, dryRun: false });
+    // As the CLI imports: with a local checkpoint (node key → id journal, fsynced per node batch).
+    const scratch = await scratchCheckpoints(`bench-${process.pid}`);
+    await ds.open(descriptor, { runId: `bench-${process.pid}`, resume: false, dryRun: false, checkpoints: scratch });
     const w = performance.now();
     for (const b of batches(n, nodeAt, PAGE)) await ds.write('node', b);
     await ds.shardDone({ entry: 'nodes', kind: 'node', seq: 0, records: n });
     for (const b of batches(m, (j) => edgeAt(j, n), PAGE)) await ds.write('edge', b);
     await ds.shardDone({ entry: 'edges', kind: 'edge', seq: 0, records: m });
     writeSecs = (performance.now() - w) / 1000;
-    await ds.commit({ records: { node: n, edge: m }, digest: digest.hex() });
+    await commitOne(descriptor.name, ds, { records: { node: n, edge: m }, digest: digest.hex() });
+    await scratch.dispose();
   } finally {
     await sink.close();
   }

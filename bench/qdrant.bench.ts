@@ -23,6 +23,7 @@ import { qdrantSink, qdrantSource } from '../src/adapters/qdrant/index.ts';
 import { DatasetDigest } from '../src/format/digest.ts';
 import { encodeF32, type JsonObject, type PointRecord } from '../src/format/records.ts';
 import { childV8Flags } from './v8-flags.ts';
+import { commitOne } from '../src/core/restore.ts';
 import { peakRssKiB } from './peak.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -107,7 +108,7 @@ async function child(phase: string, n: number, url: string): Promise<void> {
       }
     }
     if (inShard > 0) await ds.shardDone({ entry: `s${seq}`, kind: 'point', seq, records: inShard });
-    await ds.commit({ records: { point: n }, digest: d.hex() });
+    await commitOne('bench', ds, { records: { point: n }, digest: d.hex() });
     return report(performance.now() - t1);
   }
   if (phase === 'bare-export') {

@@ -34,7 +34,7 @@ export const EXIT_CODES = {
   DESTINATION_EXISTS: 40, // the output exists and --force was not given
   TRANSPORT_FAILED: 41, // S3 or another transport failed (upload aborted, download failed)
   // Signals, shell convention 128+N.
-  INTERRUPTED: 130, // SIGINT/SIGTERM: the operation was rolled back
+  INTERRUPTED: 130, // SIGINT/SIGTERM: rolled back, or (an import) stopped with its staging kept for --resume/--rollback
   BROKEN_PIPE: 141, // the reader of stdout went away (e.g. `| head`)
 } as const;
 

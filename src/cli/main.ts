@@ -6,7 +6,7 @@
  */
 import { REGISTRY } from '../adapters/registry.ts';
 import type { Registry } from '../core/stores.ts';
-import { EXIT_CODES, MemarcError } from '../errors.ts';
+import { EXIT_CODES, MemarcError, isMemarcError } from '../errors.ts';
 import { reportError, stdoutBroken, type GlobalOptions } from './output.ts';
 import { buildProgram, type Runner } from './program.ts';
 
@@ -26,7 +26,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.stderr.write('memarc: interrupted again: quitting before cleanup finished (a temporary file, an S3 upload or a store\'s temporary copy may be left; the next run or the bucket lifecycle rule removes it)\n');
       process.exit(EXIT_CODES.INTERRUPTED);
     }
-    controller.abort(new MemarcError('INTERRUPTED', `interrupted by ${sig}; rolling back`, { hint: 'nothing was left half-written; run the command again' }));
+    controller.abort(new MemarcError('INTERRUPTED', `interrupted by ${sig}`, { hint: 'nothing was left half-written; run the command again' }));
   });
 }
 
@@ -38,7 +38,8 @@ const run: Runner = (load) => {
       await fn({ g, signal: controller.signal, registry: REGISTRY }, ...args);
       if (stdoutBroken()) process.exitCode = EXIT_CODES.BROKEN_PIPE;
     } catch (err) {
-      const reason = controller.signal.aborted ? controller.signal.reason : err;
+      // An import reports an interrupt itself, saying what it kept or rolled back.
+      const reason = isMemarcError(err, 'INTERRUPTED') || !controller.signal.aborted ? err : controller.signal.reason;
       process.exitCode = reportError(g, reason instanceof MemarcError ? reason : err);
     }
   };

@@ -51,7 +51,7 @@ export function buildProgram(registry: Registry, run: Runner): Command {
       .option('--max-line-values <n>', 'most JSON values in one record line (default 262144)', countOption('--max-line-values', { min: 1 }));
 
   const withS3 = (cmd: Command) => addS3Options(cmd);
-  const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail, append, or replace (load into staging, verify, then switch)').choices(['fail', 'append', 'replace']).default('fail');
+  const ifExists = () => new Option('--if-exists <mode>', 'when a target exists: fail; append (refuses ids the target holds); merge (overwrites them); replace (load into staging, verify, then switch)').choices(['fail', 'append', 'merge', 'replace']).default('fail');
 
   withS3(limitOptions(
     program.command('inspect')
@@ -87,7 +87,9 @@ export function buildProgram(registry: Registry, run: Runner): Command {
     .addOption(ifExists())
     .option('--rename <old=new>', 'restore dataset old under the name new (repeatable)', renamePair)
     .option('--dry-run', 'read and validate everything, report what would be done, write nothing')
-    .option('--resume', 'continue an interrupted import of the same archive')))
+    .option('--resume', 'continue an interrupted import of the same archive into the same targets')
+    .option('--rollback', 'drop what an interrupted import of the same archive left (staging targets, checkpoints); load nothing')
+    .option('--state-dir <dir>', 'where resume checkpoints live (default: MEMARC_STATE_DIR, else $XDG_STATE_HOME/memarc, else ~/.local/state/memarc)')))
     .action(run(async () => (await import('./commands/import.ts')).importCommand));
 
   addStoreOptions(program.command('migrate')

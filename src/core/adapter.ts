@@ -7,17 +7,42 @@
  * in the order DATASET_KINDS gives. A source owns any temporary state (a point-in-time copy, a
  * connection) and releases it in `close()`, which is called on success, failure and interrupt.
  *
- * A **sink** receives one dataset at a time: `open()` with the header's descriptor (create or
- * check the target, before any record arrives), `write()` with batches whose shard has already
- * been verified, then exactly one of `commit()` (only after the archive's trailer has been
- * verified: make the data durable and visible, check counts and digest) or `abort(err)` (roll
- * back: drop a staging target, leave the original untouched). `commit()` resolving means the
- * data is durable and verified.
+ * A **sink** receives one dataset at a time, and carries out the restore policy of
+ * src/core/restore.ts (README, "Restore policy"; spec/ARCHITECTURE.md). Its primitives:
+ *
+ * - `inspect(descriptor, ctx)` (optional), then `open(descriptor, ctx)`: inspect the target before any record arrives: does it exist, is its
+ *   schema the archive's (SCHEMA_MISMATCH with a semantic difference report otherwise), what the
+ *   if-exists mode makes of it (TARGET_EXISTS for `fail`). Then, unless `ctx.dryRun`, create the
+ *   staging target (`create`, `replace`) or prepare writing into the live one (`append`,
+ *   `merge`). The core calls `inspect` for every dataset before it opens any. With `ctx.resume` and a checkpoint of this run (`ctx.checkpoints`), reopen the
+ *   staging target and return the shards already durable. A dry run writes nothing to the target.
+ * - `write(kind, batch)`: write a batch whose shard is verified. Writes must be idempotent, or
+ *   reconciled exactly on resume (the adapter's checkpoint says how). `append` must refuse
+ *   (TARGET_EXISTS, naming the first few) any record whose id or key already exists in the target
+ *   before writing it; `merge` overwrites.
+ * - `shardDone(shard)`: everything of the shard is durable: persist the checkpoint.
+ * - `verify(expected)`: the whole dataset is written: read back what the target holds and prove it
+ *   is the archive's (exact counts and content digest, from values read back without loss, or
+ *   compared in a form that still catches any change: spec/FORMAT.md section 15). Throws
+ *   VERIFY_FAILED. Nothing new is visible yet for `create`/`replace`.
+ * - `publish()`: make the verified data visible at once (an alias switch, a rename), keeping what
+ *   it replaces until `finish()`, so that `undo()` can put it back. Says whether it can be undone.
+ * - `undo()`: after `publish()`, when another dataset of the run failed to publish: restore the
+ *   target as it was before the run, exactly, or say precisely what stays.
+ * - `finish()`: every dataset is published: drop what was kept for `undo()` and the checkpoint.
+ * - `abort(err, keep)`: the run failed before this dataset was published. `keep` (an
+ *   interruption or a retriable failure of an import with checkpoints): leave the staging target
+ *   and the checkpoint for `--resume` or `--rollback`, if this mode can resume; else drop the
+ *   staging target (or delete exactly what was appended) and the checkpoint. Never throws.
+ *   Returns what it did, for the report.
+ * - `discard(descriptor, ctx)` (`--rollback`): drop the staging target and the checkpoint an
+ *   interrupted run of this archive left, touching nothing else.
  */
+import type { Checkpoints } from './checkpoint.ts';
 import type { DatasetKind, JsonObject, RecordByKind, RecordKind } from '../format/records.ts';
 
 export interface DatasetDescriptor {
-  /** The dataset's name in its store. */
+  /** The dataset's name in its store: a collection or graph name. */
   name: string;
   kind: DatasetKind;
   /** Store-specific schema, captured before the data. Compared semantically by the adapter. */
@@ -27,8 +52,7 @@ export interface DatasetDescriptor {
 }
 
 export interface SourceDescription {
-  /** The adapter that read it: its descriptor's `name` (src/core/descriptor.ts). */
-  type: string;
+  type: string; // 'qdrant' | 'falkordb' | 'synthetic' | …
   url?: string; // redacted
   serverVersion?: string;
   [key: string]: unknown;
@@ -58,6 +82,8 @@ export interface DatasetTotals {
   digest: string;
 }
 
+export type IfExists = 'fail' | 'append' | 'merge' | 'replace';
+
 export interface SinkContext {
   /**
    * Identifies what is being loaded: the SHA-256 of the archive's header entry for an import, a
@@ -68,6 +94,8 @@ export interface SinkContext {
   resume: boolean;
   /** Validate everything, report what would be done, write nothing to the target. */
   dryRun: boolean;
+  /** Where resume checkpoints go; null when the run keeps none (dry run, migrate). */
+  checkpoints?: Checkpoints | null;
   signal?: AbortSignal;
   /** Progress and warnings; never includes credentials. */
   log?: (msg: string) => void;
@@ -95,27 +123,50 @@ export interface CommitReport {
   actions: string[];
 }
 
+export interface PublishResult {
+  /** What publishing did: human-readable lines. */
+  actions: string[];
+  /** Whether undo() can put the previous state back exactly. */
+  undoable: boolean;
+}
+
 export interface DatasetSink {
+  /**
+   * Optional: the checks of open() that need no write (existence under `fail`, schema under
+   * `append`/`merge`), so that the core refuses before any dataset of the run writes anything.
+   */
+  inspect?(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void>;
   open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void>;
   write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal): Promise<void>;
   /** Every batch of `shard` has been written: persist the resume checkpoint. */
   shardDone(shard: ShardRef): Promise<void>;
   /**
    * Called once the archive's trailer is verified, with the trailer's totals for this dataset.
-   * Makes the data visible (alias switch), checks exact counts and the live digest against
-   * `expected`, and throws VERIFY_FAILED on any difference. Resolving means durable and verified.
+   * Checks exact counts and the digest of what the target holds against `expected`; throws
+   * VERIFY_FAILED on any difference. A dry run checks the archive's records.
    */
-  commit(expected: DatasetTotals): Promise<CommitReport>;
-  /** Rolls back: drops staging data; an existing target is left untouched. Never throws. */
-  abort(err: unknown): Promise<void>;
+  verify(expected: DatasetTotals): Promise<CommitReport>;
+  /** Whether publish() can be undone (core publishes those first); asked after verify(). */
+  undoable(): boolean;
+  publish(): Promise<PublishResult>;
+  /** Puts back what publish() replaced; returns what it did. Throws when it could not. */
+  undo(): Promise<string>;
+  finish(): Promise<string[]>;
+  /** Rolls back an unpublished dataset, or keeps it for --resume (keep). Never throws. */
+  abort(err: unknown, keep?: boolean): Promise<AbortOutcome>;
+  /** --rollback: drops what an interrupted run of this archive left. */
+  discard(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<string>;
+}
+
+export interface AbortOutcome {
+  /** The staging target and checkpoint are kept for --resume or --rollback. */
+  kept: boolean;
+  /** What was done, one sentence. */
+  message: string;
 }
 
 export interface Sink {
-  /**
-   * A sink for one dataset, or null to skip it (not selected by the store's selection option).
-   * An import asks for every dataset of the header before it opens any, so a throw here (a
-   * dataset nothing can restore) leaves every target untouched.
-   */
+  /** A sink for one dataset, or null to skip it (not selected by --collections/--graphs). */
   dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null>;
   close(): Promise<void>;
 }

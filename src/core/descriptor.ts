@@ -9,7 +9,7 @@
  * (the CLI reads every one to build its help): the factories import the store's client lazily.
  */
 import type { DatasetKind } from '../format/records.ts';
-import type { Sink, Source } from './adapter.ts';
+import type { IfExists, Sink, Source } from './adapter.ts';
 
 /** The commands whose options come from the registry. */
 export type StoreCommand = 'export' | 'import' | 'migrate';
@@ -68,7 +68,7 @@ export interface StoreRequest {
 }
 
 export interface SinkRequest extends StoreRequest {
-  ifExists: 'fail' | 'append' | 'replace';
+  ifExists: IfExists;
   /** Archive dataset name → target name. */
   rename?: Record<string, string>;
 }

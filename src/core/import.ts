@@ -1,18 +1,27 @@
 /**
- * importArchive: one archive in, datasets restored through a sink. Targets are prepared from the
- * header before any data; records reach the sink only from verified shards; nothing is committed
- * (made visible) before the trailer is verified; any failure aborts every opened dataset sink.
+ * importArchive: one archive in, datasets restored through a sink. Every target is inspected from
+ * the header before any data (so `--if-exists fail` refuses before anything is written); records
+ * reach the sinks only from verified shards; nothing is published before the trailer is verified,
+ * and then all datasets or none (src/core/restore.ts). With `rollback`, only the header is read and
+ * each sink drops what an interrupted run of this archive left.
  */
 import type { Readable } from 'node:stream';
 import { readArchive, type ReaderOptions } from '../format/reader.ts';
 import type { HeaderDataset } from '../format/header.ts';
+import { Checkpoints, stateDir } from './checkpoint.ts';
 import type { CommitReport, DatasetDescriptor, DatasetSink, Sink, SinkContext } from './adapter.ts';
+import { abortAll, commitAll, type Loaded } from './restore.ts';
+import { isMemarcError } from '../errors.ts';
 
 export interface ImportOptions {
   input: Readable | AsyncIterable<Uint8Array>;
   sink: Sink;
   resume?: boolean;
+  /** Drop what an interrupted run of this archive left (staging targets, checkpoints); load nothing. */
+  rollback?: boolean;
   dryRun?: boolean;
+  /** Where checkpoints live (src/core/checkpoint.ts); `false`: keep none. */
+  stateDir?: string | false;
   signal?: AbortSignal;
   log?: (msg: string) => void;
   reader?: Omit<ReaderOptions, 'signal'>;
@@ -22,6 +31,8 @@ export interface ImportOptions {
 export interface ImportResult {
   datasets: CommitReport[];
   skipped: string[];
+  /** With `rollback`: what was dropped, per dataset. */
+  rolledBack?: string[];
 }
 
 export function descriptorOf(d: HeaderDataset): DatasetDescriptor {
@@ -29,28 +40,37 @@ export function descriptorOf(d: HeaderDataset): DatasetDescriptor {
 }
 
 export async function importArchive(opts: ImportOptions): Promise<ImportResult> {
-  const sinks = new Map<number, { sink: DatasetSink; done: Set<string> }>();
+  const sinks = new Map<number, { name: string; sink: DatasetSink; done: Set<string> }>();
   const skipped: string[] = [];
+  let keep = false;
   try {
-    const reports: CommitReport[] = [];
+    let reports: CommitReport[] = [];
     for await (const ev of readArchive(opts.input, { ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) })) {
       switch (ev.type) {
         case 'header': {
-          const ctx: SinkContext = { runId: ev.sha256, resume: opts.resume ?? false, dryRun: opts.dryRun ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
-          // Every dataset finds its sink before any target is opened: a dataset that no sink can
-          // take (a store missing from this build) stops the import with nothing touched.
-          const chosen: Array<{ index: number; descriptor: DatasetDescriptor; sink: DatasetSink }> = [];
+          const dryRun = opts.dryRun ?? false;
+          const checkpoints = dryRun || opts.stateDir === false ? null : new Checkpoints(stateDir(opts.stateDir), ev.sha256);
+          keep = checkpoints !== null;
+          const ctx: SinkContext = { runId: ev.sha256, resume: opts.resume ?? false, dryRun, checkpoints, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
+          const picked: Array<{ d: HeaderDataset; descriptor: DatasetDescriptor; sink: DatasetSink }> = [];
           for (const d of ev.header.datasets) {
             const descriptor = descriptorOf(d);
             const sink = await opts.sink.dataset(descriptor);
-            if (sink) chosen.push({ index: d.index, descriptor, sink });
-            else skipped.push(d.name);
+            if (!sink) skipped.push(d.name);
+            else picked.push({ d, descriptor, sink });
           }
-          for (const { index, descriptor, sink } of chosen) {
-            sinks.set(index, { sink, done: new Set() });
-            const opened = await sink.open(descriptor, ctx);
-            for (const e of opened?.done ?? []) sinks.get(index)!.done.add(e);
-            if (opened?.done?.length) opts.log?.(`${descriptor.name}: resuming, ${opened.done.length} shards already loaded`);
+          if (opts.rollback) {
+            const rolledBack: string[] = [];
+            for (const p of picked) rolledBack.push(`${p.d.name}: ${await p.sink.discard(p.descriptor, ctx)}`);
+            return { datasets: [], skipped, rolledBack };
+          }
+          // Every refusal (a target that exists under `fail`, another schema) before any write.
+          for (const p of picked) await p.sink.inspect?.(p.descriptor, ctx);
+          for (const p of picked) {
+            sinks.set(p.d.index, { name: p.d.name, sink: p.sink, done: new Set() });
+            const opened = await p.sink.open(p.descriptor, ctx);
+            for (const e of opened?.done ?? []) sinks.get(p.d.index)!.done.add(e);
+            if (opened?.done?.length) opts.log?.(`${p.d.name}: resuming, ${opened.done.length} shards already loaded`);
           }
           break;
         }
@@ -68,19 +88,22 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
           break;
         }
         case 'trailer': {
+          const loaded: Loaded[] = [];
           for (const [index, s] of sinks) {
             const td = ev.trailer.datasets[index - 1]!;
-            reports.push(await s.sink.commit({ records: td.records, digest: td.digest }));
+            loaded.push({ name: s.name, sink: s.sink, expected: { records: td.records, digest: td.digest } });
           }
-          sinks.clear();
+          sinks.clear(); // from here on, commitAll rolls back what it must
+          reports = await commitAll(loaded, opts.log);
           break;
         }
       }
     }
     return { datasets: reports, skipped };
   } catch (err) {
-    for (const s of sinks.values()) await s.sink.abort(err);
-    throw err;
+    // An interrupt surfaces as whatever the call in progress threw; the signal's reason says what happened.
+    const why = opts.signal?.aborted && isMemarcError(opts.signal.reason) ? opts.signal.reason : err;
+    throw await abortAll([...sinks.values()], why, keep, opts.log);
   } finally {
     await opts.sink.close().catch(() => {});
   }

@@ -2,14 +2,17 @@
  * migrate: a source streamed straight into a sink, with no archive in between and the same
  * checks: the core digests every record it hands on and the sink must prove, at commit, that the
  * target holds exactly that (count and content digest). The stream is cut into pseudo-shards so a
- * sink checkpoints the same way as during an import.
+ * sink sees shards the same way as during an import. A migration keeps no checkpoint (its run id is
+ * random, nothing could resume it): any failure or interrupt rolls every dataset back. Every
+ * dataset is loaded and verified before any is published (src/core/restore.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { MemarcError } from '../errors.ts';
+import { MemarcError, isMemarcError } from '../errors.ts';
 import { DatasetDigest } from '../format/digest.ts';
 import { DATASET_KINDS } from '../format/records.ts';
 import { recordProblem } from '../format/validate.ts';
-import type { CommitReport, DatasetSink, Sink, Source } from './adapter.ts';
+import type { CommitReport, DatasetSink, DatasetSource, Sink, SinkContext, Source } from './adapter.ts';
+import { abortAll, commitAll, type Loaded } from './restore.ts';
 
 export interface MigrateOptions {
   source: Source;
@@ -30,19 +33,23 @@ export interface MigrateResult {
 export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   const shardRecords = opts.shardRecords ?? 10_000;
   const runId = `migrate-${randomUUID()}`;
-  const reports: CommitReport[] = [];
   const skipped: string[] = [];
-  let current: DatasetSink | null = null;
+  const pending: Loaded[] = [];
+  let current: { name: string; sink: DatasetSink } | null = null;
   try {
+    const ctx: SinkContext = { runId, resume: false, dryRun: opts.dryRun ?? false, checkpoints: null, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
+    const picked: Array<{ ds: DatasetSource; sink: DatasetSink }> = [];
     for (const ds of await opts.source.open(opts.signal)) {
+      const sink = await opts.sink.dataset(ds.descriptor);
+      if (!sink) skipped.push(ds.descriptor.name);
+      else picked.push({ ds, sink });
+    }
+    // Every refusal (a target that exists under `fail`, another schema) before any write.
+    for (const p of picked) await p.sink.inspect?.(p.ds.descriptor, ctx);
+    for (const { ds, sink } of picked) {
       const d = ds.descriptor;
-      const sink = await opts.sink.dataset(d);
-      if (!sink) {
-        skipped.push(d.name);
-        continue;
-      }
-      current = sink;
-      await sink.open(d, { runId, resume: false, dryRun: opts.dryRun ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) });
+      current = { name: d.name, sink };
+      await sink.open(d, ctx);
       const digest = new DatasetDigest();
       for (const kind of DATASET_KINDS[d.kind]) {
         let seq = 0;
@@ -63,15 +70,21 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
         }
         if (inShard > 0) await sink.shardDone({ entry: `${runId}/${d.name}/${kind}-${++seq}`, kind, seq, records: inShard });
       }
-      reports.push(await sink.commit({ records: Object.fromEntries(DATASET_KINDS[d.kind].map((k) => [k, digest.counts[k] ?? 0])), digest: digest.hex() }));
+      pending.push({ name: d.name, sink, expected: { records: Object.fromEntries(DATASET_KINDS[d.kind].map((k) => [k, digest.counts[k] ?? 0])), digest: digest.hex() } });
       current = null;
     }
-    return { datasets: reports, skipped };
   } catch (err) {
-    await current?.abort(err);
-    throw err;
+    const why = opts.signal?.aborted && isMemarcError(opts.signal.reason) ? opts.signal.reason : err;
+    const e = await abortAll([...pending, ...(current ? [current] : [])], why, false, opts.log);
+    await opts.sink.close().catch(() => {});
+    throw e;
   } finally {
     await opts.source.close().catch(() => {});
+  }
+  try {
+    const reports: CommitReport[] = await commitAll(pending, opts.log);
+    return { datasets: reports, skipped };
+  } finally {
     await opts.sink.close().catch(() => {});
   }
 }

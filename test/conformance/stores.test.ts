@@ -1,22 +1,26 @@
-/** Every store adapter, through the one conformance suite (suite.ts). */
+/** Every store adapter, through the one conformance suite (suite.ts): one line per store. */
+import { memorySink } from '../../src/adapters/memory/index.ts';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
-import { dropCollections, qdrantHeaders, qdrantTarget } from '../helpers/qdrant.ts';
+import { aliasMap, collectionNames } from '../qdrant/drive.ts';
+import { dropCollections, qdrantTarget } from '../helpers/qdrant.ts';
 import { describeStore } from './suite.ts';
 
-describeStore('qdrant', async () => {
+describeStore('qdrant', { persistent: true, readBack: true, cli: true, keyed: true }, async () => {
   const q = await qdrantTarget();
   const auth = q.apiKey ? { apiKey: q.apiKey } : {};
   return {
     kind: 'qdrant.collection',
+    cliTarget: ['--qdrant', q.url],
     sink: (o) => qdrantSink({ url: q.url, ...auth, ...o }),
     source: (names) => qdrantSource({ url: q.url, ...auth, collections: names }),
-    exists: async (name) => (await fetch(`${q.url}/collections/${encodeURIComponent(name)}`, { headers: qdrantHeaders(q.apiKey) })).status === 200,
-    drop: (names) => dropCollections(q.url, q.apiKey, names),
+    // Also memarc's own names (memarc 0.1 created memarc_checkpoints on every import target).
+    list: async (tag) => [...(await collectionNames(q.url, q.apiKey)), ...[...(await aliasMap(q.url, q.apiKey))].map(([a, c]) => `${a} -> ${c}`)].filter((n) => n.includes(tag) || n.startsWith('memarc')).sort(),
+    drop: (names) => dropCollections(q.url, q.apiKey, names.filter((n) => !n.includes(' -> '))),
     close: () => q.close(),
   };
 });
 
-describeStore('falkordb', async () => {
+describeStore('falkordb', { persistent: true, readBack: true, cli: true, keyed: false }, async () => {
   const { startFalkorDB } = await import('../helpers/falkordb-server.ts');
   const { falkordbSink, falkordbSource } = await import('../../src/adapters/falkordb/index.ts');
   const { Redis } = await import('ioredis');
@@ -24,15 +28,34 @@ describeStore('falkordb', async () => {
   const redis = new Redis(server.url, { lazyConnect: false });
   return {
     kind: 'falkordb.graph',
+    cliTarget: ['--falkordb', server.url],
     sink: (o) => falkordbSink({ url: server.url, ...o }),
     source: (names) => falkordbSource({ url: server.url, graphs: names }),
-    exists: async (name) => ((await redis.call('GRAPH.LIST')) as string[]).includes(name),
+    // Graphs and every other key: the target gets nothing the user did not ask for. FalkorDB's own
+    // `telemetry{graph}` streams are written by the server, later, after queries of a graph.
+    list: async (tag) => ((await redis.keys('*')) as string[]).filter((n) => (n.includes(tag) || n.startsWith('memarc')) && !n.startsWith('telemetry{')).sort(),
     drop: async (names) => {
-      for (const n of names) await redis.call('GRAPH.DELETE', n).catch(() => {});
+      for (const n of names) await redis.call('GRAPH.DELETE', n).catch(() => redis.del(n));
     },
     close: async () => {
       redis.disconnect();
       await server.stop();
     },
+  };
+});
+
+describeStore('memory', { persistent: false, readBack: false, cli: false, keyed: false }, async () => {
+  const sinks: Array<ReturnType<typeof memorySink>> = [];
+  return {
+    kind: 'qdrant.collection',
+    sink: (o) => {
+      const s = memorySink({ rename: o.rename });
+      sinks.push(s);
+      return s;
+    },
+    source: () => null,
+    list: async (tag) => sinks.flatMap((s) => [...s.datasets].filter(([n, d]) => n.includes(tag) && d.committed).map(([n]) => n)).sort(),
+    drop: async () => {},
+    close: async () => {},
   };
 });

@@ -1,6 +1,8 @@
 /** Drives the FalkorDB source and sink directly (no archive in between) for the tests and the bench. */
 import { Redis } from 'ioredis';
-import type { DatasetDescriptor, DatasetSink, DatasetTotals, Sink, SinkContext } from '../../src/core/adapter.ts';
+import type { CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, Sink, SinkContext } from '../../src/core/adapter.ts';
+import { Checkpoints, stateDir } from '../../src/core/checkpoint.ts';
+import { commitOne } from '../../src/core/restore.ts';
 import { canonicalJson } from '../../src/format/canonical.ts';
 import { DatasetDigest, normKey } from '../../src/format/digest.ts';
 import type { EdgeRecord, Json, NodeRecord } from '../../src/format/records.ts';
@@ -48,11 +50,11 @@ export interface LoadPlan {
 }
 
 export function ctx(runId: string, over: Partial<SinkContext> = {}): SinkContext {
-  return { runId, resume: false, dryRun: false, ...over };
+  return { runId, resume: false, dryRun: false, checkpoints: new Checkpoints(stateDir(), runId), ...over };
 }
 
 /** Feeds an export into a sink the way the import core does: shards of nodes, then of edges. */
-export async function load(sink: Sink, x: Exported, c: SinkContext, plan: LoadPlan = {}): Promise<{ ds: DatasetSink | null; crashed: boolean; report?: Awaited<ReturnType<DatasetSink['commit']>> }> {
+export async function load(sink: Sink, x: Exported, c: SinkContext, plan: LoadPlan = {}): Promise<{ ds: DatasetSink | null; crashed: boolean; report?: CommitReport }> {
   const ds = await sink.dataset(x.descriptor);
   if (!ds) return { ds, crashed: false };
   const shardSize = plan.shardSize ?? 1000;
@@ -75,7 +77,7 @@ export async function load(sink: Sink, x: Exported, c: SinkContext, plan: LoadPl
         await ds.shardDone({ entry, kind, seq, records: shard.length });
       }
     }
-    const report = await ds.commit(x.totals);
+    const report = await commitOne(x.descriptor.name, ds, x.totals);
     return { ds, crashed: false, report };
   } catch (err) {
     await ds.abort(err);

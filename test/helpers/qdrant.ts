@@ -52,33 +52,19 @@ export async function dropAliases(url: string, apiKey: string | undefined, alias
   await res.body?.cancel();
 }
 
-/**
- * The resume checkpoint memarc keeps on the server for (run id, target), or null when there is
- * none. Tests check their own checkpoint, never the whole `memarc_checkpoints` collection, which
- * other runs on a shared server may be using at the same time.
- */
-export async function checkpointOf(url: string, apiKey: string | undefined, runId: string, target: string): Promise<unknown> {
-  const { CHECKPOINT_COLLECTION, checkpointId } = await import('../../src/adapters/qdrant/checkpoint.ts');
-  const res = await fetch(`${url}/collections/${CHECKPOINT_COLLECTION}/points`, {
-    method: 'POST',
-    headers: qdrantHeaders(apiKey),
-    body: JSON.stringify({ ids: [checkpointId(runId, target)], with_payload: true }),
-  });
-  const text = await res.text();
-  if (res.status === 404) return null;
-  if (!res.ok) throw new Error(`reading checkpoint of ${target} failed with HTTP ${res.status}: ${text}`);
-  const points = (JSON.parse(text) as { result: Array<{ payload?: unknown }> }).result;
-  return points[0]?.payload ?? null;
+/** The local checkpoint file memarc keeps for (run id, Qdrant server, target) (src/core/checkpoint.ts). */
+export async function checkpointFile(url: string, runId: string, target: string) {
+  const { Checkpoints, stateDir } = await import('../../src/core/checkpoint.ts');
+  const { QdrantHttp } = await import('../../src/adapters/qdrant/http.ts');
+  return new Checkpoints(stateDir(), runId).for({ store: 'qdrant', url: new QdrantHttp({ url }).safeUrl, target });
 }
 
-/**
- * Removes memarc's resume checkpoint of (run id, target), and the checkpoint collection once it
- * holds no other: for tests that stop a load part-way, so that a failing assertion before their
- * resume leaves nothing behind on a shared server.
- */
-export async function dropCheckpoint(url: string, apiKey: string | undefined, runId: string, target: string): Promise<void> {
-  const { CheckpointStore } = await import('../../src/adapters/qdrant/checkpoint.ts');
-  const { QdrantApi } = await import('../../src/adapters/qdrant/api.ts');
-  const { QdrantHttp } = await import('../../src/adapters/qdrant/http.ts');
-  await new CheckpointStore(new QdrantApi(new QdrantHttp({ url, apiKey }))).remove(runId, target);
+/** The resume checkpoint memarc keeps locally for (run id, target), or null when there is none. */
+export async function checkpointOf(url: string, _apiKey: string | undefined, runId: string, target: string): Promise<unknown> {
+  return (await checkpointFile(url, runId, target)).load();
+}
+
+/** Removes memarc's resume checkpoint of (run id, target): for tests that stop a load part-way. */
+export async function dropCheckpoint(url: string, _apiKey: string | undefined, runId: string, target: string): Promise<void> {
+  await (await checkpointFile(url, runId, target)).remove();
 }

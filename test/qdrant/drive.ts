@@ -3,7 +3,9 @@
  * source, then feed them to a sink in shards (open / write / shardDone / commit), with the
  * trailer's totals computed by DatasetDigest. Also raw REST helpers for setting up collections.
  */
-import type { DatasetDescriptor, DatasetSink, DatasetTotals, Sink, SinkContext, Source } from '../../src/core/adapter.ts';
+import type { CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, Sink, SinkContext, Source } from '../../src/core/adapter.ts';
+import { Checkpoints, stateDir } from '../../src/core/checkpoint.ts';
+import { commitOne } from '../../src/core/restore.ts';
 import { DatasetDigest } from '../../src/format/digest.ts';
 import { parseJson, stringifyJson } from '../../src/format/json.ts';
 import type { PointRecord } from '../../src/format/records.ts';
@@ -60,14 +62,15 @@ export interface LoadResult {
   sink: DatasetSink;
   done: string[];
   written: string[];
-  report?: Awaited<ReturnType<DatasetSink['commit']>>;
+  report?: CommitReport;
 }
 
 /** Feeds records to one dataset sink as the core would; throws what the sink throws (after abort). */
 export async function loadInto(sink: Sink, descriptor: DatasetDescriptor, records: PointRecord[], o: LoadOptions = {}): Promise<LoadResult> {
   const ds = await sink.dataset(descriptor);
   if (!ds) throw new Error(`sink skipped dataset ${descriptor.name}`);
-  const ctx: SinkContext = { runId: o.runId ?? 'run-' + Math.random().toString(16).slice(2), resume: o.resume ?? false, dryRun: o.dryRun ?? false, log: o.log };
+  const runId = o.runId ?? 'run-' + Math.random().toString(16).slice(2);
+  const ctx: SinkContext = { runId, resume: o.resume ?? false, dryRun: o.dryRun ?? false, checkpoints: o.dryRun ? null : new Checkpoints(stateDir(), runId), log: o.log };
   const shardSize = o.shardSize ?? 50;
   const writeSize = o.writeSize ?? 20;
   const written: string[] = [];
@@ -92,10 +95,11 @@ export async function loadInto(sink: Sink, descriptor: DatasetDescriptor, record
       }
     }
   } catch (err) {
-    await ds.abort(err);
+    const outcome = await ds.abort(err);
+    o.log?.(outcome.message);
     throw err;
   }
-  const report = await ds.commit(o.expected ?? totalsOf(records));
+  const report = await commitOne(descriptor.name, ds, o.expected ?? totalsOf(records));
   return { sink: ds, done, written, report };
 }
 

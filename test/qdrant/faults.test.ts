@@ -3,7 +3,12 @@
  * dropped connections and responses cut in half, during scroll, upsert and read-back. The run
  * either recovers with an equal result or stops with a clear error and nothing half-done.
  */
+import { Checkpoints, stateDir } from '../../src/core/checkpoint.ts';
+import { commitOne } from '../../src/core/restore.ts';
+import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { exportArchive } from '../../src/core/export.ts';
+import { importArchive } from '../../src/core/import.ts';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { startFaultProxy, type FaultProxy, type Match } from '../helpers/fault-proxy.ts';
 import { checkpointOf, dropCheckpoint, dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
@@ -117,6 +122,29 @@ describe('import under faults', () => {
 });
 
 describe('resume', () => {
+  it('keeps the loaded collection and its checkpoint when the server stays unavailable, and --resume finishes it', async () => {
+    const to = uniqueName('ft_unavail');
+    created.add(to);
+    const chunks: Buffer[] = [];
+    const out = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } });
+    await exportArchive({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.named] })], output: out, shardMaxRecords: 10 });
+    const archive = Buffer.concat(chunks);
+    // The first upserts land; then the server answers 503 until the retries give up.
+    const late: Match = (m, p) => upsert(m, p) && proxy.requests.filter((r) => upsert(r.method, r.path)).length > 3;
+    proxy.failNext(1000, 503, { match: late });
+    const rename = { [seeded.named]: to };
+    const err = await failure(importArchive({ input: Readable.from([archive]), sink: qdrantSink({ url: proxy.url, apiKey: q.apiKey, rename, retry: fast, batchPoints: 5 }) }));
+    expect(err.code).toBe('STORE_ERROR');
+    expect(err.hint).toMatch(/kept .*--resume .*--rollback/);
+    expect(await collectionNames(q.url, q.apiKey)).toContain(to);
+    proxy.reset();
+    const logs: string[] = [];
+    // The same command again (the same server URL: a checkpoint belongs to one target), with --resume.
+    const res = await importArchive({ input: Readable.from([archive]), sink: qdrantSink({ url: proxy.url, apiKey: q.apiKey, rename, retry: fast, batchPoints: 5 }), resume: true, log: (m) => logs.push(m) });
+    expect(logs.some((m) => /resume loading/.test(m))).toBe(true);
+    expect(res.datasets[0]!.digest).toBe(totalsOf(baseline.records).digest);
+  });
+
   it('finishes an import killed part-way, from the checkpoint, with an equal digest', async () => {
     const to = uniqueName('ft_resume');
     created.add(to);
@@ -186,10 +214,10 @@ describe('replace', () => {
     const before = await namesOf(name);
     const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, ifExists: 'replace', rename: { [seeded.named]: name } });
     const ds = (await sink.dataset(baseline.descriptor))!;
-    await ds.open(baseline.descriptor, { runId: 'verify-fail', resume: false, dryRun: false });
+    await ds.open(baseline.descriptor, { runId: 'verify-fail', resume: false, dryRun: false, checkpoints: new Checkpoints(stateDir(), 'verify-fail') });
     await ds.write('point', baseline.records.slice(0, 10));
     await ds.shardDone({ entry: 'x/point-000000.ndjson.gz', kind: 'point', seq: 0, records: 10 });
-    const err = await failure(ds.commit(totalsOf(baseline.records.slice(0, 11))));
+    const err = await failure(commitOne(baseline.descriptor.name, ds, totalsOf(baseline.records.slice(0, 11))));
     expect(err.code).toBe('VERIFY_FAILED');
     expect(err.message).toMatch(/10 points were written and verified, the archive's trailer says 11/);
     expect(await countOf(name)).toBe(1);

@@ -10,6 +10,7 @@ import { vectorSpecs } from '../../src/adapters/qdrant/fingerprint.ts';
 import { pointMismatch } from '../../src/adapters/qdrant/verify.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { checkpointOf, dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { failure } from '../helpers/failure.ts';
 import { aliasMap, collectionNames, exportAll, loadInto, rest, totalsOf, type Exported } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
 
@@ -147,12 +148,18 @@ describe('qdrant round trip', () => {
     expect(await sink.dataset(byName(seeded.named).descriptor)).not.toBeNull();
   });
 
-  it('appends into an existing collection with the same schema', async () => {
+  // Before issue 8, append silently overwrote points with the same ids: it now refuses them, and
+  // merge is the mode that overwrites.
+  it('refuses to append ids an existing collection holds, naming them; merges them on request', async () => {
     const e = byName(seeded.sparse);
-    const sink = qdrantSink({ url: q.url, apiKey: q.apiKey, ifExists: 'append' });
-    const res = await loadInto(sink, e.descriptor, e.records);
+    const before = await rest<{ count: number }>(q.url, q.apiKey, 'POST', `/collections/${e.descriptor.name}/points/count`, { exact: true });
+    const err = await failure(loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey, ifExists: 'append' }), e.descriptor, e.records));
+    expect(err.code).toBe('TARGET_EXISTS');
+    expect(err.message).toMatch(/already holds 20 point id\(s\) of dataset .*: \S+, /);
+    expect(await rest<{ count: number }>(q.url, q.apiKey, 'POST', `/collections/${e.descriptor.name}/points/count`, { exact: true })).toEqual(before);
+    const res = await loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey, ifExists: 'merge' }), e.descriptor, e.records);
     expect(res.report!.records.point).toBe(30);
-    expect(res.report!.actions[0]).toMatch(/append to the existing collection/);
+    expect(res.report!.actions[0]).toMatch(/merge into the existing collection/);
   });
 
   it('reports a dry run without writing anything', async () => {

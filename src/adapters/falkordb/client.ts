@@ -197,6 +197,22 @@ export class FalkorClient {
     }
   }
 
+  /**
+   * Renames several keys in one MULTI/EXEC transaction: all or none, and no reader sees a state in
+   * between (FalkorDB follows a RENAME of its graph keys).
+   */
+  async renameAll(what: string, pairs: Array<[string, string]>): Promise<void> {
+    try {
+      const m = this.redis.multi();
+      for (const [from, to] of pairs) m.rename(from, to);
+      const res = await this.deadline(m.exec(), what, 'MULTI/EXEC RENAME');
+      const failed = res?.find(([err]) => err);
+      if (!res || failed) throw failed?.[0] ?? new Error('the transaction was discarded');
+    } catch (err) {
+      throw this.wrap(err, what);
+    }
+  }
+
   async listGraphs(): Promise<string[]> {
     const r = await this.call('GRAPH.LIST', 'GRAPH.LIST');
     return Array.isArray(r) ? r.map(String) : [];

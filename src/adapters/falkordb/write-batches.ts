@@ -137,5 +137,5 @@ export function nodeQuery(labels: string, setClauses: string): string {
 
 export function edgeQuery(type: string, setClauses: string): string {
   // `WITH … AS a0` lets the planner seek by id; `WHERE id(a) = r.a` would scan every node.
-  return `UNWIND $rows AS r WITH r, r.a AS a0, r.b AS b0 MATCH (a), (b) WHERE id(a) = a0 AND id(b) = b0 CREATE (a)-[e:${quoteIdent(type, 'relationship type')}]->(b) SET e += r.p${setClauses} RETURN count(e)`;
+  return `UNWIND $rows AS r WITH r, r.a AS a0, r.b AS b0 MATCH (a), (b) WHERE id(a) = a0 AND id(b) = b0 CREATE (a)-[e:${quoteIdent(type, 'relationship type')}]->(b) SET e += r.p${setClauses} RETURN count(e), max(id(e))`;
 }

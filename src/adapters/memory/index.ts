@@ -17,23 +17,25 @@ export interface MemoryDataset {
   aborted: boolean;
 }
 
-export function memorySink(opts: { keepRecords?: boolean } = {}): Sink & { datasets: Map<string, MemoryDataset> } {
+export function memorySink(opts: { keepRecords?: boolean; rename?: Record<string, string> } = {}): Sink & { datasets: Map<string, MemoryDataset> } {
   const datasets = new Map<string, MemoryDataset>();
   return {
     datasets,
     async dataset(descriptor) {
       const entry: MemoryDataset = { descriptor, records: {}, committed: false, aborted: false };
       const digest = new DatasetDigest();
+      let dryRun = false;
       const sink: DatasetSink = {
-        async open() {
-          datasets.set(descriptor.name, entry);
+        async open(_d, ctx) {
+          dryRun = ctx.dryRun;
+          datasets.set(opts.rename?.[descriptor.name] ?? descriptor.name, entry);
         },
         async write(kind, batch) {
           for (const r of batch) digest.add(kind, r);
           if (opts.keepRecords) ((entry.records[kind] ??= []) as AnyRecord[]).push(...(batch as AnyRecord[]));
         },
         async shardDone() {},
-        async commit(expected: DatasetTotals): Promise<CommitReport> {
+        async verify(expected: DatasetTotals): Promise<CommitReport> {
           const got = digest.hex();
           for (const [kind, n] of Object.entries(expected.records)) {
             if ((digest.counts[kind as RecordKind] ?? 0) !== n) {
@@ -41,11 +43,26 @@ export function memorySink(opts: { keepRecords?: boolean } = {}): Sink & { datas
             }
           }
           if (got !== expected.digest) throw new MemarcError('VERIFY_FAILED', `${descriptor.name}: content digest ${got} differs from the archive's ${expected.digest}`);
-          entry.committed = true;
           return { dataset: descriptor.name, target: 'memory', records: { ...digest.counts }, digest: got, actions: ['read back and digested every record'] };
+        },
+        undoable: () => true,
+        async publish() {
+          entry.committed = !dryRun;
+          return { actions: [], undoable: true };
+        },
+        async undo() {
+          entry.committed = false;
+          return 'unpublished';
+        },
+        async finish() {
+          return [];
         },
         async abort() {
           entry.aborted = true;
+          return { kept: false, message: `dropped what "${descriptor.name}" held in memory` };
+        },
+        async discard() {
+          return 'nothing to drop: memory keeps nothing between runs';
         },
       };
       return sink;

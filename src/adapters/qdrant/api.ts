@@ -101,6 +101,14 @@ export class QdrantApi {
     return points;
   }
 
+  /** Which of `ids` the collection holds (ids only, no payload or vectors). */
+  async existing(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<QdrantId[]> {
+    const r = await this.http.call<Array<{ id: QdrantId }>>('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: false, with_vector: false }, {
+      what: `look up ${ids.length} point ids of collection "${collection}"`, idempotent: true, signal,
+    });
+    return r.map((p) => p.id);
+  }
+
   async deletePoints(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<void> {
     await this.http.call('POST', `/collections/${seg(collection)}/points/delete?wait=true`, { points: ids }, {
       what: `delete ${ids.length} points of collection "${collection}"`, idempotent: true, signal,

@@ -1,26 +1,32 @@
 /**
- * Loads one dataset into one Qdrant collection (the DatasetSink contract in src/core/adapter.ts).
+ * Loads one dataset into one Qdrant collection: the primitives of src/core/adapter.ts, the policy
+ * being src/core/restore.ts's.
  *
  * - open: decides the mode (plan.ts), checks an existing target's schema, creates the collection
  *   with HNSW building deferred (indexing_threshold 0) plus its payload indexes, and writes the
- *   first resume checkpoint (checkpoint.ts).
- * - write: validates every record of the batch first (nothing is sent for a bad batch), then
- *   upserts it in sub-batches, a few in flight, each followed by a read-back that compares the
- *   stored points with the archive records (verify.ts) and adds the archive records' digests.
+ *   first resume checkpoint (a local file, src/core/checkpoint.ts; create and replace only).
+ * - write: validates every record of the batch first (nothing is sent for a bad batch); in append
+ *   mode refuses ids the collection already holds; then upserts in sub-batches, a few in flight,
+ *   each followed by a read-back that compares the stored points with the archive records
+ *   (verify.ts) and adds the archive records' digests. Upserts by id are idempotent, so a resumed
+ *   run replays the unfinished shard.
  * - shardDone: waits for everything in flight and persists the checkpoint.
- * - commit: compares verified counts and digest with the trailer, checks the exact count,
- *   restores the indexing threshold, switches aliases (replace) and recreates the archived aliases.
- * - abort: drops what this run created and not yet switched (never a pre-existing collection).
+ * - verify: compares verified counts and digest with the trailer and checks the exact count.
+ * - publish: restores the indexing threshold, switches aliases (replace, keeping the previous
+ *   collection until finish) and recreates the archived aliases; undo switches back.
+ * - abort: keeps (interrupt) or drops what this run created and did not publish, never a
+ *   pre-existing collection; in append mode deletes exactly the points it added.
  */
-import type { CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, OpenResult, ShardRef, SinkContext } from '../../core/adapter.ts';
+import type { AbortOutcome, CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, IfExists, OpenResult, PublishResult, ShardRef, SinkContext } from '../../core/adapter.ts';
+import { scratchCheckpoints, type CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError, isMemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
-import { stringifyJson } from '../../format/json.ts';
+import { parseJsonLexemes, stringifyJson } from '../../format/json.ts';
 import type { JsonObject, PointRecord, RecordByKind, RecordKind } from '../../format/records.ts';
 import type { QdrantApi } from './api.ts';
-import { CheckpointStore, type Checkpoint, type LoadMode } from './checkpoint.ts';
+import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
-import { idKey, qdrantFromRecord, recordFromQdrant } from './convert.ts';
+import { idKey, qdrantFromRecord, recordFromQdrant, type QdrantId, type QdrantPoint } from './convert.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
 import { TaskPool } from './pool.ts';
@@ -31,7 +37,7 @@ import { pointMismatch } from './verify.ts';
 /** How many changed payload numbers a report names one by one. */
 const CHANGES_LISTED = 10;
 
-export type IfExists = 'fail' | 'append' | 'replace';
+export type { IfExists };
 
 /**
  * How a load is proven: `readback` (default) retrieves every upserted batch and compares it with
@@ -68,7 +74,15 @@ function estimateBytes(r: PointRecord): number {
 export class CollectionSink implements DatasetSink {
   private readonly o: CollectionSinkOptions;
   private readonly api: QdrantApi;
-  private readonly checkpoints: CheckpointStore;
+  private checkpoint: CheckpointFile | null = null;
+  /**
+   * Append and merge: the undo journal (the checkpoint's, or a scratch file when the run keeps no
+   * checkpoint). Before each batch is sent it gets one line: the ids an append adds (each checked
+   * absent), or for a merge the points it is about to overwrite, as the server returned them, and
+   * the ids it adds. Undo replays it: exact, since nothing else wrote those ids in between.
+   */
+  private journal: CheckpointFile | null = null;
+  private scratch: { dispose(): Promise<void> } | null = null;
   private ctx!: SinkContext;
   private descriptor!: DatasetDescriptor;
   private mode: LoadMode = 'create';
@@ -85,6 +99,12 @@ export class CollectionSink implements DatasetSink {
   /** This run created `load` (so rollback may drop it). */
   private created = false;
   private switched = false;
+  /** Replace: the collection the target alias named before the switch (dropped by finish, restored by undo). */
+  private previous: string | null = null;
+  /** Append and merge: points journaled (and so possibly written) by this run. */
+  private touched = 0;
+  /** Append: the collection's exact count before the run. */
+  private countBefore = 0;
   private finished = false;
   private opened = false;
   /** Payload numbers the server stores as another number than the archive's (spec section 15.3). */
@@ -94,7 +114,6 @@ export class CollectionSink implements DatasetSink {
   constructor(o: CollectionSinkOptions) {
     this.o = o;
     this.api = o.api;
-    this.checkpoints = new CheckpointStore(o.api);
     this.pool = new TaskPool(o.concurrency);
   }
 
@@ -112,25 +131,62 @@ export class CollectionSink implements DatasetSink {
     this.log(`qdrant: ${this.ctx.dryRun ? '(dry run) ' : ''}${action}`);
   }
 
-  async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult> {
+  /** Refuses what the run would refuse anyway, before any dataset of the run writes anything. */
+  async inspect(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void> {
     this.descriptor = descriptor;
     this.ctx = ctx;
-    const { api, target } = { api: this.api, target: this.o.target };
-    const signal = ctx.signal;
+    this.refuseKind(descriptor);
+    const aliases = await this.api.aliases(ctx.signal);
+    const state = targetState(this.o.target, !aliases.has(this.o.target) && (await this.api.collectionInfo(this.o.target, ctx.signal)) !== null, aliases);
+    const file = ctx.dryRun ? null : ctx.checkpoints?.for({ store: 'qdrant', url: this.api.http.safeUrl, target: this.o.target }) ?? null;
+    const saved = file ? await file.load<Checkpoint>() : null;
+    if (state.kind !== 'none' && this.o.ifExists === 'fail' && !(ctx.resume && saved)) this.refuseExisting(state, saved !== null);
+    if (state.kind !== 'none' && (this.o.ifExists === 'append' || this.o.ifExists === 'merge')) {
+      const load = state.kind === 'alias' ? state.collection : this.o.target;
+      this.load = load;
+      this.checkSchema(descriptor.fingerprint, (await this.api.fingerprint(load, aliases, ctx.signal))!);
+    }
+  }
+
+  private refuseKind(descriptor: DatasetDescriptor): void {
     if (descriptor.kind !== 'qdrant.collection') {
       throw new MemarcError('USAGE', `dataset "${descriptor.name}" is a ${descriptor.kind}, which a Qdrant target cannot hold`, {
         hint: 'select only Qdrant collections for this target (--collections)',
         context: { dataset: descriptor.name },
       });
     }
+  }
+
+  private refuseExisting(state: TargetState, stale: boolean): never {
+    throw new MemarcError('TARGET_EXISTS', `${state.kind === 'alias' ? 'alias' : 'collection'} "${this.o.target}" already exists on ${this.api.http.safeUrl}`, {
+      hint: stale
+        ? 'an interrupted import of this same archive left it: run the same command with --resume to finish it, or with --rollback to drop what it left'
+        : 'use --if-exists append, merge or replace, or restore under another name with --rename',
+      context: { dataset: this.name, target: this.o.target },
+    });
+  }
+
+  async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult> {
+    this.descriptor = descriptor;
+    this.ctx = ctx;
+    const { api, target } = { api: this.api, target: this.o.target };
+    const signal = ctx.signal;
+    this.refuseKind(descriptor);
     await api.serverVersion(signal); // reachability and credentials, before anything else
     const aliases = await api.aliases(signal);
     const state = targetState(target, !aliases.has(target) && (await api.collectionInfo(target, signal)) !== null, aliases);
-    const cp = ctx.resume && !ctx.dryRun ? await this.usableCheckpoint(ctx.runId, target, signal) : null;
+    this.checkpoint = ctx.checkpoints?.for({ store: 'qdrant', url: api.http.safeUrl, target }) ?? null;
+    const cp = ctx.resume && !ctx.dryRun ? await this.usableCheckpoint(target, signal) : null;
     const archiveFp = descriptor.fingerprint;
 
+    if (cp && (cp.mode === 'append' || cp.mode === 'merge')) {
+      throw new MemarcError('USAGE', `collection "${target}": an interrupted ${cp.mode} of this archive left an undo journal; an ${cp.mode} into a live collection cannot be resumed`, {
+        hint: 'run the same command with --rollback to undo what it wrote, then again without --resume',
+      });
+    }
     if (cp) {
       this.mode = cp.mode;
+      this.replacesCollection = state.kind === 'collection';
       this.load = cp.load;
       this.done = [...cp.done];
       this.digest.addDigest(cp.digest);
@@ -146,23 +202,37 @@ export class CollectionSink implements DatasetSink {
       return { done: [...this.done] };
     }
 
-    if (state.kind !== 'none' && this.o.ifExists === 'fail') {
-      const stale = !ctx.dryRun && (await this.checkpoints.load(ctx.runId, target, signal)) !== null;
-      throw new MemarcError('TARGET_EXISTS', `${state.kind === 'alias' ? 'alias' : 'collection'} "${target}" already exists on ${api.http.safeUrl}`, {
-        hint: stale
-          ? 'an interrupted import of this same archive left it: add --resume to finish it, or --if-exists replace to start over'
-          : 'use --if-exists append or --if-exists replace, or restore under another name with --rename',
-        context: { dataset: this.name, target },
-      });
-    }
+    if (state.kind !== 'none' && this.o.ifExists === 'fail') this.refuseExisting(state, !ctx.dryRun && (await this.checkpoint?.load<Checkpoint>()) != null);
 
-    if (state.kind !== 'none' && this.o.ifExists === 'append') {
-      this.mode = 'append';
+    if (state.kind !== 'none' && (this.o.ifExists === 'append' || this.o.ifExists === 'merge')) {
+      if (ctx.resume) {
+        throw new MemarcError('USAGE', `collection "${target}": --resume is not possible with --if-exists ${this.o.ifExists}, which writes into the live collection`, {
+          hint: 'an interrupted append or merge was rolled back or reported when it stopped; run it again without --resume',
+        });
+      }
+      this.mode = this.o.ifExists;
       this.load = state.kind === 'alias' ? state.collection : target;
       const live = await api.fingerprint(this.load, aliases, signal);
       this.checkSchema(archiveFp, live!);
       this.specs = vectorSpecs(live!);
-      this.note(describeMode('append', target, this.load, state));
+      if (!ctx.dryRun) {
+        this.countBefore = await api.count(this.load, signal);
+        if (this.checkpoint) {
+          const stale = await this.checkpoint.load<Checkpoint>();
+          if (stale && (stale.mode === 'append' || stale.mode === 'merge')) {
+            throw new MemarcError('USAGE', `collection "${target}": an interrupted ${stale.mode} of this archive left an undo journal (${this.checkpoint.path})`, {
+              hint: 'run the same command with --rollback first: it undoes exactly what that run wrote',
+            });
+          }
+          await this.checkpoint.remove();
+          this.journal = this.checkpoint;
+        } else {
+          const scratch = await scratchCheckpoints(ctx.runId);
+          this.scratch = scratch;
+          this.journal = scratch.for({ store: 'qdrant', url: api.http.safeUrl, target });
+        }
+      }
+      this.note(describeMode(this.mode, target, this.load, state));
     } else {
       this.specs = vectorSpecs(archiveFp);
       if (state.kind === 'none') {
@@ -170,6 +240,7 @@ export class CollectionSink implements DatasetSink {
         this.load = target;
       } else {
         this.mode = 'replace';
+        this.replacesCollection = state.kind === 'collection';
         const existing = new Set(await api.listCollections(signal));
         const serving = state.kind === 'alias' ? state.collection : target;
         this.load = versionedName(target, ctx.runId, (n) => n === serving || aliases.has(n) || [...aliases.values()].includes(n));
@@ -183,20 +254,20 @@ export class CollectionSink implements DatasetSink {
       if (!ctx.dryRun) await this.createLoadCollection(signal);
       else this.describeCreate();
     }
-    if (!ctx.dryRun) await this.saveCheckpoint(signal);
+    if (!ctx.dryRun) await this.saveCheckpoint();
     this.opened = true;
     return { done: [] };
   }
 
-  private async usableCheckpoint(runId: string, target: string, signal?: AbortSignal): Promise<Checkpoint | null> {
-    const cp = await this.checkpoints.load(runId, target, signal);
+  private async usableCheckpoint(target: string, signal?: AbortSignal): Promise<Checkpoint | null> {
+    const cp = await this.checkpoint?.load<Checkpoint>();
     if (!cp) {
-      this.log(`qdrant: no checkpoint of run ${runId.slice(0, 12)} for "${target}"; loading from the beginning`);
+      this.log(`qdrant: no checkpoint of run ${this.ctx.runId.slice(0, 12)} for "${target}"; loading from the beginning`);
       return null;
     }
     if ((await this.api.collectionInfo(cp.load, signal)) === null) {
       this.log(`qdrant: the checkpoint of "${target}" names collection "${cp.load}", which no longer exists; loading from the beginning`);
-      await this.checkpoints.remove(runId, target);
+      await this.checkpoint?.remove();
       return null;
     }
     return cp;
@@ -253,8 +324,9 @@ export class CollectionSink implements DatasetSink {
     }
   }
 
-  private async saveCheckpoint(signal?: AbortSignal): Promise<void> {
-    await this.checkpoints.save({
+  private async saveCheckpoint(): Promise<void> {
+    if (!this.checkpoint) return;
+    await this.checkpoint.save({
       runId: this.ctx.runId,
       target: this.o.target,
       load: this.load,
@@ -263,7 +335,8 @@ export class CollectionSink implements DatasetSink {
       points: this.verified,
       digest: this.digest.hex(),
       indexingThreshold: this.threshold,
-    }, signal);
+      ...(this.previous !== null ? { previous: this.previous } : {}),
+    } satisfies Checkpoint);
   }
 
   async write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal): Promise<void> {
@@ -316,6 +389,23 @@ export class CollectionSink implements DatasetSink {
 
   /** Upserts one sub-batch, reads it back, compares, and counts the verified archive records. */
   private async upsertVerified(records: PointRecord[], signal?: AbortSignal): Promise<void> {
+    if (this.mode === 'append') {
+      const present = await this.api.existing(this.load, records.map((r) => r.id), signal);
+      if (present.length > 0) {
+        const listed = present.slice(0, CHANGES_LISTED).map(String).join(', ') + (present.length > CHANGES_LISTED ? `, … (${present.length - CHANGES_LISTED} more in this batch)` : '');
+        throw new MemarcError('TARGET_EXISTS', `--if-exists append: collection "${this.load}" already holds ${present.length} point id(s) of dataset "${this.name}": ${listed}`, {
+          hint: 'append never overwrites: use --if-exists merge to overwrite those points, --if-exists replace to replace the collection, or --rename',
+          context: { dataset: this.name, target: this.o.target, ids: present.slice(0, CHANGES_LISTED).map(String) },
+        });
+      }
+      await this.journal!.appendText([stringifyJson({ added: records.map((r) => r.id) })]);
+      this.touched += records.length;
+    } else if (this.mode === 'merge') {
+      const prev = await this.api.retrieve(this.load, records.map((r) => r.id), signal);
+      const had = new Set(prev.map((p) => idKey(p.id)));
+      await this.journal!.appendText([stringifyJson({ prev, added: records.filter((r) => !had.has(idKey(r.id))).map((r) => r.id) })]);
+      this.touched += records.length;
+    }
     try {
       await this.api.upsert(this.load, records.map(qdrantFromRecord), signal);
     } catch (err) {
@@ -352,7 +442,7 @@ export class CollectionSink implements DatasetSink {
    * looked up so that the error says exactly which of the batch are now on the server.
    */
   private async describeFailedUpsert(records: PointRecord[], err: unknown): Promise<unknown> {
-    if (this.mode !== 'append' || !isMemarcError(err) || err.code === 'CONNECTION_FAILED') return err;
+    if ((this.mode !== 'append' && this.mode !== 'merge') || !isMemarcError(err) || err.code === 'CONNECTION_FAILED') return err;
     let present: string[];
     try {
       present = (await this.api.retrieve(this.load, records.map((r) => r.id))).map((p) => String(p.id));
@@ -360,7 +450,7 @@ export class CollectionSink implements DatasetSink {
       return err;
     }
     const listed = present.slice(0, CHANGES_LISTED).join(', ') + (present.length > CHANGES_LISTED ? `, … (${present.length - CHANGES_LISTED} more)` : '');
-    return new MemarcError(err.code, `${err.message}; of this batch of ${records.length} points, ${present.length} ${present.length === 1 ? 'is' : 'are'} on the server now (written by the failed request, or there before)${present.length ? `: ${listed}` : ''}`, {
+    return new MemarcError(err.code, `${err.message}; of this batch of ${records.length} points, ${present.length} ${present.length === 1 ? 'was' : 'were'} on the server after the failed request (written by it, or there before)${present.length ? `: ${listed}` : ''}`, {
       hint: err.hint,
       cause: err,
       context: { ...err.context, dataset: this.name, presentAfterFailure: present },
@@ -370,42 +460,116 @@ export class CollectionSink implements DatasetSink {
   async shardDone(shard: ShardRef): Promise<void> {
     await this.pool.drain();
     this.done.push(shard.entry);
-    if (!this.ctx.dryRun) await this.saveCheckpoint(this.ctx.signal);
+    if (!this.ctx.dryRun) await this.saveCheckpoint();
   }
 
-  async commit(expected: DatasetTotals): Promise<CommitReport> {
+  async verify(expected: DatasetTotals): Promise<CommitReport> {
     const signal = this.ctx.signal;
     await this.pool.drain();
     const want = expected.records.point ?? 0;
-    try {
-      if (this.verified !== want) {
-        throw this.verifyError(`${this.verified} points were written and verified, the archive's trailer says ${want}`);
-      }
-      if (this.digest.hex() !== expected.digest) {
-        throw this.verifyError(`the content digest of the verified points is ${this.digest.hex()}, the archive's trailer says ${expected.digest}`);
-      }
-      if (this.ctx.dryRun) {
-        this.noteChanges(true);
-        this.note(`${want} points would be written to "${this.load}"; records, counts and digest checked`);
-        return this.report(want);
-      }
-      const count = await this.api.count(this.load, signal);
-      if (this.mode === 'append' ? count < want : count !== want) {
-        throw this.verifyError(`collection "${this.load}" holds ${count} points after the load, expected ${this.mode === 'append' ? 'at least ' : ''}${want}`);
-      }
-      await this.restoreThreshold(signal);
-      if (this.mode === 'replace') await this.switchTarget(signal);
-      await this.recreateAliases(signal);
-    } catch (err) {
-      if (isMemarcError(err, 'VERIFY_FAILED')) await this.abort(err);
-      else await this.restoreThreshold().catch(() => {});
-      throw err;
+    if (this.verified !== want) {
+      throw this.verifyError(`${this.verified} points were written and verified, the archive's trailer says ${want}`);
     }
-    await this.checkpoints.remove(this.ctx.runId, this.o.target);
-    this.finished = true;
+    if (this.digest.hex() !== expected.digest) {
+      throw this.verifyError(`the content digest of the verified points is ${this.digest.hex()}, the archive's trailer says ${expected.digest}`);
+    }
+    if (this.ctx.dryRun) {
+      this.noteChanges(true);
+      this.note(`${want} points would be written to "${this.load}"; records, counts and digest checked`);
+      return this.report(want);
+    }
+    const count = await this.api.count(this.load, signal);
+    const expect = this.mode === 'append' ? this.countBefore + want : want;
+    if (this.mode === 'merge' ? count < want : count !== expect) {
+      throw this.verifyError(`collection "${this.load}" holds ${count} points after the load, expected ${this.mode === 'merge' ? 'at least ' : ''}${expect}${this.mode === 'append' ? ` (${this.countBefore} before and ${want} appended)` : ''}`);
+    }
     this.noteChanges(this.o.verify === 'count');
     this.note(`loaded and verified ${want} points into "${this.load}"`);
     return this.report(want);
+  }
+
+  undoable(): boolean {
+    // Replacing a real collection drops it: Qdrant cannot rename a collection to keep it aside.
+    return !(this.mode === 'replace' && this.replacesCollection);
+  }
+
+  /** Replace: the target is a real collection (not an alias), known after open. */
+  private replacesCollection = false;
+
+  async publish(): Promise<PublishResult> {
+    const signal = this.ctx.signal;
+    const before = this.actions.length;
+    if (this.ctx.dryRun) return { actions: [], undoable: true };
+    await this.restoreThreshold(signal);
+    if (this.mode === 'replace') await this.switchTarget(signal);
+    await this.recreateAliases(signal);
+    return { actions: this.actions.slice(before), undoable: this.undoable() };
+  }
+
+  async undo(): Promise<string> {
+    switch (this.mode) {
+      case 'create':
+        await this.api.dropCollection(this.load);
+        return `dropped the new collection "${this.load}"`;
+      case 'append':
+      case 'merge':
+        return this.undoJournal();
+      case 'replace':
+        if (this.previous !== null) {
+          await this.api.updateAliases(switchActions(this.o.target, this.previous, { kind: 'alias', collection: this.load }), `switch alias "${this.o.target}" back to "${this.previous}"`);
+          await this.api.dropCollection(this.load);
+          return `switched alias "${this.o.target}" back to "${this.previous}" and dropped "${this.load}"`;
+        }
+        throw new Error(`collection "${this.o.target}" was replaced by "${this.load}" (the previous collection is dropped by a replace of a collection that is not an alias)`);
+    }
+  }
+
+  async finish(): Promise<string[]> {
+    if (this.ctx.dryRun) return [];
+    const before = this.actions.length;
+    this.finished = true;
+    if (this.previous !== null) {
+      const after = await this.api.aliases();
+      if ([...after.values()].includes(this.previous)) {
+        this.note(`kept the previous collection "${this.previous}": other aliases still use it`);
+      } else {
+        await this.api.dropCollection(this.previous);
+        this.note(`dropped the previous collection "${this.previous}"`);
+      }
+    }
+    await this.checkpoint?.remove();
+    await this.dropJournal();
+    return this.actions.slice(before);
+  }
+
+  /**
+   * Replays the undo journal: deletes the ids the run added, writes back the points it
+   * overwrote. An id met again later in the journal (a batch sent twice) keeps its first record,
+   * the state before the run.
+   */
+  private async undoJournal(): Promise<string> {
+    const seen = new Set<string>();
+    let deleted = 0;
+    let restored = 0;
+    for await (const line of this.journal!.journal<{ added?: QdrantId[]; prev?: QdrantPoint[] }>(parseJsonLexemes)) {
+      const put = (line.prev ?? []).filter((p) => !seen.has(idKey(p.id)));
+      for (const p of put) seen.add(idKey(p.id));
+      const del = (line.added ?? []).filter((id) => !seen.has(idKey(id)));
+      for (const id of del) seen.add(idKey(id));
+      if (put.length) await this.api.upsert(this.load, put);
+      if (del.length) await this.api.deletePoints(this.load, del);
+      restored += put.length;
+      deleted += del.length;
+    }
+    await this.dropJournal();
+    return `deleted the ${deleted} point(s) this run added to "${this.load}"${this.mode === 'merge' || restored ? ` and wrote back the ${restored} it overwrote` : ''}; it holds what it held before`;
+  }
+
+  private async dropJournal(): Promise<void> {
+    await this.journal?.remove();
+    await this.scratch?.dispose();
+    this.journal = null;
+    this.scratch = null;
   }
 
   /** Says how many payload numbers the server stores as another number, and names up to ten. */
@@ -456,13 +620,9 @@ export class CollectionSink implements DatasetSink {
     this.switched = true;
     this.note(`switched alias "${target}" to "${this.load}"`);
     if (state.kind === 'alias' && state.collection !== this.load) {
-      const after = await this.api.aliases(signal);
-      if ([...after.values()].includes(state.collection)) {
-        this.note(`kept the previous collection "${state.collection}": other aliases still use it`);
-      } else {
-        await this.api.dropCollection(state.collection, signal);
-        this.note(`dropped the previous collection "${state.collection}"`);
-      }
+      this.previous = state.collection;
+      // A run killed before finish() can still be rolled back: --rollback switches back to it.
+      await this.saveCheckpoint();
     }
   }
 
@@ -487,22 +647,57 @@ export class CollectionSink implements DatasetSink {
     this.note(`recreated alias(es) ${actions.map((x) => JSON.stringify((x.create_alias as JsonObject).alias_name)).join(', ')} for "${this.load}"`);
   }
 
-  async abort(err: unknown): Promise<void> {
-    if (this.finished) return;
+  async abort(err: unknown, keep = false): Promise<AbortOutcome> {
+    const why = (err as Error | undefined)?.message ?? 'aborted';
+    if (this.finished) return { kept: false, message: `"${this.o.target}": nothing to roll back` };
     this.finished = true;
     try {
       await this.pool.settle();
-      if (!this.opened && !this.created) return;
-      if (this.ctx.dryRun) return;
-      if (this.created && !this.switched) {
-        await this.api.dropCollection(this.load);
-        this.log(`qdrant: rolled back: dropped collection "${this.load}" (${(err as Error | undefined)?.message ?? 'aborted'})`);
-      } else if (this.mode === 'append') {
-        this.log(`qdrant: append to "${this.load}" stopped; ${this.verified} points were written and stay (upserts are not transactional)`);
+      if (!this.opened && !this.created) return { kept: false, message: `"${this.o.target}": nothing was written` };
+      if (this.ctx.dryRun) return { kept: false, message: `"${this.o.target}": dry run, nothing was written` };
+      if (this.mode === 'append' || this.mode === 'merge') {
+        return { kept: false, message: `rolled back the ${this.mode}: ${await this.undoJournal()}` };
       }
-      await this.checkpoints.remove(this.ctx.runId, this.o.target);
+      if (this.created && !this.switched) {
+        if (keep && this.checkpoint) {
+          // The checkpoint of the last finished shard stays as it is: the counts and digest of
+          // this run include points of the unfinished shard, which a resume writes again.
+          return { kept: true, message: `kept collection "${this.load}" (${this.verified} points verified so far${this.mode === 'create' ? `; "${this.o.target}" holds a partial load until the run is resumed or rolled back` : `; "${this.o.target}" is unchanged`}) and its checkpoint ${this.checkpoint.path}` };
+        }
+        await this.api.dropCollection(this.load);
+        await this.checkpoint?.remove();
+        return { kept: false, message: `dropped collection "${this.load}" (${why}); ${this.mode === 'replace' ? `"${this.o.target}" is unchanged` : `"${this.o.target}" does not exist`}` };
+      }
+      return { kept: false, message: `"${this.o.target}": nothing to roll back` };
     } catch (e) {
-      this.log(`qdrant: rollback of "${this.load}" incomplete: ${(e as Error).message}`);
+      return { kept: false, message: `rollback of "${this.load}" incomplete: ${(e as Error).message}; drop it by hand if it remains` };
     }
+  }
+
+  async discard(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<string> {
+    const target = this.o.target;
+    const file = ctx.checkpoints?.for({ store: 'qdrant', url: this.api.http.safeUrl, target }) ?? null;
+    const cp = file ? await file.load<Checkpoint>() : null;
+    if (!cp) return `no checkpoint of this archive for collection "${target}" (dataset "${descriptor.name}"): nothing to roll back`;
+    if (cp.mode === 'append' || cp.mode === 'merge') {
+      this.mode = cp.mode;
+      this.load = cp.load;
+      this.journal = file;
+      return `undid the interrupted ${cp.mode}: ${await this.undoJournal()}`;
+    }
+    const aliases = await this.api.aliases(ctx.signal);
+    if (cp.mode === 'replace' && cp.previous && aliases.get(target) === cp.load) {
+      await this.api.updateAliases(switchActions(target, cp.previous, { kind: 'alias', collection: cp.load }), `switch alias "${target}" back to "${cp.previous}"`, ctx.signal);
+      await this.api.dropCollection(cp.load, ctx.signal);
+      await file!.remove();
+      return `switched alias "${target}" back to "${cp.previous}" and dropped "${cp.load}", published by the interrupted run; "${target}" is as it was`;
+    }
+    if ([...aliases.values()].includes(cp.load) && cp.mode === 'replace') {
+      await file!.remove();
+      return `collection "${cp.load}" is serving through an alias: not dropped; removed the checkpoint`;
+    }
+    await this.api.dropCollection(cp.load, ctx.signal);
+    await file!.remove();
+    return `dropped collection "${cp.load}", left by the interrupted run, and its checkpoint; ${cp.mode === 'replace' ? `"${target}" is as it was` : `"${target}" does not exist`}`;
   }
 }

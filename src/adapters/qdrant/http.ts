@@ -181,8 +181,8 @@ export class QdrantHttp {
     }
     const after = attempts > 1 ? ` (gave up after ${attempts} attempts)` : '';
     return new MemarcError('STORE_ERROR', `${what}: Qdrant at ${this.safeUrl} answered ${status}: ${msg}${after}`, {
-      hint: isRetriableStatus(status) ? 'the server is overloaded or unavailable; run the command again later (imports can --resume)' : 'see the server message above',
-      context: { status },
+      hint: isRetriableStatus(status) ? 'the server is overloaded or unavailable; run the command again later' : 'see the server message above',
+      context: { status, retriable: isRetriableStatus(status) },
     });
   }
 }

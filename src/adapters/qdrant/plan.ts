@@ -14,7 +14,8 @@
  *   should the alias request fail, the error names the verified collection and the request to
  *   finish by hand). Every later replace of that target is then the atomic alias case.
  * Any failure before the switch leaves the original collection untouched and serving; rollback
- * drops only the versioned collection.
+ * drops only the versioned collection. After an alias switch the previous collection is kept
+ * until every dataset of the run is published, so that a later failure can switch back.
  */
 import type { JsonObject } from '../../format/records.ts';
 import type { LoadMode } from './checkpoint.ts';
@@ -50,7 +51,9 @@ export function describeMode(mode: LoadMode, target: string, load: string, state
     case 'create':
       return `create collection "${target}" from the archive's schema and load it`;
     case 'append':
-      return `append to the existing collection "${load}"${state.kind === 'alias' ? ` (alias "${target}")` : ''}`;
+      return `append to the existing collection "${load}"${state.kind === 'alias' ? ` (alias "${target}")` : ''}, refusing any point id it already holds`;
+    case 'merge':
+      return `merge into the existing collection "${load}"${state.kind === 'alias' ? ` (alias "${target}")` : ''}: points with the same id are overwritten`;
     case 'replace':
       return state.kind === 'alias'
         ? `load the versioned collection "${load}", verify it, then switch alias "${target}" from "${state.collection}" to it atomically`

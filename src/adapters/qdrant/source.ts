@@ -11,7 +11,6 @@ import type { DatasetSource, Source } from '../../core/adapter.ts';
 import { MemarcError } from '../../errors.ts';
 import type { PointRecord, RecordByKind, RecordKind } from '../../format/records.ts';
 import { QdrantApi } from './api.ts';
-import { CHECKPOINT_COLLECTION } from './checkpoint.ts';
 import { recordFromQdrant, type QdrantId, type QdrantPoint } from './convert.ts';
 import { vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { QdrantHttp } from './http.ts';
@@ -65,6 +64,9 @@ export function nextLimit(current: number, bytesPerPoint: number, batchPoints: n
   return Math.max(1, Math.min(batchPoints, fit, current * 2));
 }
 
+/** The collection memarc 0.1 kept its checkpoints in; now they are local files (src/core/checkpoint.ts). */
+const LEGACY_CHECKPOINTS = 'memarc_checkpoints';
+
 export function qdrantSource(opts: QdrantSourceOptions): Source {
   const log = opts.log ?? (() => {});
   const http = new QdrantHttp({ url: opts.url, apiKey: opts.apiKey, retry: opts.retry, log });
@@ -116,8 +118,8 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
         }
         names = [...new Set(names)];
       } else {
-        // memarc's own resume checkpoints are state of an import in progress, not data.
-        names = (await api.listCollections(signal)).filter((n) => n !== CHECKPOINT_COLLECTION);
+        // memarc 0.1 kept resume checkpoints in this collection on the target: state, not data.
+        names = (await api.listCollections(signal)).filter((n) => n !== LEGACY_CHECKPOINTS);
       }
       const out: DatasetSource[] = [];
       for (const name of names) {

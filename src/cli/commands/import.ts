@@ -1,3 +1,4 @@
+import type { IfExists } from '../../core/adapter.ts';
 import { importArchive } from '../../core/import.ts';
 import { describeFlags, describeSelections, restoreSink, sinksFor } from '../../core/stores.ts';
 import { MemarcError } from '../../errors.ts';
@@ -8,15 +9,16 @@ import { log, out, printJson, progress } from '../output.ts';
 import { limits, type LimitFlags } from './inspect.ts';
 
 export interface TargetFlags {
-  ifExists: 'fail' | 'append' | 'replace';
+  ifExists: IfExists;
   rename?: Record<string, string>;
   dryRun?: boolean;
   /** The stores' options (src/adapters/registry.ts), by option key. */
   [store: string]: unknown;
 }
 
-export async function importCommand({ g, signal, registry }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean }): Promise<void> {
+export async function importCommand({ g, signal, registry }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean; rollback?: boolean; stateDir?: string }): Promise<void> {
   const say = (m: string) => log(g, m);
+  if (flags.rollback && (flags.resume || flags.dryRun)) throw new MemarcError('USAGE', '--rollback cannot be combined with --resume or --dry-run');
   const sinks = await sinksFor(registry, flags, { env: process.env, log: say, ifExists: flags.ifExists, ...(flags.rename ? { rename: flags.rename } : {}) });
   if (sinks.size === 0) throw new MemarcError('USAGE', 'no target to import into', { hint: `name a target: ${describeFlags(registry, 'sink')}` });
   const p = progress(g, flags.dryRun ? 'dry run' : 'import');
@@ -26,6 +28,8 @@ export async function importCommand({ g, signal, registry }: CommandContext, loc
     // restores is refused from the header, before any target is touched.
     sink: restoreSink(registry, sinks),
     resume: Boolean(flags.resume),
+    rollback: Boolean(flags.rollback),
+    ...(flags.stateDir ? { stateDir: flags.stateDir } : {}),
     dryRun: Boolean(flags.dryRun),
     signal,
     log: say,
@@ -33,6 +37,11 @@ export async function importCommand({ g, signal, registry }: CommandContext, loc
     onRecords: (n) => p.records(n),
   });
   p.done();
+  if (result.rolledBack) {
+    if (g.json) printJson({ ok: true, archive: location, rolledBack: result.rolledBack, skipped: result.skipped });
+    else for (const r of result.rolledBack) out(`rolled back ${r}`);
+    return;
+  }
   if (result.datasets.length === 0) {
     throw new MemarcError('USAGE', `no dataset of the archive was selected or had a target (skipped: ${result.skipped.join(', ') || 'none'})`, {
       hint: `check ${describeSelections(registry)} and name a target (${describeFlags(registry, 'sink')}) for the kinds the archive holds (memarc inspect lists them)`,
