@@ -52,7 +52,7 @@ export interface DatasetDescriptor {
 }
 
 export interface SourceDescription {
-  type: string; // 'qdrant' | 'falkordb' | 'synthetic' | …
+  type: string; // the store's registry name
   url?: string; // redacted
   serverVersion?: string;
   [key: string]: unknown;
