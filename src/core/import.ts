@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { readArchive, type ReaderOptions } from '../format/reader.ts';
 import type { HeaderDataset } from '../format/header.ts';
+import { datasetFamily, datasetStore, legacyKind, nativeConfig, neutralSchema } from '../format/datasets.ts';
 import type { CommitReport, DatasetDescriptor, DatasetSink, Sink, SinkContext } from './adapter.ts';
 
 export interface ImportOptions {
@@ -24,8 +25,11 @@ export interface ImportResult {
   skipped: string[];
 }
 
-export function descriptorOf(d: HeaderDataset): DatasetDescriptor {
-  return { name: d.name, kind: d.kind, fingerprint: d.fingerprint, source: d.source as DatasetDescriptor['source'] };
+/** The in-memory descriptor of a header dataset of either major version (src/format/datasets.ts). */
+export function descriptorOf(d: HeaderDataset, formatMajor: number): DatasetDescriptor {
+  const family = datasetFamily(d);
+  const store = datasetStore(d);
+  return { name: d.name, kind: legacyKind(family, store), family, store, schema: neutralSchema(d), fingerprint: nativeConfig(d), source: d.source as DatasetDescriptor['source'], formatMajor };
 }
 
 export async function importArchive(opts: ImportOptions): Promise<ImportResult> {
@@ -41,7 +45,7 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
           // take (a store missing from this build) stops the import with nothing touched.
           const chosen: Array<{ index: number; descriptor: DatasetDescriptor; sink: DatasetSink }> = [];
           for (const d of ev.header.datasets) {
-            const descriptor = descriptorOf(d);
+            const descriptor = descriptorOf(d, ev.header.formatVersion.major);
             const sink = await opts.sink.dataset(descriptor);
             if (sink) chosen.push({ index: d.index, descriptor, sink });
             else skipped.push(d.name);

@@ -7,9 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { MemarcError } from '../errors.ts';
 import { DatasetDigest } from '../format/digest.ts';
-import { DATASET_KINDS } from '../format/records.ts';
+import { FAMILIES } from '../format/records.ts';
 import { recordProblem } from '../format/validate.ts';
-import type { CommitReport, DatasetSink, Sink, Source } from './adapter.ts';
+import { descriptorFamily, type CommitReport, type DatasetSink, type Sink, type Source } from './adapter.ts';
 
 export interface MigrateOptions {
   source: Source;
@@ -44,7 +44,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
       current = sink;
       await sink.open(d, { runId, resume: false, dryRun: opts.dryRun ?? false, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) });
       const digest = new DatasetDigest();
-      for (const kind of DATASET_KINDS[d.kind]) {
+      for (const kind of FAMILIES[descriptorFamily(d)]) {
         let seq = 0;
         let inShard = 0;
         for await (const batch of ds.batches(kind, opts.signal)) {
@@ -63,7 +63,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
         }
         if (inShard > 0) await sink.shardDone({ entry: `${runId}/${d.name}/${kind}-${++seq}`, kind, seq, records: inShard });
       }
-      reports.push(await sink.commit({ records: Object.fromEntries(DATASET_KINDS[d.kind].map((k) => [k, digest.counts[k] ?? 0])), digest: digest.hex() }));
+      reports.push(await sink.commit({ records: Object.fromEntries(FAMILIES[descriptorFamily(d)].map((k) => [k, digest.counts[k] ?? 0])), digest: digest.hex() }));
       current = null;
     }
     return { datasets: reports, skipped };

@@ -56,7 +56,8 @@ interface TarEntry {
 }
 
 async function writeArchive(datasets: DatasetInput[], sections: Section[] | ((w: ArchiveWriter) => AsyncIterable<Section>), opts: { shardMaxRecords?: number } = {}): Promise<{ bytes: Buffer; writer: ArchiveWriter }> {
-  const writer = new ArchiveWriter({ datasets, createdAt: new Date('2026-03-01T12:00:00.123Z'), ...opts });
+  // header.schema.json describes format 1; header-v2.schema.json is checked below.
+  const writer = new ArchiveWriter({ formatMajor: 1, datasets, createdAt: new Date('2026-03-01T12:00:00.123Z'), ...opts });
   const chunks: Buffer[] = [];
   for await (const c of writer.encode(typeof sections === 'function' ? sections(writer) : sections)) chunks.push(c);
   return { bytes: Buffer.concat(chunks), writer };
@@ -85,7 +86,7 @@ interface Checked {
 async function checkArchive(bytes: Buffer): Promise<Checked> {
   const entries = await tarEntries(bytes);
   const names = entries.map((e) => e.name);
-  const linesByKind: Record<RecordKind, string[]> = { point: [], node: [], edge: [] };
+  const linesByKind: Record<RecordKind, string[]> = { point: [], node: [], edge: [], row: [] };
   let trailerText = '';
   for (const e of entries) {
     expect(e.type).toBe('file');
@@ -349,7 +350,7 @@ describe('header and trailer schemas agree with validateHeader and validateTrail
 
   type Mutation = [string, (doc: any) => void, string];
   const headerCases: Mutation[] = [
-    ['a newer major version', (h) => (h.formatVersion.major = 2), 'UNSUPPORTED_VERSION'],
+    ['a newer major version', (h) => (h.formatVersion.major = 3), 'UNSUPPORTED_VERSION'],
     ['another format', (h) => (h.format = 'tar'), 'MALFORMED_ARCHIVE'],
     ['an unknown vector encoding', (h) => (h.encoding.vectors = 'f16le-base64'), 'UNSUPPORTED_VERSION'],
     ['an unknown compression', (h) => (h.encoding.compression = 'zstd'), 'UNSUPPORTED_VERSION'],
@@ -406,8 +407,8 @@ describe('header and trailer schemas agree with validateHeader and validateTrail
 
   it('an unknown major version is refused before any other field is looked at', async () => {
     const h = JSON.parse((await base).header);
-    h.formatVersion = { major: 2, minor: 0 };
-    h.encoding = 'anything goes in 2.0';
+    h.formatVersion = { major: 3, minor: 0 };
+    h.encoding = 'anything goes in 3.0';
     let err: unknown;
     try {
       validateHeader(h);
@@ -415,7 +416,7 @@ describe('header and trailer schemas agree with validateHeader and validateTrail
       err = e;
     }
     expect(isMemarcError(err, 'UNSUPPORTED_VERSION')).toBe(true);
-    expect((err as Error).message).toMatch(/format version 2\.0 is not supported/);
+    expect((err as Error).message).toMatch(/format version 3\.0 is not supported/);
   });
 });
 

@@ -109,6 +109,11 @@ class GraphSink implements DatasetSink {
     return `graph "${this.target}"`;
   }
 
+  /** The archive's version decides its digest rule (spec/FORMAT.md 8). */
+  private digestRule(): { major?: number } {
+    return this.desc?.formatMajor ? { major: this.desc.formatMajor } : {};
+  }
+
   async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void> {
     this.ctx = ctx;
     this.desc = descriptor;
@@ -127,13 +132,13 @@ class GraphSink implements DatasetSink {
     this.mode = !exists ? 'new' : ifExists === 'append' ? 'append' : 'replace';
     this.load = this.mode === 'append' ? this.target : stagingName(this.target, ctx.runId);
     if (ctx.dryRun) {
-      this.dry = new DatasetDigest();
+      this.dry = new DatasetDigest(this.digestRule());
       this.actions.push(this.mode === 'append' ? `would append to graph "${this.target}"` : `would load graph "${this.target}" through staging graph "${this.load}"${this.mode === 'replace' ? ', then replace the existing graph' : ''}`);
       return;
     }
     if (this.mode === 'append') {
       if (ctx.resume) throw new MemarcError('USAGE', `graph "${this.target}": resume is not supported with --if-exists append`, { hint: 'restore into a new graph or with --if-exists replace to be able to resume' });
-      this.pre = new DatasetDigest();
+      this.pre = new DatasetDigest(this.digestRule());
       await liveDigest(this.client, this.target, this.pre);
       return;
     }
@@ -317,9 +322,9 @@ class GraphSink implements DatasetSink {
     try {
       await this.settle();
       this.actions.push(...(await applySchema(this.client, this.load, schemaFromFingerprint(this.desc.fingerprint, this.desc.name), (m) => this.log(m))));
-      const live = new DatasetDigest();
+      const live = new DatasetDigest(this.digestRule());
       await liveDigest(this.client, this.load, live);
-      const want = new DatasetDigest();
+      const want = new DatasetDigest(this.digestRule());
       want.addDigest(expected.digest);
       const records = { node: (expected.records.node ?? 0) + (this.pre?.counts.node ?? 0), edge: (expected.records.edge ?? 0) + (this.pre?.counts.edge ?? 0) };
       if (this.pre) want.addDigest(this.pre.hex());
