@@ -20,7 +20,7 @@ export interface DatasetDescriptor {
   /** The dataset's name in its store. */
   name: string;
   /**
-   * The format-1 kind the dataset stands for (`qdrant.collection`, `falkordb.graph`), which sinks
+   * The format-1 kind the dataset stands for (`<store>.<object>`, spec/FORMAT.md 4.1), which sinks
    * match on; for another store `<store>.<family>` (src/format/datasets.ts legacyKind).
    */
   kind: string;

@@ -16,7 +16,7 @@ export interface ArchiveSummary {
   datasets: Array<{
     index: number;
     name: string;
-    /** `qdrant.collection` (format 1), or `family/store` (format 2). */
+    /** The format-1 kind (`<store>.<object>`), or `family/store` (format 2). */
     kind: string;
     family: Family;
     /** The native store, null when the dataset has none. */

@@ -46,6 +46,11 @@ export class KeySet {
     return this.size;
   }
 
+  /** Bytes the table holds: 17 a slot. */
+  get bytes(): number {
+    return this.words.byteLength + this.tags.byteLength;
+  }
+
   private grow(): void {
     const oldWords = this.words;
     const oldTags = this.tags;

@@ -233,11 +233,16 @@ export function recordProblem(kind: RecordKind, r: unknown): string | null {
 }
 
 /**
- * What the table schema asks of a row beyond its shape (spec 6.6): every cell names a column of
- * the schema, and no primary key column is missing or null.
+ * What the table schema asks of a row beyond its shape (spec 6.6): the cells are exactly the
+ * schema's columns (SQL NULL is written as null, never left out), and no primary key cell is null.
  */
 export function rowSchemaProblem(r: { cells: Record<string, unknown> }, columns: ReadonlySet<string>, primaryKey: readonly string[]): string | null {
-  for (const k in r.cells) if (!columns.has(k)) return `column ${JSON.stringify(k)} is not a column of the table's schema`;
+  let n = 0;
+  for (const k in r.cells) {
+    if (!columns.has(k)) return `column ${JSON.stringify(k)} is not a column of the table's schema`;
+    n++;
+  }
+  if (n !== columns.size) for (const c of columns) if (!Object.hasOwn(r.cells, c)) return `column ${JSON.stringify(c)} is missing (write null for SQL NULL)`;
   for (const c of primaryKey) if (r.cells[c] === undefined || r.cells[c] === null) return `primary key column ${JSON.stringify(c)} is missing or null`;
   return null;
 }
