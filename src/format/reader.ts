@@ -380,8 +380,9 @@ function parseMeta(body: Buffer, name: string, maxValues: number): { doc: unknow
 async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset): Promise<void> {
   const name = shard.entry;
   let count = 0;
-  // Format 2 digests payload numbers in their written form (spec 8.1): parse them as records are handed on.
-  const keepForms = digest.major >= 2;
+  // Format 2 digests payload numbers in their written form (spec 8.1): parse them as records are
+  // handed on. Only points have a payload; other kinds skip the second look at the line.
+  const keepForms = digest.major >= 2 && shard.kind === 'point';
   const table = ds.family === 'table' ? tableColumns(ds) : null;
   for await (const { lineNo, bytes, text: line } of shardLines(body, name, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
     if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
