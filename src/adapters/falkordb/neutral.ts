@@ -4,6 +4,7 @@
  * the constraints. FalkorDB declares no property types, so `properties` is not written; the labels
  * and edge types are those the schema mentions (`labelsComplete: false`), the data may hold more.
  */
+import { canonicalJson } from '../../format/canonical.ts';
 import type { JsonObject } from '../../format/records.ts';
 import type { GraphSchema } from './schema.ts';
 
@@ -28,5 +29,10 @@ export function graphSchema(fingerprint: JsonObject): JsonObject {
     (c.entity === 'node' ? labels : edgeTypes).add(c.label);
     constraints.push({ entity: c.entity, label: c.label, properties: [...c.properties], type: c.type });
   }
-  return { labels: [...labels].sort(), edgeTypes: [...edgeTypes].sort(), labelsComplete: false, indexes, constraints };
+  return { labels: [...labels].sort(), edgeTypes: [...edgeTypes].sort(), labelsComplete: false, indexes: sorted(indexes), constraints: sorted(constraints) };
+}
+
+/** Sorted by canonical JSON (spec/FORMAT.md 4.5), so equal schemas hash alike. */
+function sorted(xs: JsonObject[]): JsonObject[] {
+  return xs.map((x) => [canonicalJson(x), x] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((p) => p[1]);
 }
