@@ -3,6 +3,7 @@
  * string, or null when the record is valid. Kept hand-written and allocation-free: it runs on
  * every record of every shard; the JSON Schemas in spec/ say the same thing for other readers.
  */
+import { isRawNumber } from './json.ts';
 import { nestsDeeperThan } from './nesting.ts';
 import type { RecordKind } from './records.ts';
 
@@ -87,6 +88,8 @@ function jsonProblem(v: unknown, depth: number): string | null {
       return null;
     case 'object': {
       if (v === null) return null;
+      // A payload number kept in its written form (json.ts): `1e400` is one, and no JSON number.
+      if (isRawNumber(v)) return Number.isFinite(Number(v.rawJSON)) ? null : `${v.rawJSON} is out of the range of a double`;
       if (Array.isArray(v)) {
         for (const x of v) {
           const r = jsonProblem(x, depth + 1);
