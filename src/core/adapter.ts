@@ -39,14 +39,29 @@
  *   interrupted run of this archive left, touching nothing else.
  */
 import type { Checkpoints } from './checkpoint.ts';
-import type { DatasetKind, JsonObject, RecordByKind, RecordKind } from '../format/records.ts';
+import { KIND_FAMILY, type DatasetKind, type Family, type JsonObject, type RecordByKind, type RecordKind } from '../format/records.ts';
 
 export interface DatasetDescriptor {
   /** The dataset's name in its store: a collection or graph name. */
   name: string;
-  kind: DatasetKind;
-  /** Store-specific schema, captured before the data. Compared semantically by the adapter. */
+  /**
+   * The format-1 kind the dataset stands for (`<store>.<object>`, spec/FORMAT.md 4.1), which sinks
+   * match on; for another store `<store>.<family>` (src/format/datasets.ts legacyKind).
+   */
+  kind: string;
+  /** The store-neutral family (spec/FORMAT.md 4.1); absent: the family of `kind` (descriptorFamily). */
+  family?: Family;
+  /** The native store (an adapter name), null when the archive has no native block; absent: the store of `kind`. */
+  store?: string | null;
+  /** The neutral schema (spec/FORMAT.md 4.5); `{}` for a format-1 archive, which has none. */
+  schema?: JsonObject;
+  /** The native configuration, captured before the data. Compared semantically by the adapter. */
   fingerprint: JsonObject;
+  /**
+   * The major format version of the archive the dataset comes from, which decides its content
+   * digest (spec/FORMAT.md 8): sinks compute digests with it. Absent: the version the writer writes.
+   */
+  formatMajor?: number;
   /** Where it came from, with every credential removed (see redact.ts). */
   source: SourceDescription;
 }
@@ -169,4 +184,16 @@ export interface Sink {
   /** A sink for one dataset, or null to skip it (not selected by --collections/--graphs). */
   dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null>;
   close(): Promise<void>;
+}
+
+/** The family of a descriptor, given or implied by its format-1 kind. */
+export function descriptorFamily(d: Pick<DatasetDescriptor, 'family' | 'kind' | 'name'>): Family {
+  const f = d.family ?? KIND_FAMILY[d.kind as DatasetKind]?.family;
+  if (!f) throw new Error(`dataset ${JSON.stringify(d.name)} has neither a family nor a known kind (${d.kind})`);
+  return f;
+}
+
+/** The native store of a descriptor, given or implied by its format-1 kind (null: none). */
+export function descriptorStore(d: Pick<DatasetDescriptor, 'store' | 'kind'>): string | null {
+  return d.store !== undefined ? d.store : (KIND_FAMILY[d.kind as DatasetKind]?.store ?? null);
 }

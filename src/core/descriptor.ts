@@ -54,6 +54,12 @@ export interface StoreDataset {
   noun: string;
   reads: boolean;
   writes: boolean;
+  /**
+   * Restores datasets of its family whose native store is another (or none), through the neutral
+   * schema alone (spec/FORMAT.md 4.6). Absent: only datasets of its own store are restored, and
+   * the import refuses the others, naming the missing adapter.
+   */
+  fromOtherStores?: boolean;
 }
 
 /** What a factory gets: its own options, the environment, and for `migrate` the URL and side. */

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { ArchiveWriter, type Section, type WriterOptions } from '../format/writer.ts';
 import type { Header, Trailer, TrailerShard } from '../format/header.ts';
 import type { JsonObject } from '../format/records.ts';
-import type { DatasetSource, Source } from './adapter.ts';
+import { descriptorFamily, descriptorStore, type DatasetSource, type Source } from './adapter.ts';
 
 export interface ExportOptions extends Omit<WriterOptions, 'datasets' | 'onShard'> {
   sources: Source[];
@@ -37,7 +37,7 @@ export async function exportArchive(opts: ExportOptions): Promise<ExportResult> 
     }
     const writer = new ArchiveWriter({
       ...writerOpts,
-      datasets: datasets.map((d) => ({ name: d.descriptor.name, kind: d.descriptor.kind, fingerprint: d.descriptor.fingerprint, source: d.descriptor.source as JsonObject, ...(d.notes ? { notes: () => d.notes!() } : {}) })),
+      datasets: datasets.map((d) => ({ name: d.descriptor.name, family: descriptorFamily(d.descriptor), ...(descriptorStore(d.descriptor) ? { store: descriptorStore(d.descriptor)! } : {}), ...(d.descriptor.schema ? { schema: d.descriptor.schema } : {}), fingerprint: d.descriptor.fingerprint, source: d.descriptor.source as JsonObject, ...(d.notes ? { notes: () => d.notes!() } : {}) })),
     });
     await pipeline(writer.encode(sections(datasets, writer, signal)), stream, signal ? { signal } : {});
     if (!writer.trailer) throw new Error('writer ended without a trailer');

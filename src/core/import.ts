@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import { readArchive, type ReaderOptions } from '../format/reader.ts';
 import type { HeaderDataset } from '../format/header.ts';
 import { Checkpoints, stateDir } from './checkpoint.ts';
+import { datasetFamily, datasetStore, legacyKind, nativeConfig, neutralSchema } from '../format/datasets.ts';
 import type { CommitReport, DatasetDescriptor, DatasetSink, Sink, SinkContext } from './adapter.ts';
 import { abortAll, commitAll, type Loaded } from './restore.ts';
 import { isMemarcError } from '../errors.ts';
@@ -35,8 +36,11 @@ export interface ImportResult {
   rolledBack?: string[];
 }
 
-export function descriptorOf(d: HeaderDataset): DatasetDescriptor {
-  return { name: d.name, kind: d.kind, fingerprint: d.fingerprint, source: d.source as DatasetDescriptor['source'] };
+/** The in-memory descriptor of a header dataset of either major version (src/format/datasets.ts). */
+export function descriptorOf(d: HeaderDataset, formatMajor: number): DatasetDescriptor {
+  const family = datasetFamily(d);
+  const store = datasetStore(d);
+  return { name: d.name, kind: legacyKind(family, store), family, store, schema: neutralSchema(d), fingerprint: nativeConfig(d), source: d.source as DatasetDescriptor['source'], formatMajor };
 }
 
 export async function importArchive(opts: ImportOptions): Promise<ImportResult> {
@@ -54,7 +58,7 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
           const ctx: SinkContext = { runId: ev.sha256, resume: opts.resume ?? false, dryRun, checkpoints, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
           const picked: Array<{ d: HeaderDataset; descriptor: DatasetDescriptor; sink: DatasetSink }> = [];
           for (const d of ev.header.datasets) {
-            const descriptor = descriptorOf(d);
+            const descriptor = descriptorOf(d, ev.header.formatVersion.major);
             const sink = await opts.sink.dataset(descriptor);
             if (!sink) skipped.push(d.name);
             else picked.push({ d, descriptor, sink });

@@ -9,9 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import { MemarcError, isMemarcError } from '../errors.ts';
 import { DatasetDigest } from '../format/digest.ts';
-import { DATASET_KINDS } from '../format/records.ts';
+import { FAMILIES } from '../format/records.ts';
 import { recordProblem } from '../format/validate.ts';
-import type { CommitReport, DatasetSink, DatasetSource, Sink, SinkContext, Source } from './adapter.ts';
+import { descriptorFamily, type CommitReport, type DatasetSink, type DatasetSource, type Sink, type SinkContext, type Source } from './adapter.ts';
 import { abortAll, commitAll, type Loaded } from './restore.ts';
 
 export interface MigrateOptions {
@@ -51,7 +51,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
       current = { name: d.name, sink };
       await sink.open(d, ctx);
       const digest = new DatasetDigest();
-      for (const kind of DATASET_KINDS[d.kind]) {
+      for (const kind of FAMILIES[descriptorFamily(d)]) {
         let seq = 0;
         let inShard = 0;
         for await (const batch of ds.batches(kind, opts.signal)) {
@@ -70,7 +70,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
         }
         if (inShard > 0) await sink.shardDone({ entry: `${runId}/${d.name}/${kind}-${++seq}`, kind, seq, records: inShard });
       }
-      pending.push({ name: d.name, sink, expected: { records: Object.fromEntries(DATASET_KINDS[d.kind].map((k) => [k, digest.counts[k] ?? 0])), digest: digest.hex() } });
+      pending.push({ name: d.name, sink, expected: { records: Object.fromEntries(FAMILIES[descriptorFamily(d)].map((k) => [k, digest.counts[k] ?? 0])), digest: digest.hex() } });
       current = null;
     }
   } catch (err) {

@@ -6,6 +6,7 @@
  */
 import { MemarcError } from '../errors.ts';
 import type { DatasetDescriptor, DatasetSink, Sink, Source } from './adapter.ts';
+import { KIND_FAMILY, type DatasetKind, type Family } from '../format/records.ts';
 import { flagName, optionKey, type SinkRequest, type StoreCommand, type StoreDescriptor } from './descriptor.ts';
 
 export type Registry = readonly StoreDescriptor[];
@@ -54,6 +55,25 @@ export function restorersOf(registry: Registry, kind: string): StoreDescriptor[]
   return registry.filter((s) => s.sink && s.datasets.some((d) => d.kind === kind && d.writes));
 }
 
+/** The family of a descriptor, or null for a kind this build does not know (and no family given). */
+function familyOf(d: Pick<DatasetDescriptor, 'family' | 'kind'>): Family | null {
+  return d.family ?? KIND_FAMILY[d.kind as DatasetKind]?.family ?? null;
+}
+
+/**
+ * The stores that restore a dataset: first the stores that write its kind, that is its native
+ * store (a format-2 dataset's kind is derived from its native store, src/format/datasets.ts);
+ * failing that, stores that write its family and declare `fromOtherStores` (a conversion through
+ * the neutral schema). A family match without either is a conversion this build refuses.
+ */
+export function restorersFor(registry: Registry, d: Pick<DatasetDescriptor, 'family' | 'kind' | 'store'>): StoreDescriptor[] {
+  const native = restorersOf(registry, d.kind);
+  if (native.length > 0) return native;
+  const family = familyOf(d);
+  if (!family) return [];
+  return registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores));
+}
+
 /**
  * One sink over the stores' sinks: each dataset goes to the sink of a store that writes its kind.
  * A dataset whose kind no store of the registry restores is refused (USAGE) when the sink is
@@ -63,7 +83,7 @@ export function restorersOf(registry: Registry, kind: string): StoreDescriptor[]
 export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>): Sink {
   return {
     async dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null> {
-      const stores = restorersOf(registry, descriptor.kind);
+      const stores = restorersFor(registry, descriptor);
       if (stores.length === 0) throw missingAdapter(registry, descriptor);
       for (const store of stores) {
         const d = await sinks.get(store.name)?.dataset(descriptor);
@@ -81,12 +101,21 @@ export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>
  * The error for a dataset this build cannot restore. Dataset kinds of format 1 are named
  * `<store>.<object>`, so the store before the dot is the adapter that is missing.
  */
-export function missingAdapter(registry: Registry, d: Pick<DatasetDescriptor, 'name' | 'kind'>): MemarcError {
-  const store = /^([a-z0-9_-]+)\./.exec(d.kind)?.[1];
+export function missingAdapter(registry: Registry, d: Pick<DatasetDescriptor, 'name' | 'kind'> & Partial<Pick<DatasetDescriptor, 'family' | 'store'>>): MemarcError {
+  const store = d.store !== undefined ? d.store : /^([a-z0-9_-]+)\./.exec(d.kind)?.[1];
   const context = { dataset: d.name, kind: d.kind };
   const hint = 'memarc inspect lists the archive\'s datasets; restore it with a memarc build that has that adapter';
+  const family = familyOf(d);
+  // Stores of the same family that could hold the data, were conversion through the neutral schema allowed.
+  const sameFamily = family ? registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes)).map((s) => s.name) : [];
+  const conversion = sameFamily.length > 0
+    ? `; ${sameFamily.join(', ')} restore${sameFamily.length === 1 ? 's' : ''} ${family} datasets only from ${sameFamily.length === 1 ? 'its own store' : 'their own stores'}: conversion between stores is not supported yet`
+    : '';
   if (store && !registry.some((s) => s.name === store)) {
-    return new MemarcError('USAGE', `dataset '${d.name}' (kind ${d.kind}) needs the ${store} adapter, which is not in this build`, { hint, context: { ...context, adapter: store } });
+    return new MemarcError('USAGE', `dataset '${d.name}' (kind ${d.kind}) needs the ${store} adapter, which is not in this build${conversion}`, { hint, context: { ...context, adapter: store } });
+  }
+  if (store === null && family) {
+    return new MemarcError('USAGE', `dataset '${d.name}' is a ${family} dataset without a native store, and no adapter of this build restores ${family} datasets from other stores${conversion}`, { hint, context: { ...context, family } });
   }
   return new MemarcError('USAGE', `no adapter in this build restores kind '${d.kind}' (dataset '${d.name}')`, { hint, context });
 }

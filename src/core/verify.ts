@@ -6,7 +6,8 @@
 import type { Readable } from 'node:stream';
 import { readArchive, type ReaderOptions, type UnknownEntry } from '../format/reader.ts';
 import type { Header, Trailer } from '../format/header.ts';
-import type { RecordKind } from '../format/records.ts';
+import type { Family, RecordKind } from '../format/records.ts';
+import { datasetFamily, datasetLabel, datasetStore, schemaHash } from '../format/datasets.ts';
 
 export interface ArchiveSummary {
   header: Header;
@@ -15,7 +16,11 @@ export interface ArchiveSummary {
   datasets: Array<{
     index: number;
     name: string;
+    /** The format-1 kind (`<store>.<object>`), or `family/store` (format 2). */
     kind: string;
+    family: Family;
+    /** The native store, null when the dataset has none. */
+    store: string | null;
     records: Partial<Record<RecordKind, number>>;
     shards: number;
     bytes: number;
@@ -67,12 +72,14 @@ async function summarize(input: Readable | AsyncIterable<Uint8Array>, opts: Veri
           return {
             index: d.index,
             name: d.name,
-            kind: d.kind,
+            kind: datasetLabel(d),
+            family: datasetFamily(d),
+            store: datasetStore(d),
             records: td.records,
             shards: td.shards,
             bytes: td.bytes,
             rawBytes: td.rawBytes,
-            fingerprintSha256: d.fingerprintSha256,
+            fingerprintSha256: schemaHash(d),
             digest: td.digest,
             digestVerified: ev.digests !== null,
           };

@@ -7,6 +7,9 @@
  * The text is emitted in pieces into a sink. Hashing feeds the pieces to the hash in 32 KiB
  * runs (`updateCanonical`), so a record of a million small values is hashed without building
  * its canonical text: built as one string, it took a rope node per value, about 60 bytes each.
+ *
+ * A plain number (not a RawNumber) prints the same under both number rules: it is held as a
+ * number only when `String(n)` is its written text, so that text already says integer or float.
  */
 import type { Hash } from 'node:crypto';
 import { isRawNumber, lexemeValue } from './json.ts';
@@ -59,20 +62,48 @@ class HashSink implements Sink {
   }
 }
 
-export function canonicalJson(value: Json | undefined): string {
+/**
+ * How numbers kept in their written form (json.ts RawNumber) are canonicalised: `value` (format
+ * version 1: the number they spell, so `1.0` is `1`) or `form` (version 2: integer and float
+ * forms stay apart, so `1.0` is `1.0` and `-0.0` is `-0.0`; see canonicalNumberForm).
+ */
+export type NumberRule = 'value' | 'form';
+
+export function canonicalJson(value: Json | undefined, numbers: NumberRule = 'value'): string {
   const sink = new StringSink();
-  emit(value, 0, sink);
+  emit(value, 0, sink, numbers === 'form');
   return sink.s;
 }
 
 /** Feeds the canonical JSON of `value` to `hash` (UTF-8), as `hash.update(canonicalJson(value))` would. */
-export function updateCanonical(hash: Hash, value: Json | undefined): void {
+export function updateCanonical(hash: Hash, value: Json | undefined, numbers: NumberRule = 'value'): void {
   const sink = new HashSink(hash);
-  emit(value, 0, sink);
+  emit(value, 0, sink, numbers === 'form');
   sink.flush();
 }
 
-function emit(value: Json | undefined, depth: number, out: Sink): void {
+const INTEGER_TEXT = /^-?\d+$/;
+
+/**
+ * The canonical text of a number lexeme under format version 2 (spec/FORMAT.md 8.1): an integer
+ * text (no fraction, no exponent) is its exact digits (`-0` is `0`); any other text is a float,
+ * converted to the nearest double and written as ECMAScript writes it, with `.0` appended when
+ * that has neither `.` nor `e` (so `1.00` and `1e0` are `1.0`, `-0.0` is `-0.0`, `1e21` is
+ * `1e+21`). Integer and float forms can never print alike: only floats hold `.` or `e`.
+ */
+export function canonicalNumberForm(lexeme: string): string {
+  if (INTEGER_TEXT.test(lexeme)) {
+    const digits = lexeme.replace(/^(-?)0+(?=\d)/, '$1');
+    return digits === '-0' ? '0' : digits;
+  }
+  const d = Number(lexeme);
+  if (!Number.isFinite(d)) throw new RangeError(`canonical JSON cannot hold ${lexeme}`);
+  if (Object.is(d, -0)) return '-0.0';
+  const s = String(d);
+  return /[.e]/.test(s) ? s : `${s}.0`;
+}
+
+function emit(value: Json | undefined, depth: number, out: Sink, form: boolean): void {
   switch (typeof value) {
     case 'string':
       out.put(JSON.stringify(value));
@@ -97,7 +128,8 @@ function emit(value: Json | undefined, depth: number, out: Sink): void {
       }
       // A payload number kept in its written form (json.ts): the v1 form reads it as the number it spells.
       if (isRawNumber(value)) {
-        emit(lexemeValue(value.rawJSON), depth, out);
+        if (form) out.put(canonicalNumberForm(value.rawJSON));
+        else emit(lexemeValue(value.rawJSON), depth, out, false);
         return;
       }
       if (depth >= MAX_CANONICAL_DEPTH) throw new NestingError(MAX_CANONICAL_DEPTH);
@@ -105,7 +137,7 @@ function emit(value: Json | undefined, depth: number, out: Sink): void {
         out.put('[');
         for (let i = 0; i < value.length; i++) {
           if (i) out.put(',');
-          emit(value[i], depth + 1, out);
+          emit(value[i], depth + 1, out, form);
         }
         out.put(']');
         return;
@@ -117,7 +149,7 @@ function emit(value: Json | undefined, depth: number, out: Sink): void {
         const v = value[k];
         if (v === undefined) continue;
         out.put(first ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
-        emit(v, depth + 1, out);
+        emit(v, depth + 1, out, form);
         first = false;
       }
       out.put('}');

@@ -11,14 +11,28 @@
  * memory grows with a dataset (with the node count, not the archive size).
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson, updateCanonical } from './canonical.ts';
-import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind } from './records.ts';
+import { canonicalJson, updateCanonical, type NumberRule } from './canonical.ts';
+import { addHash128, addPointId, KeySet } from './key-set.ts';
+import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind, RowRecord } from './records.ts';
 
-const PREFIX: Record<RecordKind, string> = {
-  point: 'memarc.v1.point\n',
-  node: 'memarc.v1.node\n',
-  edge: 'memarc.v1.edge\n',
+/** The digest rules of a format major version: record-hash prefixes and how payload numbers canonicalise. */
+interface DigestRule {
+  prefix: Record<RecordKind, string>;
+  numbers: NumberRule;
+}
+
+const RULES: Record<1 | 2, DigestRule> = {
+  1: { prefix: { point: 'memarc.v1.point\n', node: 'memarc.v1.node\n', edge: 'memarc.v1.edge\n', row: 'memarc.v1.row\n' }, numbers: 'value' },
+  2: { prefix: { point: 'memarc.v2.point\n', node: 'memarc.v2.node\n', edge: 'memarc.v2.edge\n', row: 'memarc.v2.row\n' }, numbers: 'form' },
 };
+
+/** The major version whose digest a DatasetDigest computes when not told: the one the writer writes. */
+export const DIGEST_MAJOR = 2;
+
+function ruleOf(major: number): DigestRule {
+  if (major !== 1 && major !== 2) throw new RangeError(`no content digest is defined for format major version ${major}`);
+  return RULES[major];
+}
 
 export function pointCanonical(p: PointRecord): string {
   return canonicalJson({ id: normId(p.id), payload: p.payload ?? {}, vectors: p.vectors } as unknown as Json);
@@ -51,11 +65,12 @@ const B64_SAFE = /^[A-Za-z0-9+/=]*$/;
  * (test/format/digest-pieces.test.ts); any string that would need JSON escaping takes the
  * reference path.
  */
-export function pointHash(p: PointRecord): Buffer {
+export function pointHash(p: PointRecord, major = 1): Buffer {
+  const rule = ruleOf(major);
   const h = createHash('sha256');
-  h.update(PREFIX.point);
+  h.update(rule.prefix.point);
   h.update(`{"id":${canonicalJson(normId(p.id))},"payload":`);
-  updateCanonical(h, (p.payload ?? {}) as Json);
+  updateCanonical(h, (p.payload ?? {}) as Json, rule.numbers);
   h.update(',"vectors":{');
   const names = Object.keys(p.vectors).sort();
   for (let i = 0; i < names.length; i++) {
@@ -86,19 +101,39 @@ export function pointHash(p: PointRecord): Buffer {
 }
 
 /** SHA-256 of a prefix and the canonical JSON of a value, streamed (canonical.ts). */
-function sha256(prefix: string, body: Json): Buffer {
+function sha256(prefix: string, body: Json, numbers: NumberRule = 'value'): Buffer {
   const h = createHash('sha256').update(prefix);
-  updateCanonical(h, body);
+  updateCanonical(h, body, numbers);
   return h.digest();
 }
 
+/** A record whose key is unknown (an edge endpoint) or repeated (a node key, point id or row primary key). */
+export class RecordKeyError extends Error {}
+
 /** A graph record whose node key is unknown (edge endpoint) or repeated (node). */
-export class NodeKeyError extends Error {
+export class NodeKeyError extends RecordKeyError {
   readonly key: NodeKey;
   constructor(key: NodeKey, message: string) {
     super(message);
     this.key = key;
   }
+}
+
+export class DuplicatePointIdError extends RecordKeyError {
+  constructor(id: number | bigint | string) {
+    super(`point id ${typeof id === 'string' ? id.toLowerCase() : String(id)} is used by an earlier point of this dataset; point ids must be unique`);
+  }
+}
+
+export class DuplicateRowKeyError extends RecordKeyError {
+  constructor(key: string) {
+    super(`primary key ${key} is used by an earlier row of this dataset; primary keys must be unique`);
+  }
+}
+
+/** The row's primary key as canonical JSON of the key columns' values, in key order. */
+export function rowKeyText(r: RowRecord, primaryKey: readonly string[]): string {
+  return canonicalJson(primaryKey.map((c) => (r.cells[c] ?? null) as Json));
 }
 
 export class UnknownNodeKeyError extends NodeKeyError {
@@ -144,23 +179,61 @@ class NodeTable {
   }
 }
 
+export interface DigestOptions {
+  /** The format major version whose digest rule applies (section 8); default DIGEST_MAJOR. */
+  major?: number;
+  /**
+   * Refuse a repeated point id or row primary key (section 6.1, 6.6) with a RecordKeyError. Node
+   * keys are always checked (edges need them). Readers and writers set it; a sink that digests
+   * records a reader already checked need not pay for the set twice.
+   */
+  uniqueKeys?: boolean;
+  /** Table datasets: the primary key columns of the schema. */
+  primaryKey?: readonly string[];
+}
+
 /** Accumulates the digest of one dataset. Feed nodes before edges. */
 export class DatasetDigest {
   /** The 256-bit sum, as eight 32-bit big-endian limbs. */
   private readonly sum = new Uint32Array(8);
   readonly counts: Partial<Record<RecordKind, number>> = {};
   private nodeHashes: NodeTable | null = null;
+  private keys: KeySet | null = null;
+  private readonly rule: DigestRule;
+  readonly major: number;
+  private readonly unique: boolean;
+  private readonly primaryKey: readonly string[];
+
+  constructor(opts: DigestOptions = {}) {
+    this.major = opts.major ?? DIGEST_MAJOR;
+    this.rule = ruleOf(this.major);
+    this.unique = opts.uniqueKeys ?? false;
+    this.primaryKey = opts.primaryKey ?? [];
+  }
 
   /** Adds one record; returns its SHA-256 (hex) for callers that compare record by record. */
   add(kind: RecordKind, record: AnyRecord): string {
     let h: Buffer;
+    const prefix = this.rule.prefix;
     switch (kind) {
-      case 'point':
-        h = pointHash(record as PointRecord);
+      case 'point': {
+        const p = record as PointRecord;
+        if (this.unique && !addPointId((this.keys ??= new KeySet()), p.id)) throw new DuplicatePointIdError(p.id);
+        h = pointHash(p, this.major);
         break;
+      }
+      case 'row': {
+        const r = record as RowRecord;
+        if (this.unique && this.primaryKey.length > 0) {
+          const key = rowKeyText(r, this.primaryKey);
+          if (!addHash128((this.keys ??= new KeySet()), createHash('sha256').update(key).digest())) throw new DuplicateRowKeyError(key);
+        }
+        h = sha256(prefix.row, { cells: r.cells } as unknown as Json, this.rule.numbers);
+        break;
+      }
       case 'node': {
         const n = record as NodeRecord;
-        h = sha256(PREFIX.node, { labels: [...n.labels].sort(), props: n.props } as unknown as Json);
+        h = sha256(prefix.node, { labels: [...n.labels].sort(), props: n.props } as unknown as Json);
         const table = (this.nodeHashes ??= new NodeTable());
         if (!table.add(normKey(n.key), h)) throw new DuplicateNodeKeyError(n.key);
         break;
@@ -171,7 +244,7 @@ export class DatasetDigest {
         const d = this.nodeHashes?.hex(normKey(e.dst));
         if (s === undefined) throw new UnknownNodeKeyError(e.src);
         if (d === undefined) throw new UnknownNodeKeyError(e.dst);
-        h = sha256(PREFIX.edge, { dst: d, props: e.props, src: s, type: e.type } as unknown as Json);
+        h = sha256(prefix.edge, { dst: d, props: e.props, src: s, type: e.type } as unknown as Json);
         break;
       }
     }
@@ -203,8 +276,9 @@ export class DatasetDigest {
     return out;
   }
 
-  /** Releases the node-hash table once edges are done. */
+  /** Releases the node-hash table once edges are done (and the key set, the dataset being complete). */
   dropNodeTable(): void {
     this.nodeHashes = null;
+    this.keys = null;
   }
 }

@@ -9,7 +9,7 @@ export const CHECKSUMS_ENTRY = 'CHECKSUMS.sha256';
 export const TRAILER_ENTRY = 'trailer.json';
 
 const SAFE_NAME = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
-const SHARD = /^data\/(\d{4,9})-([A-Za-z0-9._-]{0,64})\/(point|node|edge)-(\d{6,9})\.ndjson\.gz$/;
+const SHARD = /^data\/(\d{4,9})-([A-Za-z0-9._-]{0,64})\/(point|node|edge|row)-(\d{6,9})\.ndjson\.gz$/;
 
 export const MAX_NAME_BYTES = 255;
 

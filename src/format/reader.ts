@@ -18,13 +18,14 @@ import { pipeline } from 'node:stream/promises';
 import { TextDecoder } from 'node:util';
 import tar from 'tar-stream';
 import { MemarcError, type ErrorCode } from '../errors.ts';
-import { DatasetDigest, NodeKeyError } from './digest.ts';
+import { DatasetDigest, RecordKeyError } from './digest.ts';
+import { datasetLabel, primaryKeyOf, tableColumns } from './datasets.ts';
 import { validateHeader, validateTrailer, type Header, type HeaderDataset, type Trailer, type TrailerShard } from './header.ts';
 import { parseJsonBounded, parseRecordLine } from './json.ts';
 import { MAX_META_NESTING, MAX_RECORD_NESTING, NestingError } from './nesting.ts';
 import { CHECKSUMS_ENTRY, HEADER_ENTRY, parseShardName, TRAILER_ENTRY, unsafeNameReason } from './names.ts';
-import type { AnyRecord, RecordKind } from './records.ts';
-import { recordProblem } from './validate.ts';
+import type { AnyRecord, RecordKind, RowRecord } from './records.ts';
+import { recordProblem, rowSchemaProblem } from './validate.ts';
 import { COUNT_VALUES_ABOVE, countValues, LONG_LINE } from './line-values.ts';
 import { shardLines } from './shard-lines.ts';
 import { leftGarbage } from './collect.ts';
@@ -208,7 +209,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           const ds = header.datasets[shardName.index - 1];
           if (!ds || ds.dir !== shardName.dir) fail('MALFORMED_ARCHIVE', `shard ${name} belongs to no dataset of the header`, { entry: name });
           const kindPos = ds.recordKinds.indexOf(shardName.kind);
-          if (kindPos < 0) fail('MALFORMED_ARCHIVE', `shard ${name}: a ${ds.kind} dataset holds no ${shardName.kind} records`, { entry: name });
+          if (kindPos < 0) fail('MALFORMED_ARCHIVE', `shard ${name}: a ${datasetLabel(ds)} dataset holds no ${shardName.kind} records`, { entry: name });
           // A graph's node table (one hash per node, to resolve edges) is not needed past its dataset.
           if (state.dataset !== ds.index) digests.get(state.dataset)?.dropNodeTable();
           checkOrder(state, ds, kindPos, shardName.seq, name);
@@ -231,8 +232,8 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           lastEnd = entryEnd;
           if (decode) {
             let digest = digests.get(ds.index);
-            if (!digest) digests.set(ds.index, (digest = new DatasetDigest()));
-            await checkShard(body, shard, lim, digest);
+            if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds) })));
+            await checkShard(body, shard, lim, digest, ds);
             if (handOn) {
               for await (const b of recordBatches(body, shard, lim, batchSize)) {
                 yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
@@ -378,9 +379,13 @@ function parseMeta(body: Buffer, name: string, maxValues: number): { doc: unknow
  * handed on would make them survive into V8's old space; `recordBatches` parses them again, a
  * batch at a time, once the whole shard has passed.
  */
-async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest): Promise<void> {
+async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset): Promise<void> {
   const name = shard.entry;
   let count = 0;
+  // Format 2 digests payload numbers in their written form (spec 8.1): parse them as records are
+  // handed on. Only points have a payload; other kinds skip the second look at the line.
+  const keepForms = digest.major >= 2 && shard.kind === 'point';
+  const table = ds.family === 'table' ? tableColumns(ds) : null;
   for await (const { lineNo, bytes, text: line } of shardLines(body, name, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
     if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
     if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
@@ -395,17 +400,18 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
     }
     let rec: unknown;
     try {
-      rec = parseJsonBounded(line, MAX_RECORD_NESTING);
+      rec = keepForms ? parseRecordLine(line, MAX_RECORD_NESTING) : parseJsonBounded(line, MAX_RECORD_NESTING);
     } catch (err) {
       if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: arrays and objects are nested more than ${MAX_RECORD_NESTING} levels deep`, { entry: name, line: lineNo, limit: MAX_RECORD_NESTING });
       fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid JSON (${(err as Error).message})`, { entry: name, line: lineNo });
     }
-    const problem = recordProblem(shard.kind, rec);
+    const problem = recordProblem(shard.kind, rec) ?? (table ? rowSchemaProblem(rec as RowRecord, table.columns, table.primaryKey) : null);
     if (problem) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${problem}`, { entry: name, line: lineNo });
     try {
       digest.add(shard.kind, rec as AnyRecord);
     } catch (err) {
-      if (err instanceof NodeKeyError || err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
+      if (err instanceof RecordKeyError) fail('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}, shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo, dataset: ds.name }, 'the archive breaks a rule of its format; restore from another copy, or fix the source and export again');
+      if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
       throw err;
     }
     // The record is garbage from here on; a collection must not find it still referenced.

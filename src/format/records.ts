@@ -61,15 +61,46 @@ export interface EdgeRecord {
   props: { [name: string]: TypedValue };
 }
 
-export type RecordKind = 'point' | 'node' | 'edge';
+/**
+ * A table cell (format 2, kind `row`; spec/FORMAT.md 6.6): null (SQL NULL), a typed value of a
+ * graph property, or one of the table tags.
+ */
+export type CellValue =
+  | null
+  | TypedValue
+  | { decimal: string }
+  | { bytes: string }
+  | { json: Json }
+  | { timestamp: string }
+  | { timestamptz: string }
+  | { timeofday: string }
+  | { interval: { months: number; days: number; micros: number | bigint } }
+  | CellValue[];
+
+/** Kind `row` (family `table`, format 2): one table row, cells by column name. */
+export interface RowRecord {
+  cells: { [column: string]: CellValue };
+}
+
+export type RecordKind = 'point' | 'node' | 'edge' | 'row';
 
 export interface RecordByKind {
   point: PointRecord;
   node: NodeRecord;
   edge: EdgeRecord;
+  row: RowRecord;
 }
 
-export type AnyRecord = PointRecord | NodeRecord | EdgeRecord;
+export type AnyRecord = PointRecord | NodeRecord | EdgeRecord | RowRecord;
+
+/** The store-neutral dataset families of format 2 and the record kinds each holds, in shard order. */
+export const FAMILIES = {
+  vectors: ['point'],
+  graph: ['node', 'edge'],
+  table: ['row'],
+} as const satisfies Record<string, readonly RecordKind[]>;
+
+export type Family = keyof typeof FAMILIES;
 
 /** Dataset kinds and the record kinds each holds, in the order their shards must appear. */
 export const DATASET_KINDS = {
@@ -78,6 +109,12 @@ export const DATASET_KINDS = {
 } as const satisfies Record<string, readonly RecordKind[]>;
 
 export type DatasetKind = keyof typeof DATASET_KINDS;
+
+/** The family and native store a format-1 dataset kind stands for. */
+export const KIND_FAMILY: Record<DatasetKind, { family: Family; store: string }> = {
+  'qdrant.collection': { family: 'vectors', store: 'qdrant' },
+  'falkordb.graph': { family: 'graph', store: 'falkordb' },
+};
 
 const f32Scratch = new Float32Array(1);
 

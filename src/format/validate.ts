@@ -3,6 +3,7 @@
  * string, or null when the record is valid. Kept hand-written and allocation-free: it runs on
  * every record of every shard; the JSON Schemas in spec/ say the same thing for other readers.
  */
+import { isRawNumber } from './json.ts';
 import { nestsDeeperThan } from './nesting.ts';
 import type { RecordKind } from './records.ts';
 
@@ -87,6 +88,8 @@ function jsonProblem(v: unknown, depth: number): string | null {
       return null;
     case 'object': {
       if (v === null) return null;
+      // A payload number kept in its written form (json.ts): `1e400` is one, and no JSON number.
+      if (isRawNumber(v)) return Number.isFinite(Number(v.rawJSON)) ? null : `${v.rawJSON} is out of the range of a double`;
       if (Array.isArray(v)) {
         for (const x of v) {
           const r = jsonProblem(x, depth + 1);
@@ -143,6 +146,57 @@ function typedValue(v: unknown, depth: number): string | null {
   return `unknown value tag ${JSON.stringify(tag)}`;
 }
 
+const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+const TIMESTAMP = /^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?$/;
+const TIME_OF_DAY = /^\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?$/;
+const TABLE_TAGS = new Set(['decimal', 'bytes', 'json', 'timestamp', 'timestamptz', 'timeofday', 'interval']);
+
+/** A table cell (spec 6.6): null, a typed value of section 6.5, or one of the table tags. */
+function cellValue(v: unknown, depth: number): string | null {
+  if (v === null) return null;
+  if (depth > MAX_DEPTH) return `values are nested deeper than ${MAX_DEPTH}`;
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const r = cellValue(x, depth + 1);
+      if (r) return r;
+    }
+    return null;
+  }
+  if (isObj(v)) {
+    const keys = Object.keys(v);
+    const tag = keys[0];
+    if (keys.length === 1 && tag !== undefined && TABLE_TAGS.has(tag)) {
+      const x = v[tag];
+      switch (tag) {
+        case 'decimal':
+          return typeof x === 'string' && DECIMAL.test(x) ? null : 'decimal must be a string of decimal digits with an optional sign and fraction';
+        case 'bytes':
+          return typeof x === 'string' && Buffer.from(x, 'base64').toString('base64') === x ? null : 'bytes must be canonical base64';
+        case 'json':
+          return jsonProblem(x, depth + 1);
+        case 'timestamp':
+          return typeof x === 'string' && TIMESTAMP.test(x) ? null : 'timestamp must be YYYY-MM-DDTHH:MM:SS[.fraction] without a zone';
+        case 'timestamptz':
+          return typeof x === 'string' && x.endsWith('Z') && TIMESTAMP.test(x.slice(0, -1)) ? null : 'timestamptz must be YYYY-MM-DDTHH:MM:SS[.fraction]Z, in UTC';
+        case 'timeofday':
+          return typeof x === 'string' && TIME_OF_DAY.test(x) ? null : 'timeofday must be HH:MM:SS[.fraction]';
+        case 'interval':
+          return isObj(x) && Number.isSafeInteger(x.months) && Number.isSafeInteger(x.days) && isInt64(x.micros) && Object.keys(x).length === 3 ? null : 'interval must be {months, days, micros}, integers';
+      }
+    }
+  }
+  return typedValue(v, depth);
+}
+
+function cells(r: Record<string, unknown>): string | null {
+  if (!isObj(r.cells)) return 'cells must be an object';
+  for (const k in r.cells) {
+    const p = cellValue(r.cells[k], 0);
+    if (p) return `column ${JSON.stringify(k)}: ${p}`;
+  }
+  return null;
+}
+
 function props(p: unknown): string | null {
   if (!isObj(p)) return 'props must be an object';
   for (const k in p) {
@@ -176,5 +230,22 @@ export function recordProblem(kind: RecordKind, r: unknown): string | null {
       if (typeof r.type !== 'string' || r.type.length === 0) return 'type must be a non-empty string';
       return nodeKey(r.src, 'src') ?? nodeKey(r.dst, 'dst') ?? props(r.props);
     }
+    case 'row':
+      return cells(r);
   }
+}
+
+/**
+ * What the table schema asks of a row beyond its shape (spec 6.6): the cells are exactly the
+ * schema's columns (SQL NULL is written as null, never left out), and no primary key cell is null.
+ */
+export function rowSchemaProblem(r: { cells: Record<string, unknown> }, columns: ReadonlySet<string>, primaryKey: readonly string[]): string | null {
+  let n = 0;
+  for (const k in r.cells) {
+    if (!columns.has(k)) return `column ${JSON.stringify(k)} is not a column of the table's schema`;
+    n++;
+  }
+  if (n !== columns.size) for (const c of columns) if (!Object.hasOwn(r.cells, c)) return `column ${JSON.stringify(c)} is missing (write null for SQL NULL)`;
+  for (const c of primaryKey) if (r.cells[c] === undefined || r.cells[c] === null) return `primary key column ${JSON.stringify(c)} is missing or null`;
+  return null;
 }

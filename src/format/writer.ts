@@ -18,25 +18,40 @@ import { createGzip, type Gzip, type ZlibOptions } from 'node:zlib';
 import tar from 'tar-stream';
 import { MemarcError } from '../errors.ts';
 import { canonicalJson } from './canonical.ts';
-import { DatasetDigest, NodeKeyError } from './digest.ts';
+import { DatasetDigest, RecordKeyError } from './digest.ts';
+import { legacyKind, primaryKeyOf, tableColumns } from './datasets.ts';
 import {
   FORMAT_MAJOR, FORMAT_MINOR, FORMAT_NAME, VECTOR_ENCODING,
   type Header, type HeaderDataset, type Trailer, type TrailerDataset, type TrailerShard,
 } from './header.ts';
 import { stringifyJson } from './json.ts';
 import { CHECKSUMS_ENTRY, datasetDir, HEADER_ENTRY, shardEntry, TRAILER_ENTRY } from './names.ts';
-import { DATASET_KINDS, type AnyRecord, type DatasetKind, type Json, type JsonObject, type RecordKind } from './records.ts';
-import { recordProblem } from './validate.ts';
+import { DATASET_KINDS, FAMILIES, KIND_FAMILY, type AnyRecord, type DatasetKind, type Family, type Json, type JsonObject, type RecordKind, type RowRecord } from './records.ts';
+import { recordProblem, rowSchemaProblem } from './validate.ts';
 import { COUNT_VALUES_ABOVE, countValues } from './line-values.ts';
 import { DEFAULT_LIMITS } from './reader.ts';
 
 export const DEFAULT_SHARD_MAX_RAW_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_SHARD_MAX_RECORDS = 100_000;
 
+/**
+ * A dataset to write. Format 2 needs its `family` (or a format-1 `kind`, which implies family and
+ * store); `store` and `fingerprint` become the native block, `schema` the neutral schema (`{}`
+ * when the caller knows none). Format 1 needs `kind` (or a family and store that format 1 named).
+ */
 export interface DatasetInput {
   name: string;
-  kind: DatasetKind;
+  /** A format-1 dataset kind (`qdrant.collection`, `falkordb.graph`). */
+  kind?: string;
+  family?: Family;
+  /** The native store (its adapter name); with `fingerprint`, the native block. */
+  store?: string | null;
+  /** The store's version for the native block; default `source.serverVersion` when it is a string. */
+  storeVersion?: string;
+  /** The native configuration. */
   fingerprint: JsonObject;
+  /** The neutral schema (format 2). */
+  schema?: JsonObject;
   source: JsonObject;
   /** Asked for once the dataset's records are written; becomes the trailer dataset's `notes`. */
   notes?: () => JsonObject;
@@ -63,6 +78,8 @@ export interface WriterOptions {
   onShard?: (shard: TrailerShard) => void;
   /** Validate every record before writing it (default true). */
   validate?: boolean;
+  /** The major version to write: 2 (the default), or 1 for tools and tests that need a format-1 archive. */
+  formatMajor?: 1 | 2;
 }
 
 interface PendingShard {
@@ -158,30 +175,33 @@ export class ArchiveWriter {
       validate: true,
       ...opts,
     };
+    const major = opts.formatMajor ?? FORMAT_MAJOR;
     const seenNames = new Set<string>();
     for (const d of opts.datasets) {
       if (typeof d.name !== 'string' || d.name.length === 0) throw new MemarcError('USAGE', 'a dataset needs a non-empty name');
-      const k = `${d.kind}\u0000${d.name}`;
-      if (seenNames.has(k)) throw new MemarcError('USAGE', `dataset ${JSON.stringify(d.name)} (${d.kind}) is given twice`, { hint: 'rename one of them' });
+      const k = `${major === 1 ? d.kind : familyOf(d)}\u0000${d.name}`;
+      if (seenNames.has(k)) throw new MemarcError('USAGE', `dataset ${JSON.stringify(d.name)} (${d.kind ?? d.family}) is given twice`, { hint: 'rename one of them' });
       seenNames.add(k);
     }
     const created = opts.createdAt ?? new Date();
     this.mtime = new Date(Math.floor(created.getTime() / 1000) * 1000);
     this.header = {
       format: FORMAT_NAME,
-      formatVersion: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+      formatVersion: { major, minor: major === FORMAT_MAJOR ? FORMAT_MINOR : 0 },
       createdAt: created.toISOString(),
       producer: opts.producer ?? PRODUCER,
       encoding: { records: 'ndjson', compression: 'gzip', vectors: VECTOR_ENCODING },
       shardLimits: { maxRawBytes: this.opts.shardMaxRawBytes, maxRecords: this.opts.shardMaxRecords },
       datasets: opts.datasets.map((d, i): HeaderDataset => {
-        if (!Object.hasOwn(DATASET_KINDS, d.kind)) throw new MemarcError('USAGE', `dataset ${JSON.stringify(d.name)}: unknown kind ${JSON.stringify(d.kind)}`);
+        if (major === 2) return headerDatasetV2(d, i + 1);
+        const kind = (d.kind ?? legacyKind(familyOf(d), d.store ?? null)) as DatasetKind;
+        if (!Object.hasOwn(DATASET_KINDS, kind)) throw new MemarcError('USAGE', `dataset ${JSON.stringify(d.name)}: unknown kind ${JSON.stringify(kind)}`);
         return {
           index: i + 1,
           dir: datasetDir(i + 1, d.name),
           name: d.name,
-          kind: d.kind,
-          recordKinds: [...DATASET_KINDS[d.kind]],
+          kind,
+          recordKinds: [...DATASET_KINDS[kind]],
           fingerprint: d.fingerprint,
           fingerprintSha256: sha256hex(canonicalJson(d.fingerprint as Json)),
           source: d.source,
@@ -209,7 +229,9 @@ export class ArchiveWriter {
   private async produce(pack: tar.Pack, sections: AsyncIterable<Section> | Iterable<Section>, signal: AbortSignal): Promise<void> {
     const checksums: string[] = [];
     const trailerShards: TrailerShard[] = [];
-    const digests = this.header.datasets.map(() => new DatasetDigest());
+    const major = this.header.formatVersion.major;
+    const digests = this.header.datasets.map((d) => new DatasetDigest({ major, uniqueKeys: true, primaryKey: primaryKeyOf(d) }));
+    const tables = this.header.datasets.map((d) => (d.family === 'table' ? tableColumns(d) : null));
     const sums = this.header.datasets.map((d): TrailerDataset => ({ index: d.index, name: d.name, records: Object.fromEntries(d.recordKinds.map((k) => [k, 0])), shards: 0, bytes: 0, rawBytes: 0, digest: '' }));
 
     const headerBody = Buffer.from(stringifyJson(this.header, 2) + '\n');
@@ -262,13 +284,14 @@ export class ArchiveWriter {
         if (signal.aborted) throw signal.reason;
         for (const rec of batch) {
           if (this.opts.validate) {
-            const problem = recordProblem(section.kind, rec);
+            const table = tables[section.dataset - 1];
+            const problem = recordProblem(section.kind, rec) ?? (table ? rowSchemaProblem(rec as RowRecord, table.columns, table.primaryKey) : null);
             if (problem) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${section.kind} record ${(shard?.records ?? 0) + 1} of shard ${seq + 1}: ${problem}`, { context: { dataset: ds.name } });
           }
           try {
             digest.add(section.kind, rec);
           } catch (err) {
-            if (err instanceof NodeKeyError) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${err.message}`, { context: { dataset: ds.name }, hint: 'node keys must be unique, and every edge must refer to nodes written before it' });
+            if (err instanceof RecordKeyError) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${section.kind} record ${(shard?.records ?? 0) + 1} of shard ${seq + 1}: ${err.message}`, { context: { dataset: ds.name }, hint: 'point ids, node keys and row primary keys must be unique within a dataset, and every edge must refer to nodes written before it' });
             throw err;
           }
           const line = stringifyJson(rec) + '\n';
@@ -282,7 +305,7 @@ export class ArchiveWriter {
       await cut();
       const s = sums[section.dataset - 1]!;
       s.records[section.kind] = digest.counts[section.kind] ?? 0;
-      if (section.kind === 'edge') digest.dropNodeTable();
+      if (section.kind === ds.recordKinds.at(-1)) digest.dropNodeTable();
     }
     while (inFlight.length) await emit(inFlight.shift()!);
 
@@ -295,7 +318,7 @@ export class ArchiveWriter {
     });
     const trailer: Trailer = {
       format: FORMAT_NAME,
-      formatVersion: { major: FORMAT_MAJOR, minor: FORMAT_MINOR },
+      formatVersion: this.header.formatVersion,
       complete: true,
       finishedAt: new Date().toISOString(),
       header: { entry: HEADER_ENTRY, size: headerBody.length, sha256: headerSha },
@@ -312,6 +335,31 @@ export class ArchiveWriter {
     await addEntry(pack, { name: TRAILER_ENTRY, size: trailerBody.length, mtime: this.mtime }, trailerBody);
     this.trailer = trailer;
   }
+}
+
+function familyOf(d: DatasetInput): Family {
+  const family = d.family ?? (d.kind ? KIND_FAMILY[d.kind as DatasetKind]?.family : undefined);
+  if (!family || !Object.hasOwn(FAMILIES, family)) throw new MemarcError('USAGE', `dataset ${JSON.stringify(d.name)}: no known family (${JSON.stringify(d.family ?? d.kind)})`);
+  return family;
+}
+
+/** A format-2 header dataset: family, neutral schema, and the native block when a store is known. */
+function headerDatasetV2(d: DatasetInput, index: number): HeaderDataset {
+  const family = familyOf(d);
+  const store = d.store ?? (d.kind ? KIND_FAMILY[d.kind as DatasetKind]?.store : undefined);
+  const schema = d.schema ?? {};
+  const version = d.storeVersion ?? (typeof d.source.serverVersion === 'string' ? d.source.serverVersion : undefined);
+  return {
+    index,
+    dir: datasetDir(index, d.name),
+    name: d.name,
+    family,
+    recordKinds: [...FAMILIES[family]],
+    schema,
+    schemaSha256: sha256hex(canonicalJson(schema as Json)),
+    ...(store ? { native: { store, ...(version !== undefined ? { version } : {}), config: d.fingerprint, configSha256: sha256hex(canonicalJson(d.fingerprint as Json)) } } : {}),
+    source: d.source,
+  };
 }
 
 function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }, body: Buffer): Promise<void> {

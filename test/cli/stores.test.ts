@@ -57,7 +57,7 @@ describe('memarc with Qdrant and FalkorDB', () => {
     expect(exp.stderr).not.toContain(falkor.password ?? '\u0000never');
 
     const inspect = await runCli(['--json', 'inspect', both], { env });
-    expect((json(inspect.stdout).datasets as Array<{ kind: string }>).map((d) => d.kind).sort()).toEqual(['falkordb.graph', 'qdrant.collection']);
+    expect((json(inspect.stdout).datasets as Array<{ kind: string }>).map((d) => d.kind).sort()).toEqual(['graph/falkordb', 'vectors/qdrant']);
 
     // One import restores both, under new names.
     const coll2 = uniqueName('cli_both_r');

@@ -70,7 +70,7 @@ describe('writer and reader agree', () => {
     const { archive } = await writeArchive([coll('c', { params: { max_id: 2n ** 60n } })], []);
     const r = await readAll(archive);
     expect(r.error).toBeNull();
-    expect(r.header?.datasets[0]?.fingerprint).toStrictEqual({ params: { max_id: 2n ** 60n } });
+    expect(r.header?.datasets[0]?.native?.config).toStrictEqual({ params: { max_id: 2n ** 60n } });
   });
 
   it('a point outside latitude [-90, 90] or longitude [-180, 180] is refused by the writer, so no archive holds one', async () => {

@@ -112,7 +112,7 @@ export const graph: fc.Arbitrary<Graph> = fc
 export type DatasetData = { kind: 'qdrant.collection'; name: string; points: PointRecord[] } | { kind: 'falkordb.graph'; name: string; graph: Graph };
 
 const datasetData: fc.Arbitrary<DatasetData> = fc.oneof(
-  fc.record({ kind: fc.constant('qdrant.collection' as const), name: anyString(10), points: fc.array(point, { maxLength: 10 }) }),
+  fc.record({ kind: fc.constant('qdrant.collection' as const), name: anyString(10), points: fc.uniqueArray(point, { maxLength: 10, selector: (p) => (typeof p.id === 'string' ? p.id.toLowerCase() : String(p.id)) }) }),
   fc.record({ kind: fc.constant('falkordb.graph' as const), name: anyString(10), graph }),
 );
 

@@ -5,7 +5,8 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { readArchive, type ArchiveEvent, type ReaderOptions } from '../../src/format/reader.ts';
 import type { Header, Trailer } from '../../src/format/header.ts';
-import { DATASET_KINDS, type AnyRecord, type JsonObject } from '../../src/format/records.ts';
+import { FAMILIES, type AnyRecord, type JsonObject } from '../../src/format/records.ts';
+import { descriptorFamily } from '../../src/core/adapter.ts';
 import { syntheticSource, type SyntheticOptions } from '../../src/adapters/synthetic/index.ts';
 import { ArchiveWriter, type DatasetInput, type Section, type WriterOptions } from '../../src/format/writer.ts';
 
@@ -79,7 +80,7 @@ export async function syntheticInputs(opts: SyntheticOptions): Promise<{ dataset
   const ds = await syntheticSource(opts).open();
   const sections: Section[] = [];
   ds.forEach((d, i) => {
-    for (const kind of DATASET_KINDS[d.descriptor.kind]) sections.push({ dataset: i + 1, kind, batches: d.batches(kind) });
+    for (const kind of FAMILIES[descriptorFamily(d.descriptor)]) sections.push({ dataset: i + 1, kind, batches: d.batches(kind) });
   });
   return { datasets: ds.map((d) => ({ ...d.descriptor, source: d.descriptor.source as JsonObject })), sections };
 }

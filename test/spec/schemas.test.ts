@@ -28,8 +28,8 @@ import { ArchiveWriter, type DatasetInput, type Section } from '../../src/format
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SPEC = path.join(ROOT, 'spec');
 
-type SchemaName = 'header' | 'trailer' | RecordKind;
-const NAMES: SchemaName[] = ['header', 'trailer', 'point', 'node', 'edge'];
+type SchemaName = 'header' | 'header2' | 'trailer' | RecordKind;
+const NAMES: SchemaName[] = ['header', 'header2', 'trailer', 'point', 'node', 'edge', 'row'];
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
@@ -56,7 +56,8 @@ interface TarEntry {
 }
 
 async function writeArchive(datasets: DatasetInput[], sections: Section[] | ((w: ArchiveWriter) => AsyncIterable<Section>), opts: { shardMaxRecords?: number } = {}): Promise<{ bytes: Buffer; writer: ArchiveWriter }> {
-  const writer = new ArchiveWriter({ datasets, createdAt: new Date('2026-03-01T12:00:00.123Z'), ...opts });
+  // header.schema.json describes format 1; header-v2.schema.json is checked below.
+  const writer = new ArchiveWriter({ formatMajor: 1, datasets, createdAt: new Date('2026-03-01T12:00:00.123Z'), ...opts });
   const chunks: Buffer[] = [];
   for await (const c of writer.encode(typeof sections === 'function' ? sections(writer) : sections)) chunks.push(c);
   return { bytes: Buffer.concat(chunks), writer };
@@ -85,7 +86,7 @@ interface Checked {
 async function checkArchive(bytes: Buffer): Promise<Checked> {
   const entries = await tarEntries(bytes);
   const names = entries.map((e) => e.name);
-  const linesByKind: Record<RecordKind, string[]> = { point: [], node: [], edge: [] };
+  const linesByKind: Record<RecordKind, string[]> = { point: [], node: [], edge: [], row: [] };
   let trailerText = '';
   for (const e of entries) {
     expect(e.type).toBe('file');
@@ -349,7 +350,7 @@ describe('header and trailer schemas agree with validateHeader and validateTrail
 
   type Mutation = [string, (doc: any) => void, string];
   const headerCases: Mutation[] = [
-    ['a newer major version', (h) => (h.formatVersion.major = 2), 'UNSUPPORTED_VERSION'],
+    ['a newer major version', (h) => (h.formatVersion.major = 3), 'UNSUPPORTED_VERSION'],
     ['another format', (h) => (h.format = 'tar'), 'MALFORMED_ARCHIVE'],
     ['an unknown vector encoding', (h) => (h.encoding.vectors = 'f16le-base64'), 'UNSUPPORTED_VERSION'],
     ['an unknown compression', (h) => (h.encoding.compression = 'zstd'), 'UNSUPPORTED_VERSION'],
@@ -406,8 +407,8 @@ describe('header and trailer schemas agree with validateHeader and validateTrail
 
   it('an unknown major version is refused before any other field is looked at', async () => {
     const h = JSON.parse((await base).header);
-    h.formatVersion = { major: 2, minor: 0 };
-    h.encoding = 'anything goes in 2.0';
+    h.formatVersion = { major: 3, minor: 0 };
+    h.encoding = 'anything goes in 3.0';
     let err: unknown;
     try {
       validateHeader(h);
@@ -415,7 +416,7 @@ describe('header and trailer schemas agree with validateHeader and validateTrail
       err = e;
     }
     expect(isMemarcError(err, 'UNSUPPORTED_VERSION')).toBe(true);
-    expect((err as Error).message).toMatch(/format version 2\.0 is not supported/);
+    expect((err as Error).message).toMatch(/format version 3\.0 is not supported/);
   });
 });
 
@@ -428,9 +429,9 @@ describe('the examples in spec/FORMAT.md', () => {
   });
 
   it.each(examples.map((e, i) => [i + 1, e.name, e] as const))('example %i (%s) is valid', (_i, _name, e) => {
-    if (e.name === 'header' || e.name === 'trailer') {
+    if (e.name === 'header' || e.name === 'header2' || e.name === 'trailer') {
       expect(schemaProblem(e.name, e.text)).toBeNull();
-      const check = e.name === 'header' ? validateHeader : validateTrailer;
+      const check = e.name === 'trailer' ? validateTrailer : validateHeader;
       expect(() => check(parseJson(e.text))).not.toThrow();
       return;
     }
@@ -439,6 +440,35 @@ describe('the examples in spec/FORMAT.md', () => {
     for (const line of lines) {
       expect(schemaProblem(e.name, line), line).toBeNull();
       expect(codeProblem(e.name, line), line).toBeNull();
+    }
+  });
+});
+
+describe('format 2: header2.schema.json and row.schema.json', () => {
+  it('accept the header of an archive written by the writer (format 2) and of the v2 golden archive, and its rows', async () => {
+    const source = syntheticSource({ count: 20, dim: 4, nodes: 10, edgesPerNode: 1, batchSize: 8 });
+    const datasets = (await source.open()).map((d) => ({ ...d.descriptor, source: d.descriptor.source as JsonObject }));
+    const writer = new ArchiveWriter({ datasets });
+    expect(writer.header.formatVersion.major).toBe(2);
+    expect(schemaProblem('header2', JSON.stringify(writer.header))).toBeNull();
+    const golden = await tarEntries(readFileSync(path.join(ROOT, 'fixtures/v2/golden.memarc')));
+    expect(schemaProblem('header2', golden.find((e) => e.name === 'header.json')!.body.toString())).toBeNull();
+    expect(schemaProblem('trailer', golden.find((e) => e.name === 'trailer.json')!.body.toString())).toBeNull();
+    const rows = golden.filter((e) => e.name.includes('/row-')).flatMap((e) => gunzipSync(e.body).toString().split('\n').filter((l) => l !== ''));
+    expect(rows.length).toBeGreaterThan(0);
+    for (const line of rows) {
+      expect(schemaProblem('row', line), line).toBeNull();
+      expect(codeProblem('row', line), line).toBeNull();
+    }
+  });
+
+  it('refuse what the code refuses: an unknown family, a row cell of an unknown tag, a decimal that is not one', () => {
+    const h = { format: 'memarc', formatVersion: { major: 2, minor: 0 }, createdAt: '2026-03-01T12:00:00.123Z', producer: { name: 'x', version: '1' }, encoding: { records: 'ndjson', compression: 'gzip', vectors: 'f32le-base64' }, shardLimits: { maxRawBytes: 1, maxRecords: 1 }, datasets: [{ index: 1, dir: 'data/0001-t', name: 't', family: 'timeseries', recordKinds: ['row'], schema: {}, schemaSha256: '0'.repeat(64), source: {} }] };
+    expect(schemaProblem('header2', JSON.stringify(h))).not.toBeNull();
+    expect(() => validateHeader(h)).toThrow(/not a family this reader knows/);
+    for (const bad of ['{"cells":{"a":{"money":"1"}}}', '{"cells":{"a":{"decimal":"1e5"}}}', '{"cells":{"a":{"timestamptz":"2026-01-01T00:00:00"}}}', '{"cells":[]}']) {
+      expect(schemaProblem('row', bad), bad).not.toBeNull();
+      expect(codeProblem('row', bad), bad).not.toBeNull();
     }
   });
 });

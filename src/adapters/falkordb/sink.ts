@@ -164,6 +164,11 @@ class GraphSink implements DatasetSink {
     }
   }
 
+  /** The archive's version decides its digest rule (spec/FORMAT.md 8). */
+  private digestRule(): { major?: number } {
+    return this.desc?.formatMajor ? { major: this.desc.formatMajor } : {};
+  }
+
   async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void> {
     this.ctx = ctx;
     this.desc = descriptor;
@@ -179,13 +184,13 @@ class GraphSink implements DatasetSink {
     this.mode = saved ? saved.mode : !exists ? 'new' : ifExists === 'append' ? 'append' : 'replace';
     this.load = this.mode === 'append' ? this.target : stagingName(this.target, ctx.runId);
     if (ctx.dryRun) {
-      this.dry = new DatasetDigest();
+      this.dry = new DatasetDigest(this.digestRule());
       this.actions.push(this.mode === 'append' ? `would append to graph "${this.target}" (archived node keys are not kept in the target, so nothing can collide)` : `would load graph "${this.target}" through staging graph "${this.load}"${this.mode === 'replace' ? ', then replace the existing graph' : ''}`);
       return;
     }
     if (this.mode === 'append') {
       if (ctx.resume) throw new MemarcError('USAGE', `graph "${this.target}": --resume is not possible with --if-exists append, which writes into the live graph`, { hint: 'an interrupted append deletes the nodes it added when it stops; run it again without --resume' });
-      this.pre = new DatasetDigest();
+      this.pre = new DatasetDigest(this.digestRule());
       await liveDigest(this.client, this.target, this.pre);
       this.checkpoint = null;
       return;
@@ -375,9 +380,9 @@ class GraphSink implements DatasetSink {
     try {
       await this.settle();
       this.actions.push(...(await applySchema(this.client, this.load, schemaFromFingerprint(this.desc.fingerprint, this.desc.name), (m) => this.log(m))));
-      const live = new DatasetDigest();
+      const live = new DatasetDigest(this.digestRule());
       await liveDigest(this.client, this.load, live);
-      const want = new DatasetDigest();
+      const want = new DatasetDigest(this.digestRule());
       want.addDigest(expected.digest);
       const records = { node: (expected.records.node ?? 0) + (this.pre?.counts.node ?? 0), edge: (expected.records.edge ?? 0) + (this.pre?.counts.edge ?? 0) };
       if (this.pre) want.addDigest(this.pre.hex());

@@ -14,6 +14,7 @@
  *   One consistent state, at the price of write access, a second copy in memory, and a known
  *   deadlock of FalkorDB 4.16.3 when someone writes to the graph during the copy.
  */
+import { graphSchema } from './neutral.ts';
 import type { DatasetSource, Source } from '../../core/adapter.ts';
 import { MemarcError } from '../../errors.ts';
 import type { JsonObject, RecordByKind, RecordKind } from '../../format/records.ts';
@@ -120,6 +121,9 @@ export function falkordbSource(opts: FalkorSourceOptions): Source {
           descriptor: {
             name: graph,
             kind: 'falkordb.graph',
+            family: 'graph',
+            store: 'falkordb',
+            schema: graphSchema(fingerprint),
             fingerprint,
             source: {
               type: 'falkordb',

@@ -23,7 +23,7 @@ export function memorySink(opts: { keepRecords?: boolean; rename?: Record<string
     datasets,
     async dataset(descriptor) {
       const entry: MemoryDataset = { descriptor, records: {}, committed: false, aborted: false };
-      const digest = new DatasetDigest();
+      const digest = new DatasetDigest({ ...(descriptor.formatMajor ? { major: descriptor.formatMajor } : {}) });
       let dryRun = false;
       const sink: DatasetSink = {
         async open(_d, ctx) {

@@ -91,7 +91,7 @@ export class CollectionSink implements DatasetSink {
   private specs = new Map<string, VectorSpec>();
   /** Indexing threshold to restore after the load; null when nothing was deferred. */
   private threshold: number | null = null;
-  private readonly digest = new DatasetDigest();
+  private digest = new DatasetDigest();
   private verified = 0;
   private done: string[] = [];
   private readonly actions: string[] = [];
@@ -134,6 +134,8 @@ export class CollectionSink implements DatasetSink {
   /** Refuses what the run would refuse anyway, before any dataset of the run writes anything. */
   async inspect(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void> {
     this.descriptor = descriptor;
+    // The archive's version decides its digest rule (spec/FORMAT.md 8).
+    this.digest = new DatasetDigest({ ...(descriptor.formatMajor ? { major: descriptor.formatMajor } : {}) });
     this.ctx = ctx;
     this.refuseKind(descriptor);
     const aliases = await this.api.aliases(ctx.signal);
@@ -168,6 +170,8 @@ export class CollectionSink implements DatasetSink {
 
   async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult> {
     this.descriptor = descriptor;
+    // The archive's version decides its digest rule (spec/FORMAT.md 8).
+    this.digest = new DatasetDigest({ ...(descriptor.formatMajor ? { major: descriptor.formatMajor } : {}) });
     this.ctx = ctx;
     const { api, target } = { api: this.api, target: this.o.target };
     const signal = ctx.signal;

@@ -7,6 +7,7 @@
  * page asks for a few points; each later page's limit is the byte budget divided by the bytes per
  * point observed so far (growing at most twice per page), capped by the count bound.
  */
+import { vectorsSchema } from './neutral.ts';
 import type { DatasetSource, Source } from '../../core/adapter.ts';
 import { MemarcError } from '../../errors.ts';
 import type { PointRecord, RecordByKind, RecordKind } from '../../format/records.ts';
@@ -134,6 +135,9 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
           descriptor: {
             name,
             kind: 'qdrant.collection',
+            family: 'vectors',
+            store: 'qdrant',
+            schema: vectorsSchema(fingerprint),
             fingerprint,
             source: { type: 'qdrant', url: http.safeUrl, ...(version !== undefined ? { serverVersion: version } : {}) },
           },

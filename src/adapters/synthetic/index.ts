@@ -109,13 +109,17 @@ export function syntheticSource(opts: SyntheticOptions): Source {
     descriptor: {
       name: opts.collection ?? 'memories',
       kind: 'qdrant.collection',
+      family: 'vectors',
+      store: 'qdrant',
+      // Written as the Qdrant source would describe such a collection (src/adapters/qdrant/neutral.ts).
+      schema: { vectors: [{ name: '', kind: 'dense', dimension: dim, distance: 'cosine', datatype: 'float32' }], payloadIndexes: [] },
       fingerprint: { params: { vectors: { size: dim, distance: 'Cosine' } }, payload_schema: {} },
       source: src,
     },
     batches: <K extends RecordKind>(kind: K) => gen(kind === 'point' ? opts.count : 0, batch, (i) => syntheticPoint(i, dim, seed)) as AsyncIterable<RecordByKind[K][]>,
   };
   const graph: DatasetSource = {
-    descriptor: { name: opts.graph ?? 'memory_graph', kind: 'falkordb.graph', fingerprint: { indexes: [], constraints: [] }, source: src },
+    descriptor: { name: opts.graph ?? 'memory_graph', kind: 'falkordb.graph', family: 'graph', store: 'falkordb', schema: { labels: ['Entity', 'Memory', 'Person'], edgeTypes: ['MENTIONS', 'RELATES_TO'], labelsComplete: true, indexes: [], constraints: [] }, fingerprint: { indexes: [], constraints: [] }, source: src },
     batches: <K extends RecordKind>(kind: K) =>
       (kind === 'node'
         ? gen(nodes, batch, (i) => syntheticNode(i, seed))

@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { memorySink } from '../../adapters/memory/index.ts';
 import { syntheticSource } from '../../adapters/synthetic/index.ts';
+import { descriptorFamily } from '../../core/adapter.ts';
 import { exportArchive } from '../../core/export.ts';
 import { importArchive } from '../../core/import.ts';
 import { inspectArchive, verifyArchive } from '../../core/verify.ts';
 import { MemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
-import { DATASET_KINDS } from '../../format/records.ts';
+import { FAMILIES } from '../../format/records.ts';
 import { openInput, openOutput } from '../../transport/index.ts';
 import type { CommandContext } from '../main.ts';
 import { log, out, printJson, progress } from '../output.ts';
@@ -49,7 +50,7 @@ export async function demo({ g, signal }: CommandContext, flags: { count: number
     const independent = new Map<string, string>();
     for (const ds of await source().open()) {
       const d = new DatasetDigest();
-      for (const kind of DATASET_KINDS[ds.descriptor.kind]) for await (const batch of ds.batches(kind)) for (const r of batch) d.add(kind, r);
+      for (const kind of FAMILIES[descriptorFamily(ds.descriptor)]) for await (const batch of ds.batches(kind)) for (const r of batch) d.add(kind, r);
       independent.set(ds.descriptor.name, d.hex());
     }
     const rows = exported.trailer.datasets.map((td) => {

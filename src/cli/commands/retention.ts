@@ -3,8 +3,9 @@ import type { CommandContext } from '../main.ts';
 import { s3Options, type S3Flags } from '../options.ts';
 import { log, out, printJson } from '../output.ts';
 
-type DatasetName = { kind: string; name: string };
-const datasetsOf = (a: ArchiveInfo) => (a.header.datasets as DatasetName[]).map((d) => ({ kind: d.kind, name: d.name }));
+type DatasetName = { kind?: string; family?: string; name: string };
+// Format 1 names a dataset's kind, format 2 its family.
+const datasetsOf = (a: ArchiveInfo) => (a.header.datasets as DatasetName[]).map((d) => ({ kind: d.kind ?? d.family ?? '?', name: d.name }));
 const state = (a: ArchiveInfo) => (a.complete ? 'complete  ' : 'INCOMPLETE');
 const row = (a: ArchiveInfo) =>
   `${a.createdAt.toISOString()}  ${state(a)}  ${(a.size / 1048576).toFixed(2).padStart(10)} MiB  ${datasetsOf(a).map((d) => `${d.kind}:${d.name}`).join(',').padEnd(40)}  ${a.location}`;
