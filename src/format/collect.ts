@@ -1,7 +1,8 @@
 /**
  * Keeps the garbage of big records from piling up (the writer counts each batch it wrote too).
- * Parsing a large line allocates tens of MiB that die as soon as the line is checked; V8 collects its old generation only when it has grown
- * by a factor of what survived the last collection, so several such lines in a row stacked up
+ * Parsing a large line allocates tens of MiB that die as soon as the line is checked; V8
+ * collects its old generation only when it has grown by a factor of what survived the last
+ * collection, so several such lines in a row stacked up
  * before one was collected: 16 records of 500,000 values each reached 330 MiB of RSS, where one
  * costs about 60 MiB (bench/RESULTS.md, "Hostile archives"). So the reader counts what big lines
  * may have left behind and asks for a major collection once that reaches GARBAGE_BUDGET, nothing
