@@ -4,6 +4,7 @@
  * it runs unchanged against a real server.
  */
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { startQdrantEmulator } from '../qdrant-emulator/index.ts';
 
 export interface QdrantTarget {
@@ -67,4 +68,23 @@ export async function checkpointOf(url: string, _apiKey: string | undefined, run
 /** Removes memarc's resume checkpoint of (run id, target): for tests that stop a load part-way. */
 export async function dropCheckpoint(url: string, _apiKey: string | undefined, runId: string, target: string): Promise<void> {
   await (await checkpointFile(url, runId, target)).remove();
+}
+
+/**
+ * A Qdrant target for one test file: `use` receives it before the file's tests; after them every
+ * collection added to the returned set is dropped and the target closed.
+ */
+export function qdrantPerFile(use: (target: QdrantTarget) => void): Set<string> {
+  const created = new Set<string>();
+  let target: QdrantTarget | undefined;
+  beforeAll(async () => {
+    target = await qdrantTarget();
+    use(target);
+  });
+  afterAll(async () => {
+    if (!target) return;
+    await dropCollections(target.url, target.apiKey, [...created]);
+    await target.close();
+  });
+  return created;
 }

@@ -1,27 +1,18 @@
 /**
  * Bad input: each case stops with a clear message and its code, and leaves the target as it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import type { DatasetDescriptor } from '../../src/core/adapter.ts';
 import { encodeF32, type PointRecord } from '../../src/format/records.ts';
 import { startQdrantEmulator } from '../qdrant-emulator/index.ts';
-import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { qdrantPerFile, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, loadInto, rest } from './drive.ts';
 import { failure } from '../helpers/failure.ts';
 
 let q: QdrantTarget;
-const created = new Set<string>();
+const created = qdrantPerFile((t) => (q = t));
 
-beforeAll(async () => {
-  q = await qdrantTarget();
-});
-
-afterAll(async () => {
-  if (!q) return;
-  await dropCollections(q.url, q.apiKey, [...created]);
-  await q.close();
-});
 
 
 function descriptor(name: string): DatasetDescriptor {

@@ -8,7 +8,7 @@
 import { DatasetDigest } from '../../src/format/digest.ts';
 import { gunzipSync } from 'node:zlib';
 import { Readable, Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
@@ -20,11 +20,11 @@ const rawNumberOf = (text: string): JsonObject[string] => rawNumber(text) as unk
 import { unpack } from '../../fixtures/forge.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { failure } from '../helpers/failure.ts';
-import { dropCollections, qdrantHeaders, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { qdrantHeaders, qdrantPerFile, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, loadInto, totalsOf } from './drive.ts';
 
 let q: QdrantTarget;
-const created = new Set<string>();
+const created = qdrantPerFile((t) => (q = t));
 
 /** Points written as raw JSON text, so the number forms reach the server untouched. */
 const POINTS = `{"points":[
@@ -46,15 +46,6 @@ async function rawScroll(name: string): Promise<string> {
   return text.replace(/,"time":[^}]*}$/, '}');
 }
 
-beforeAll(async () => {
-  q = await qdrantTarget();
-});
-
-afterAll(async () => {
-  if (!q) return;
-  await dropCollections(q.url, q.apiKey, [...created]);
-  await q.close();
-});
 
 describe('payload number forms', () => {
   it('round-trip through export and import into an equal raw scroll', async () => {

@@ -4,25 +4,16 @@
  * warns naming the collection and the point, and keeps NaN (not a silent 0); the import's dry run
  * refuses the point before anything is written.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { decodeF32, encodeF32, type PointRecord } from '../../src/format/records.ts';
 import { failure } from '../helpers/failure.ts';
-import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
+import { qdrantPerFile, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, exportAll, loadInto, rest } from './drive.ts';
 
 let q: QdrantTarget;
-const created = new Set<string>();
+const created = qdrantPerFile((t) => (q = t));
 
-beforeAll(async () => {
-  q = await qdrantTarget();
-});
-
-afterAll(async () => {
-  if (!q) return;
-  await dropCollections(q.url, q.apiKey, [...created]);
-  await q.close();
-});
 
 describe('values Qdrant would not restore', () => {
   it('are named by the export, kept as NaN, and refused by the import dry run before anything is written', async () => {
