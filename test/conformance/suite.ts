@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticSource } from '../../src/adapters/synthetic/index.ts';
-import type { IfExists, Sink, Source } from '../../src/core/adapter.ts';
+import type { DatasetDescriptor, DatasetSink, IfExists, Sink, Source } from '../../src/core/adapter.ts';
 import { stateDir } from '../../src/core/checkpoint.ts';
 import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
@@ -36,6 +36,22 @@ import type { DatasetKind } from '../../src/format/records.ts';
 import { readArchive } from '../../src/format/reader.ts';
 import { failure } from '../helpers/failure.ts';
 import { CLI, ROOT, runCli } from '../helpers/run-cli.ts';
+
+
+/**
+ * The real sink with some members of its dataset sinks replaced (faults the tests inject):
+ * `override` returns the members for a dataset, or false to leave that dataset's sink as it is.
+ */
+function overriding(real: Sink, override: (d: DatasetDescriptor, ds: DatasetSink) => Partial<DatasetSink> | false): Sink {
+  return {
+    close: () => real.close(),
+    async dataset(d) {
+      const ds = await real.dataset(d);
+      const members = ds && override(d, ds);
+      return ds && members ? Object.assign(Object.create(ds) as DatasetSink, members) : ds;
+    },
+  };
+}
 
 export interface StoreUnderTest {
   kind: DatasetKind;
@@ -323,17 +339,11 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       await load(archive, t, { ifExists: 'replace' }); // on Qdrant the target is an alias from here on
       const real = store.sink({ ...renamed(t), ifExists: 'replace' });
       // The process dies after the switch, before the previous version is dropped.
-      const sink: Sink = {
-        close: () => real.close(),
-        async dataset(d) {
-          const ds = await real.dataset(d);
-          return ds && Object.assign(Object.create(ds) as typeof ds, {
-            finish: async () => {
-              throw new Error('killed before finishing (injected by the test)');
-            },
-          });
+      const sink = overriding(real, () => ({
+        finish: async () => {
+          throw new Error('killed before finishing (injected by the test)');
         },
-      };
+      }));
       const res = await importArchive({ input: Readable.from([big]), sink });
       expect(res.datasets[0]!.actions.join('\n')).toMatch(/cleanup after publishing did not finish/);
       expect(await digestOf(t)).toBe(bigDigest);
@@ -350,15 +360,9 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
       const opened: string[] = [];
-      const sink: Sink = {
-        close: () => real.close(),
-        async dataset(d) {
-          const ds = await real.dataset(d);
-          return ds && Object.assign(Object.create(ds) as typeof ds, {
-            open: (...args: Parameters<typeof ds.open>) => (opened.push(d.name), ds.open(...args)),
-          });
-        },
-      };
+      const sink = overriding(real, (d, ds) => ({
+        open: (...args: Parameters<typeof ds.open>) => (opened.push(d.name), ds.open(...args)),
+      }));
       const err = await failure(importArchive({ input: Readable.from([two]), sink }));
       expect(err.code).toBe('TARGET_EXISTS');
       expect(opened).toEqual([]); // refused at inspection, before the first dataset was opened
@@ -370,18 +374,11 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const two = await archiveOf(store.kind, 120, ['one', 'two']);
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
-      const sink: Sink = {
-        close: () => real.close(),
-        async dataset(d) {
-          const ds = await real.dataset(d);
-          if (!ds || d.name !== 'two') return ds;
-          return Object.assign(Object.create(ds) as typeof ds, {
-            verify: async () => {
-              throw new MemarcError('VERIFY_FAILED', 'the read-back differs (injected by the test)');
-            },
-          });
+      const sink = overriding(real, (d) => d.name === 'two' && ({
+        verify: async () => {
+          throw new MemarcError('VERIFY_FAILED', 'the read-back differs (injected by the test)');
         },
-      };
+      }));
       const err = await failure(importArchive({ input: Readable.from([two]), sink }));
       expect(err.code).toBe('VERIFY_FAILED');
       expect(err.hint).toMatch(/Nothing was published; rolled back: one: .*; two: /);
@@ -396,19 +393,12 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
       // The second dataset's publish step fails, as a server refusing the switch would.
-      const sink: Sink = {
-        close: () => real.close(),
-        async dataset(d) {
-          const ds = await real.dataset(d);
-          if (!ds || d.name !== 'two') return ds;
-          return Object.assign(Object.create(ds) as typeof ds, {
-            undoable: () => true,
-            publish: async () => {
-              throw new MemarcError('STORE_ERROR', 'the switch was refused (injected by the test)');
-            },
-          });
+      const sink = overriding(real, (d) => d.name === 'two' && ({
+        undoable: () => true,
+        publish: async () => {
+          throw new MemarcError('STORE_ERROR', 'the switch was refused (injected by the test)');
         },
-      };
+      }));
       const err = await failure(importArchive({ input: Readable.from([two]), sink }));
       expect(err.code).toBe('STORE_ERROR');
       expect(err.message).toMatch(/publishing dataset "two" failed/);
