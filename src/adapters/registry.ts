@@ -11,11 +11,13 @@ import type { StoreDescriptor } from '../core/descriptor.ts';
 import { falkordbDescriptor } from './falkordb/descriptor.ts';
 import { memoryDescriptor } from './memory/descriptor.ts';
 import { qdrantDescriptor } from './qdrant/descriptor.ts';
+import { sqliteDescriptor } from './sqlite/descriptor.ts';
 import { syntheticDescriptor } from './synthetic/descriptor.ts';
 
 export const REGISTRY: readonly StoreDescriptor[] = [
   qdrantDescriptor,
   falkordbDescriptor,
+  sqliteDescriptor,
   syntheticDescriptor,
   memoryDescriptor,
 ];

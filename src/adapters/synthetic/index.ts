@@ -8,6 +8,7 @@ import type { DatasetSource, Source } from '../../core/adapter.ts';
 import { encodeF32, typedDouble, type EdgeRecord, type NodeRecord, type PointRecord, type RecordByKind, type RecordKind } from '../../format/records.ts';
 
 export { syntheticDescriptor } from './descriptor.ts';
+export { createOpenMemoryDb, type OpenMemoryOptions } from './openmemory.ts';
 
 export interface SyntheticOptions {
   /** Points in the collection (and nodes in the graph, unless `nodes` is given). */

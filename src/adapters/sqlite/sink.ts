@@ -1,0 +1,622 @@
+/**
+ * The SQLite sink: `table` datasets into one database file, through the core's restore policy
+ * (src/core/adapter.ts, src/core/restore.ts; README "SQLite").
+ *
+ * Each table is loaded where nothing sees it: into the temporary file of a new database, or
+ * into a staging table `memarc_stage_<run>_<table>` of an existing one (file-target.ts). Every
+ * shard is one transaction, committed in shardDone, so what is durable is exactly the shards the
+ * checkpoint names; the checkpoint is written before the commit (the shard in flight) and after
+ * it (done), so a kill between the two is settled on --resume by the staging table's row count.
+ * verify() reads the loaded table back and compares the exact count and the content digest
+ * (a conversion: the count, and reports the digest). publish() is one transaction per table
+ * (create, replace, append, merge; below) or, for a new file, one atomic rename; what it
+ * replaced is kept until finish(), so undo() puts the table back exactly.
+ *
+ * - create: the staging table takes the target's name; then its indexes, triggers and views.
+ * - replace: the old table is renamed `memarc_prev_<run>_<table>` (its indexes and triggers,
+ *   whose statements are kept, dropped), the staging table takes its name.
+ * - append: the staged rows are inserted into the live table, refused (TARGET_EXISTS) when the
+ *   table holds one of their primary keys; undo deletes them (by key, or by rowid above the
+ *   previous largest).
+ * - merge: the rows about to be overwritten are copied to `memarc_prev_…`, then an upsert by
+ *   primary key; undo deletes the staged keys and puts the copied rows back.
+ * The live table's triggers are dropped and recreated around an append or merge, in the same
+ * transaction, so restoring rows fires nothing.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { AbortOutcome, CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, IfExists, OpenResult, PublishResult, ShardRef, Sink, SinkContext } from '../../core/adapter.ts';
+import { descriptorFamily, descriptorStore } from '../../core/adapter.ts';
+import type { CheckpointFile } from '../../core/checkpoint.ts';
+import { MemarcError } from '../../errors.ts';
+import { DatasetDigest } from '../../format/digest.ts';
+import type { RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
+import { convertSchema, nativeOf, renameCreateIndex, renameCreateTable, renameCreateTrigger, runCreate } from './ddl.ts';
+import { sqliteError } from './errors.ts';
+import { FileTarget, type FileMode } from './file-target.ts';
+import { quoteId, readNative, rulesOf, type NativeColumn, type NativeTable } from './schema.ts';
+import { bindOf, cellOf, ruleOf, type BindValue, type SqliteValue } from './types.ts';
+
+export interface SqliteSinkOptions {
+  /** The database file; created (through a temporary file and a rename) when it does not exist. */
+  path: string;
+  ifExists?: IfExists;
+  /** Only these archive tables. */
+  tables?: string[];
+  /** Archive table name → target table name. */
+  rename?: Record<string, string>;
+  /** How long to wait for another connection's lock, in ms (default 60,000). */
+  timeoutMs?: number;
+  log?: (msg: string) => void;
+}
+
+type Applied = 'create' | 'replace' | 'append' | 'merge';
+
+interface SavedObject {
+  type: 'index' | 'trigger';
+  name: string;
+  sql: string;
+}
+
+interface State {
+  mode: FileMode;
+  temp: string | null;
+  /** Where the rows are loaded: the staging table, or the target's name in a new file. */
+  load: string;
+  rows: number;
+  done: string[];
+  /** The shard being committed: if the table holds `rows` rows, it is done. */
+  pending?: { entry: string; rows: number };
+  phase: 'loading' | 'published';
+  applied?: Applied;
+  saved?: SavedObject[];
+  maxRowid?: string | null;
+  createdViews?: string[];
+}
+
+export function sqliteSink(opts: SqliteSinkOptions): Sink {
+  const target = new FileTarget(opts.path, opts.timeoutMs ?? 60_000);
+  return {
+    async dataset(d: DatasetDescriptor): Promise<DatasetSink | null> {
+      if (descriptorFamily(d) !== 'table') return null;
+      if (opts.tables && !opts.tables.includes(d.name)) return null;
+      return new TableSink(target, d, opts);
+    },
+    async close() {
+      target.close();
+    },
+  };
+}
+
+const tag = (runId: string) => runId.replace(/[^A-Za-z0-9]/g, '').slice(0, 12);
+
+class TableSink implements DatasetSink {
+  private readonly name: string;
+  private readonly ifExists: IfExists;
+  private readonly conversion: boolean;
+  private native!: NativeTable;
+  private mapping: string[] = [];
+  private dropped: string[] = [];
+  private ctx!: SinkContext;
+  private ckpt: CheckpointFile | null = null;
+  private state!: State;
+  private inspected = false;
+  private insert: StatementSync | null = null;
+  private inTx = false;
+  private txRows = 0;
+  private readonly received: DatasetDigest;
+
+  private readonly target: FileTarget;
+  private readonly d: DatasetDescriptor;
+
+  constructor(target: FileTarget, d: DatasetDescriptor, opts: SqliteSinkOptions) {
+    this.target = target;
+    this.d = d;
+    this.name = opts.rename?.[d.name] ?? d.name;
+    this.ifExists = opts.ifExists ?? 'fail';
+    this.conversion = descriptorStore(d) !== 'sqlite';
+    this.received = new DatasetDigest(d.formatMajor ? { major: d.formatMajor } : {});
+  }
+
+  private get db(): DatabaseSync {
+    return this.target.connect();
+  }
+
+  private get columns(): NativeColumn[] {
+    return this.native.columns;
+  }
+
+  private get pk(): string[] {
+    return this.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  }
+
+  private names(runId: string): { stage: string; prev: string } {
+    return { stage: `memarc_stage_${tag(runId)}_${this.name}`, prev: `memarc_prev_${tag(runId)}_${this.name}` };
+  }
+
+  private exists(table: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  }
+
+  /** The archive's table as SQLite will hold it: its own statements, or ones built from the neutral schema. */
+  private describe(): void {
+    if (this.native) return;
+    if (!this.conversion) {
+      this.native = nativeOf(this.d.fingerprint, this.d.name);
+      const schemaCols = ((this.d.schema?.columns as Array<{ name: string }> | undefined) ?? []).map((c) => c.name);
+      const ours = this.native.columns.map((c) => c.name);
+      if (schemaCols.length > 0 && schemaCols.join('\u0000') !== ours.join('\u0000')) {
+        throw new MemarcError('MALFORMED_ARCHIVE', `table "${this.d.name}": the native columns (${ours.join(', ')}) are not the schema's (${schemaCols.join(', ')})`);
+      }
+      return;
+    }
+    const c = convertSchema(this.d.schema ?? {}, this.name);
+    this.native = { table: this.name, sql: c.sql, strict: false, withoutRowid: false, columns: c.columns, indexes: c.indexes, triggers: [], views: [] };
+    this.mapping = c.mapping;
+    this.dropped = c.dropped;
+  }
+
+  private fail(err: unknown, what: string): MemarcError {
+    return sqliteError(err, `table "${this.name}" of ${this.target.path}: ${what}`);
+  }
+
+  async inspect(_d: DatasetDescriptor, ctx: SinkContext): Promise<void> {
+    this.ctx = ctx;
+    this.describe();
+    this.ckpt = ctx.checkpoints && !ctx.dryRun ? ctx.checkpoints.for({ store: 'sqlite', url: this.target.path, target: this.name }) : null;
+    const resumed = ctx.resume && this.ckpt ? await this.ckpt.load<State>() : null;
+    if (resumed) this.state = resumed;
+    const mode = await this.target.decide(ctx.runId, resumed?.mode);
+    this.inspected = true;
+    if (mode === 'new') return;
+    try {
+      if (!this.exists(this.name)) return;
+      if (this.ifExists === 'fail') {
+        throw new MemarcError('TARGET_EXISTS', `table "${this.name}" already exists in ${this.target.path}`, {
+          hint: 'use --if-exists replace, append or merge, restore under another name with --rename, or into another file',
+          context: { dataset: this.d.name },
+        });
+      }
+      if (this.ifExists === 'append' || this.ifExists === 'merge') {
+        const live = readNative(this.db, this.name);
+        const diffs = this.differences(live);
+        if (diffs.length > 0) {
+          throw new MemarcError('SCHEMA_MISMATCH', `table "${this.name}" in ${this.target.path} differs from the archive's: ${diffs.join('; ')}`, { hint: 'use --if-exists replace, or restore under another name with --rename', context: { dataset: this.d.name, differences: diffs } });
+        }
+        if (this.ifExists === 'merge' && this.pk.length === 0) {
+          throw new MemarcError('USAGE', `table "${this.name}" has no primary key, so a merge has nothing to match rows by`, { hint: 'use --if-exists append or replace' });
+        }
+      }
+    } catch (err) {
+      throw this.fail(err, 'inspecting the target');
+    }
+  }
+
+  /** What differs between the live table and the archive's: columns, their types, the primary key. */
+  private differences(live: NativeTable): string[] {
+    const out: string[] = [];
+    const a = this.columns.map((c) => c.name).join(', ');
+    const b = live.columns.map((c) => c.name).join(', ');
+    if (a !== b) out.push(`columns (${b}) instead of (${a})`);
+    else {
+      for (const [i, c] of this.columns.entries()) {
+        const l = live.columns[i]!;
+        const same = this.conversion ? ruleOf(l.declared, live.strict).type === ruleOf(c.declared).type : l.declared.toUpperCase() === c.declared.toUpperCase();
+        if (!same) out.push(`column "${c.name}" is ${JSON.stringify(l.declared)}, the archive's ${JSON.stringify(c.declared)}`);
+      }
+    }
+    const lpk = live.columns.filter((c) => c.pk > 0).sort((x, y) => x.pk - y.pk).map((c) => c.name).join(', ');
+    if (lpk !== this.pk.join(', ')) out.push(`primary key (${lpk}) instead of (${this.pk.join(', ')})`);
+    return out;
+  }
+
+  async open(d: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void> {
+    if (!this.inspected) await this.inspect(d, ctx);
+    this.ctx = ctx;
+    if (ctx.dryRun) {
+      for (const m of [...this.mapping, ...this.dropped]) ctx.log?.(`sqlite: ${m}`);
+      return;
+    }
+    const mode = this.target.mode!;
+    const load = mode === 'new' ? this.name : this.names(ctx.runId).stage;
+    try {
+      if (this.state && this.state.phase === 'loading' && this.exists(this.state.load)) {
+        const n = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteId(this.state.load)}`).get() as { n: number }).n);
+        if (this.state.pending && n === this.state.pending.rows) {
+          this.state.done.push(this.state.pending.entry);
+          this.state.rows = n;
+        }
+        delete this.state.pending;
+        if (n !== this.state.rows) {
+          throw new MemarcError('VERIFY_FAILED', `table "${this.name}": the staging table ${this.state.load} holds ${n} rows, its checkpoint ${this.state.rows}`, { hint: 'run the same command with --rollback, then import again' });
+        }
+        await this.ckpt?.save(this.state);
+        ctx.log?.(`sqlite: table "${this.name}": resuming into ${this.state.load} (${n} rows, ${this.state.done.length} shards)`);
+        this.prepareInsert();
+        return { done: [...this.state.done] };
+      }
+      if (ctx.resume) ctx.log?.(`sqlite: table "${this.name}": no checkpoint of this archive for it; starting from the beginning`);
+      if (this.exists(load)) this.db.exec(`DROP TABLE ${quoteId(load)}`); // this run's own leftover (the name holds the run)
+      runCreate(this.db, renameCreateTable(this.native.sql, load), 'table', load);
+      this.state = { mode, temp: this.target.temp, load, rows: 0, done: [], phase: 'loading' };
+      await this.ckpt?.save(this.state);
+      this.prepareInsert();
+    } catch (err) {
+      throw this.fail(err, 'creating the staging table');
+    }
+  }
+
+  private prepareInsert(): void {
+    const cols = this.columns.map((c) => quoteId(c.name));
+    this.insert = this.db.prepare(`INSERT INTO ${quoteId(this.state.load)} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  }
+
+  private binds(r: RowRecord, n: number): BindValue[] {
+    return this.columns.map((c) => bindOf(r.cells[c.name] ?? null, () => `table "${this.d.name}", column "${c.name}", row ${n}`));
+  }
+
+  async write<K extends RecordKind>(kind: K, batch: RecordByKind[K][]): Promise<void> {
+    if (kind !== 'row') throw new MemarcError('MALFORMED_ARCHIVE', `table "${this.d.name}" holds ${kind} records`);
+    const rows = batch as RowRecord[];
+    const values = rows.map((r, i) => this.binds(r, (this.received.counts.row ?? 0) + i + 1));
+    for (const r of rows) this.received.add('row', r);
+    if (this.ctx.dryRun) return;
+    try {
+      if (this.ifExists === 'append' && this.pk.length > 0 && this.target.mode === 'existing' && this.exists(this.name)) this.refuseHeld(values);
+      if (!this.inTx) {
+        this.db.exec('BEGIN IMMEDIATE');
+        this.inTx = true;
+        this.txRows = 0;
+      }
+      for (const v of values) this.insert!.run(...v);
+      this.txRows += values.length;
+    } catch (err) {
+      throw this.fail(err, 'writing rows');
+    }
+  }
+
+  /** Append: refuse rows whose primary key the live table holds, naming the first ten. */
+  private refuseHeld(values: BindValue[][]): void {
+    const idx = this.pk.map((k) => this.columns.findIndex((c) => c.name === k));
+    const q = this.db.prepare(`SELECT 1 FROM ${quoteId(this.name)} WHERE ${this.pk.map((k) => `${quoteId(k)} IS ?`).join(' AND ')}`);
+    const held = values.filter((v) => q.get(...idx.map((i) => v[i]!)) !== undefined);
+    if (held.length === 0) return;
+    const first = held.slice(0, 10).map((v) => `(${idx.map((i) => String(v[i])).join(', ')})`);
+    throw new MemarcError('TARGET_EXISTS', `table "${this.name}" already holds ${held.length} row key(s) of the archive: ${first.join(', ')}; an append never overwrites`, {
+      hint: 'use --if-exists merge to overwrite them, or replace',
+      context: { dataset: this.d.name },
+    });
+  }
+
+  async shardDone(shard: ShardRef): Promise<void> {
+    if (this.ctx.dryRun) return;
+    try {
+      const rows = this.state.rows + this.txRows;
+      if (this.ckpt) await this.ckpt.save({ ...this.state, pending: { entry: shard.entry, rows } });
+      if (this.inTx) this.db.exec('COMMIT');
+      this.inTx = false;
+      this.txRows = 0;
+      this.state.rows = rows;
+      this.state.done.push(shard.entry);
+      if (this.ckpt) await this.ckpt.save(this.state);
+    } catch (err) {
+      throw this.fail(err, `committing shard ${shard.entry}`);
+    }
+  }
+
+  async verify(expected: DatasetTotals): Promise<CommitReport> {
+    const want = expected.records.row ?? 0;
+    const actions = [...this.mapping, ...this.dropped];
+    if (this.ctx.dryRun) {
+      const got = this.received.hex();
+      if ((this.received.counts.row ?? 0) !== want || got !== expected.digest) throw new MemarcError('VERIFY_FAILED', `table "${this.d.name}": the archive's rows do not add up to its trailer`);
+      actions.unshift(this.conversion ? `would build table "${this.name}" in ${this.target.path} from the neutral schema and load ${want} rows` : `would load ${want} rows into table "${this.name}" of ${this.target.path} (${this.target.mode === 'new' ? 'a new file' : `--if-exists ${this.ifExists}`})`);
+      return { dataset: this.d.name, target: `${this.target.path}:${this.name}`, records: { row: want }, digest: got, actions };
+    }
+    try {
+      if (this.inTx) throw new MemarcError('INTERNAL', `table "${this.name}": a shard was never committed`);
+      if (this.target.mode === 'new') this.state.createdViews = this.createExtras(this.state.load, actions);
+      const { count, digest } = this.readBack(this.state.load);
+      if (count !== want) throw new MemarcError('VERIFY_FAILED', `table "${this.name}": read back ${count} rows, the archive holds ${want}`);
+      if (!this.conversion && digest !== expected.digest) {
+        throw new MemarcError('VERIFY_FAILED', `table "${this.name}": the content digest read back, ${digest}, differs from the archive's ${expected.digest}`);
+      }
+      actions.unshift(this.conversion
+        ? `loaded ${count} rows (count verified; a conversion maps values as listed, so the table digests as ${digest}, the archive as ${expected.digest})`
+        : `loaded ${count} rows, read back: count and content digest equal the archive's`);
+      return { dataset: this.d.name, target: `${this.target.path}:${this.name}`, records: { row: count }, digest, actions };
+    } catch (err) {
+      throw this.fail(err, 'verifying');
+    }
+  }
+
+  /** Count and content digest of a table as an export would write it. */
+  private readBack(table: string): { count: number; digest: string } {
+    const live = readNative(this.db, table);
+    const rules = rulesOf(live);
+    const cols = this.columns.map((c) => c.name);
+    const digest = new DatasetDigest(this.d.formatMajor ? { major: this.d.formatMajor } : {});
+    if (cols.length > 0) {
+      const stmt = this.db.prepare(`SELECT ${cols.map(quoteId).join(', ')} FROM ${quoteId(table)}`);
+      stmt.setReadBigInts(true);
+      stmt.setReturnArrays(true);
+      for (const v of stmt.iterate() as Iterable<SqliteValue[]>) {
+        const cells: RowRecord['cells'] = {};
+        for (let i = 0; i < cols.length; i++) cells[cols[i]!] = cellOf(v[i]!, rules.get(cols[i]!) ?? { type: 'bytes' }).cell;
+        digest.add('row', { cells });
+      }
+    }
+    return { count: digest.counts.row ?? 0, digest: digest.hex() };
+  }
+
+  /** Index and trigger names for a table restored under another name get its name as a prefix. */
+  private objectName(name: string): string {
+    return this.name === this.d.name ? name : `${this.name}_${name}`;
+  }
+
+  /** Indexes, triggers, views and the AUTOINCREMENT counter of the archive's table, on `table`. Returns the views it made. */
+  private createExtras(table: string, actions: string[]): string[] {
+    for (const ix of this.native.indexes) runCreate(this.db, this.conversion ? ix.sql : renameCreateIndex(ix.sql, this.objectName(ix.name), table), 'index', this.objectName(ix.name), table);
+    for (const tr of this.native.triggers) runCreate(this.db, renameCreateTrigger(tr.sql, this.objectName(tr.name), table), 'trigger', this.objectName(tr.name), table);
+    const views: string[] = [];
+    for (const v of this.native.views) {
+      if (this.name !== this.d.name) {
+        actions.push(`view "${v.name}" not created: it names the archive's tables, and the table was renamed`);
+        continue;
+      }
+      if (this.db.prepare('SELECT 1 FROM sqlite_schema WHERE name = ?').get(v.name) !== undefined) continue;
+      runCreate(this.db, v.sql, 'view', v.name);
+      views.push(v.name);
+    }
+    if (this.native.sequence !== undefined && this.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_sequence'").get() !== undefined) {
+      const seq = BigInt(this.native.sequence);
+      const r = this.db.prepare('UPDATE sqlite_sequence SET seq = ? WHERE name = ?').run(seq, table);
+      if (Number(r.changes) === 0) this.db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(table, seq);
+    }
+    return views;
+  }
+
+  undoable(): boolean {
+    return true;
+  }
+
+  private objectsOf(table: string): SavedObject[] {
+    return (this.db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name").all(table) as unknown as SavedObject[]).map((o) => ({ type: o.type, name: o.name, sql: o.sql }));
+  }
+
+  private dropObjects(objs: SavedObject[]): void {
+    for (const o of objs) this.db.exec(`DROP ${o.type === 'index' ? 'INDEX' : 'TRIGGER'} IF EXISTS ${quoteId(o.name)}`);
+  }
+
+  private restoreObjects(objs: SavedObject[]): void {
+    for (const o of objs) this.db.prepare(o.sql).run();
+  }
+
+  private inTransaction<T>(fn: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const r = fn();
+      this.db.exec('COMMIT');
+      return r;
+    } catch (err) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // already rolled back by SQLite
+      }
+      throw err;
+    }
+  }
+
+  private keyMatch(table: string, from: string): string {
+    const cols = this.pk.map(quoteId).join(', ');
+    return `(${cols}) IN (SELECT ${cols} FROM ${quoteId(from)})`;
+  }
+
+  async publish(): Promise<PublishResult> {
+    if (this.ctx.dryRun) return { actions: [], undoable: true };
+    const actions: string[] = [];
+    try {
+      if (this.target.mode === 'new') {
+        actions.push(...(await this.target.publishNew()));
+        this.state.phase = 'published';
+        this.state.applied = 'create';
+        await this.ckpt?.save(this.state);
+        return { actions, undoable: true };
+      }
+      const { prev } = this.names(this.ctx.runId);
+      const stage = this.state.load;
+      const cols = this.columns.map((c) => quoteId(c.name)).join(', ');
+      this.inTransaction(() => {
+        const exists = this.exists(this.name);
+        const applied: Applied = !exists ? 'create' : this.ifExists === 'fail' ? 'create' : this.ifExists;
+        this.state.applied = applied;
+        if (applied === 'create') {
+          if (exists) throw new MemarcError('TARGET_EXISTS', `table "${this.name}" appeared in ${this.target.path} while the restore ran; it was left as it is`);
+          this.db.exec(`ALTER TABLE ${quoteId(stage)} RENAME TO ${quoteId(this.name)}`);
+          this.state.createdViews = this.createExtras(this.name, actions);
+          actions.push(`created table "${this.name}"`);
+        } else if (applied === 'replace') {
+          const saved = this.objectsOf(this.name);
+          this.state.saved = saved;
+          this.db.exec(`ALTER TABLE ${quoteId(this.name)} RENAME TO ${quoteId(prev)}`);
+          this.dropObjects(saved);
+          this.db.exec(`ALTER TABLE ${quoteId(stage)} RENAME TO ${quoteId(this.name)}`);
+          this.state.createdViews = this.createExtras(this.name, actions);
+          actions.push(`replaced table "${this.name}" (the previous one kept as ${prev} until the run completes)`);
+        } else {
+          const saved = this.objectsOf(this.name).filter((o) => o.type === 'trigger');
+          this.state.saved = saved;
+          if (applied === 'append' && this.pk.length > 0) {
+            const n = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`).get() as { n: number }).n);
+            if (n > 0) throw new MemarcError('TARGET_EXISTS', `table "${this.name}" now holds ${n} row key(s) of the archive (written while the restore ran); an append never overwrites`);
+          }
+          if (!this.native.withoutRowid) {
+            const m = this.db.prepare(`SELECT max(rowid) AS m FROM ${quoteId(this.name)}`);
+            m.setReadBigInts(true);
+            const v = (m.get() as { m: bigint | null }).m;
+            this.state.maxRowid = v === null ? null : v.toString();
+          }
+          this.dropObjects(saved);
+          if (applied === 'merge') {
+            runCreate(this.db, renameCreateTable(readNative(this.db, this.name).sql, prev), 'table', prev);
+            this.db.exec(`INSERT INTO ${quoteId(prev)} (${cols}) SELECT ${cols} FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`);
+            const set = this.columns.filter((c) => c.pk === 0).map((c) => `${quoteId(c.name)} = excluded.${quoteId(c.name)}`);
+            const upsert = set.length > 0 ? `DO UPDATE SET ${set.join(', ')}` : 'DO NOTHING';
+            this.db.exec(`INSERT INTO ${quoteId(this.name)} (${cols}) SELECT ${cols} FROM ${quoteId(stage)} WHERE true ON CONFLICT (${this.pk.map(quoteId).join(', ')}) ${upsert}`);
+            const over = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteId(prev)}`).get() as { n: number }).n);
+            actions.push(`merged ${this.state.rows} rows into table "${this.name}" (${over} overwritten, kept in ${prev} until the run completes)`);
+          } else {
+            this.db.exec(`INSERT INTO ${quoteId(this.name)} (${cols}) SELECT ${cols} FROM ${quoteId(stage)}`);
+            actions.push(`appended ${this.state.rows} rows to table "${this.name}"`);
+          }
+          this.restoreObjects(saved);
+        }
+      });
+      this.state.phase = 'published';
+      await this.ckpt?.save(this.state);
+      return { actions, undoable: true };
+    } catch (err) {
+      throw this.fail(err, 'publishing');
+    }
+  }
+
+  /** Puts the table back as it was before publish(), from the state (also after a kill: discard). */
+  private putBack(state: State): string {
+    const { prev } = this.names(this.ctx.runId);
+    const stage = state.load;
+    const cols = this.columns.map((c) => quoteId(c.name)).join(', ');
+    return this.inTransaction(() => {
+      for (const v of state.createdViews ?? []) this.db.exec(`DROP VIEW IF EXISTS ${quoteId(v)}`);
+      switch (state.applied) {
+        case 'create':
+          this.db.exec(`DROP TABLE IF EXISTS ${quoteId(this.name)}`);
+          return `dropped the table "${this.name}" it had created`;
+        case 'replace':
+          this.db.exec(`DROP TABLE ${quoteId(this.name)}`);
+          this.db.exec(`ALTER TABLE ${quoteId(prev)} RENAME TO ${quoteId(this.name)}`);
+          this.restoreObjects(state.saved ?? []);
+          return `put the previous table "${this.name}" back`;
+        case 'append': {
+          this.dropObjects(state.saved ?? []);
+          const r = this.pk.length > 0
+            ? this.db.prepare(`DELETE FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`).run()
+            : this.db.prepare(`DELETE FROM ${quoteId(this.name)} WHERE rowid > ?`).run(state.maxRowid === null || state.maxRowid === undefined ? -9223372036854775808n : BigInt(state.maxRowid));
+          this.restoreObjects(state.saved ?? []);
+          return `deleted the ${Number(r.changes)} rows the append added to "${this.name}"`;
+        }
+        case 'merge': {
+          this.dropObjects(state.saved ?? []);
+          this.db.exec(`DELETE FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`);
+          const r = this.db.prepare(`INSERT INTO ${quoteId(this.name)} (${cols}) SELECT ${cols} FROM ${quoteId(prev)}`).run();
+          this.restoreObjects(state.saved ?? []);
+          return `deleted the merged rows of "${this.name}" and wrote back the ${Number(r.changes)} it overwrote`;
+        }
+        default:
+          return 'nothing was published';
+      }
+    });
+  }
+
+  async undo(): Promise<string> {
+    try {
+      if (this.target.mode === 'new') {
+        const msg = await this.target.unpublishNew();
+        await this.ckpt?.remove();
+        return msg;
+      }
+      const msg = this.putBack(this.state);
+      this.state.phase = 'loading';
+      await this.ckpt?.save(this.state);
+      return msg;
+    } catch (err) {
+      throw this.fail(err, 'undoing the publish');
+    }
+  }
+
+  async finish(): Promise<string[]> {
+    if (this.ctx.dryRun) return [];
+    const out: string[] = [];
+    if (this.target.mode === 'existing') {
+      const { prev } = this.names(this.ctx.runId);
+      try {
+        this.inTransaction(() => {
+          for (const t of [this.state.load, prev]) {
+            if (t !== this.name && this.exists(t)) {
+              this.db.exec(`DROP TABLE ${quoteId(t)}`);
+              out.push(`dropped ${t}`);
+            }
+          }
+        });
+      } catch (err) {
+        throw this.fail(err, 'dropping what publishing kept');
+      }
+    }
+    await this.ckpt?.remove();
+    return out;
+  }
+
+  async abort(_err: unknown, keep?: boolean): Promise<AbortOutcome> {
+    try {
+      if (this.inTx) {
+        this.db.exec('ROLLBACK');
+        this.inTx = false;
+      }
+    } catch {
+      // the transaction is gone with the connection
+    }
+    if (!this.ctx || this.ctx.dryRun || !this.state) return { kept: false, message: `nothing was written to ${this.target.path}` };
+    if (keep && this.ckpt) {
+      const where = this.target.mode === 'new' ? `the temporary file ${this.state.temp}` : `the staging table ${this.state.load}`;
+      return { kept: true, message: `kept ${where} (${this.state.rows} rows) and its checkpoint` };
+    }
+    try {
+      const msg = await this.dropLoaded();
+      await this.ckpt?.remove();
+      return { kept: false, message: msg };
+    } catch (err) {
+      return { kept: false, message: `could not drop ${this.state.load}: ${(err as Error).message}` };
+    }
+  }
+
+  private async dropLoaded(): Promise<string> {
+    if (this.target.mode === 'new') return `${await this.target.dropTemp()}; ${this.target.path} was never created`;
+    if (this.exists(this.state.load)) this.db.exec(`DROP TABLE ${quoteId(this.state.load)}`);
+    return `removed the staging table ${this.state.load}; the live table was not touched`;
+  }
+
+  async discard(d: DatasetDescriptor, ctx: SinkContext): Promise<string> {
+    this.ctx = ctx;
+    this.describe();
+    this.ckpt = ctx.checkpoints ? ctx.checkpoints.for({ store: 'sqlite', url: this.target.path, target: this.name }) : null;
+    const state = this.ckpt ? await this.ckpt.load<State>() : null;
+    try {
+      if (!state) {
+        const temp = FileTarget.tempName(this.target.path, ctx.runId);
+        this.target.mode = 'new';
+        this.target.temp = temp;
+        const { existsSync } = await import('node:fs');
+        if (existsSync(temp)) return `${await this.target.dropTemp()} (no checkpoint named it)`;
+        this.target.mode = null;
+        return `nothing to drop: no checkpoint of this archive for table "${this.name}" of ${this.target.path}`;
+      }
+      this.state = state;
+      this.target.mode = state.mode;
+      this.target.temp = state.temp;
+      let msg: string;
+      if (state.phase === 'published') {
+        if (state.mode === 'new') msg = `the new file ${this.target.path} was published complete and verified; it stays`;
+        else {
+          msg = this.putBack(state);
+          const { prev } = this.names(ctx.runId);
+          this.inTransaction(() => {
+            for (const t of [state.load, prev]) if (t !== this.name && this.exists(t)) this.db.exec(`DROP TABLE ${quoteId(t)}`);
+          });
+        }
+      } else msg = await this.dropLoaded();
+      await this.ckpt!.remove();
+      return msg;
+    } catch (err) {
+      throw this.fail(err, 'rolling back');
+    }
+  }
+}
