@@ -135,7 +135,7 @@ export function describeSchemes(registry: Registry): string {
 
 /** The store whose schemes include the URL's. */
 export function storeForUrl(registry: Registry, url: string, option: string): StoreDescriptor {
-  // A file store's location may be `scheme:path` without `//` (sqlite:./app.db): taken only for a scheme of the registry.
+  // A file store's location may be `scheme:path` without `//` (`db:./app.db`): taken only for a scheme of the registry.
   const bare = /^([a-z][a-z0-9+.-]*):(?!\/\/)/i.exec(url)?.[1]?.toLowerCase() ?? null;
   const scheme = schemeOf(url) ?? (bare !== null && registry.some((s) => s.schemes.includes(bare)) ? bare : null);
   const store = scheme === null ? undefined : registry.find((s) => s.schemes.includes(scheme));

@@ -59,3 +59,45 @@ describeStore('memory', { persistent: false, readBack: false, cli: false, keyed:
     close: async () => {},
   };
 });
+
+describeStore('sqlite', { persistent: true, readBack: true, cli: true, keyed: true, staged: true }, async () => {
+  const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { DatabaseSync } = await import('node:sqlite');
+  const { sqliteSink, sqliteSource } = await import('../../src/adapters/sqlite/index.ts');
+  const { generatedTables } = await import('../sqlite/tables.ts');
+  const dir = await mkdtemp(join(tmpdir(), 'memarc-conf-sqlite-'));
+  // An existing (empty) database: every test restores tables into it; a new file is test/sqlite's.
+  const path = join(dir, 'target.db');
+  new DatabaseSync(path).close();
+  const tables = (): string[] => {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      return (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as Array<{ name: string }>).map((r) => r.name);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    kind: 'sqlite.table',
+    archiveSources: (count, names, seed) => generatedTables(count, names, seed),
+    cliTarget: ['--sqlite', path],
+    sink: (o) => sqliteSink({ path, ...o }),
+    source: (names) => sqliteSource({ path, tables: names }),
+    // Tables, and any file beside the database but its own journals (a temporary file left behind).
+    list: async (tag) => [
+      ...tables().filter((n) => n.includes(tag) || n.startsWith('memarc')),
+      ...(await readdir(dir)).filter((f) => !/^target\.db(-journal|-wal|-shm)?$/.test(f)),
+    ].sort(),
+    drop: async (names) => {
+      const db = new DatabaseSync(path);
+      try {
+        for (const n of names) db.exec(`DROP TABLE IF EXISTS "${n.replace(/"/g, '""')}"`);
+      } finally {
+        db.close();
+      }
+    },
+    close: () => rm(dir, { recursive: true, force: true }),
+  };
+});

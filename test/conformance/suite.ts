@@ -54,7 +54,13 @@ function overriding(real: Sink, override: (d: DatasetDescriptor, ds: DatasetSink
 }
 
 export interface StoreUnderTest {
-  kind: DatasetKind;
+  kind: DatasetKind | 'sqlite.table';
+  /**
+   * The sources of an archive of `count` records per dataset, one dataset per name, the same seed
+   * giving the same records (the first `count` of a bigger archive), another seed the same keys
+   * with other values. Absent: the synthetic source, for the kinds it makes.
+   */
+  archiveSources?(count: number, names: string[], seed: number): Promise<Source[]>;
   sink(opts: { rename: Record<string, string>; ifExists?: IfExists }): Sink;
   /** A source over datasets of the store, or null when the store cannot be read back (memory keeps digests). */
   source(names: string[]): Source | null;
@@ -80,9 +86,12 @@ async function collect(run: (out: Writable) => Promise<unknown>): Promise<Buffer
   return Buffer.concat(chunks);
 }
 
-/** An archive of synthetic datasets of `kind`, one per name. */
-async function archiveOf(kind: DatasetKind, count: number, names: string[], seed = 1): Promise<Buffer> {
-  const sources = names.map((n) => syntheticSource({ count, seed, dim: 8, edgesPerNode: 2, batchSize: 50, datasets: [SYNTHETIC[kind]], collection: n, graph: n }));
+/** An archive of synthetic datasets of the store's kind, one per name. */
+async function archiveOf(store: StoreUnderTest, count: number, names: string[], seed = 1): Promise<Buffer> {
+  const kind = store.kind;
+  const sources = store.archiveSources
+    ? await store.archiveSources(count, names, seed)
+    : names.map((n) => syntheticSource({ count, seed, dim: 8, edgesPerNode: 2, batchSize: 50, datasets: [SYNTHETIC[kind as DatasetKind]], collection: n, graph: n }));
   return collect((out) => exportArchive({ sources, output: out, shardMaxRecords: 100 }));
 }
 
@@ -163,6 +172,12 @@ export interface Capabilities {
   cli: boolean;
   /** The target keeps archived ids (points), so append can collide and merge can overwrite. */
   keyed: boolean;
+  /**
+   * Append and merge load into staging too, and touch the live target only when publishing (one
+   * transaction): a failed or killed append or merge leaves the target as it was, with nothing
+   * to undo (SQLite). Absent: they write into the live target and undo from a journal.
+   */
+  staged?: boolean;
 }
 
 export function describeStore(name: string, caps: Capabilities, start: () => Promise<StoreUnderTest>): void {
@@ -193,10 +208,10 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     beforeAll(async () => {
       store = await start();
-      archive = await archiveOf(store.kind, 240, ['data']);
+      archive = await archiveOf(store, 240, ['data']);
       [digest] = (await trailerDigests(archive)) as [string];
       // The same seed: the small archive's records are the big one's first 240.
-      big = await archiveOf(store.kind, 3000, ['data']);
+      big = await archiveOf(store, 3000, ['data']);
       [bigDigest] = (await trailerDigests(big)) as [string];
       const { mkdtemp, writeFile } = await import('node:fs/promises');
       const { tmpdir } = await import('node:os');
@@ -227,7 +242,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it('restores an empty dataset', async () => {
       const t = target();
-      const empty = await archiveOf(store.kind, 0, ['data']);
+      const empty = await archiveOf(store, 0, ['data']);
       const res = await load(empty, t);
       expect(Object.values(res.datasets[0]!.records).every((c) => c === 0)).toBe(true);
       if (store.source([t])) expect(await digestOf(t)).toBe((await trailerDigests(empty))[0]);
@@ -277,7 +292,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       // The big archive holds the small one's ids (the synthetic ids are 0..n-1) and more.
       const err = await failure(load(big, t, { ifExists: 'append' }));
       expect(err.code).toBe('TARGET_EXISTS');
-      expect(err.message).toMatch(/already holds \d+ point id\(s\)/);
+      expect(err.message).toMatch(/already holds \d+ (point id|row key)\(s\)/);
       expect(await store.list(tag)).toEqual(before);
       if (store.source([t])) expect(await digestOf(t)).toBe(digest);
     });
@@ -299,7 +314,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it.skipIf(!caps.persistent)('an append that fails part-way is undone exactly', async () => {
       const t = target();
-      await load(await archiveOf(store.kind, 0, ['data']), t);
+      await load(await archiveOf(store, 0, ['data']), t);
       const before = await store.list(tag);
       const emptyDigest = store.source([t]) ? await digestOf(t) : null;
       // Every shard but the last lands in the live target before the corrupt one is found.
@@ -315,10 +330,10 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const t = target();
       await load(archive, t);
       // Another seed: the same integer ids with other vectors and payloads, so the merge overwrites.
-      const other = await archiveOf(store.kind, 3000, ['data'], 2);
+      const other = await archiveOf(store, 3000, ['data'], 2);
       const err = await failure(load(await corruptLastShard(other), t, { ifExists: 'merge' }));
       expect(err.code).toBe('CHECKSUM_MISMATCH');
-      expect(err.hint).toMatch(/wrote back the \d+ it overwrote/);
+      expect(err.hint).toMatch(caps.staged ? /the live table was not touched/ : /wrote back the \d+ it overwrote/);
       if (store.source([t])) expect(await digestOf(t)).toBe(digest);
       expect(await checkpointsOf(t)).toEqual([]);
     });
@@ -355,7 +370,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it.skipIf(!caps.persistent)('a two-dataset import whose second dataset exists fails before writing anything', async () => {
       const [a, b] = [target(), target()];
-      const two = await archiveOf(store.kind, 120, ['one', 'two']);
+      const two = await archiveOf(store, 120, ['one', 'two']);
       await load(archive, b);
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
@@ -371,7 +386,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it('a two-dataset import whose second dataset fails verification publishes nothing', async () => {
       const [a, b] = [target(), target()];
-      const two = await archiveOf(store.kind, 120, ['one', 'two']);
+      const two = await archiveOf(store, 120, ['one', 'two']);
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
       const sink = overriding(real, (d) => d.name === 'two' && ({
@@ -389,7 +404,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it('a two-dataset import whose second dataset fails to publish leaves the first unpublished, and says so', async () => {
       const [a, b] = [target(), target()];
-      const two = await archiveOf(store.kind, 120, ['one', 'two']);
+      const two = await archiveOf(store, 120, ['one', 'two']);
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
       // The second dataset's publish step fails, as a server refusing the switch would.
@@ -463,6 +478,16 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
         // The big archive's first 240 records are the small one's: wait until new ones landed.
         const stopped = await importStopped(args, t, 'SIGKILL', 4);
         expect(stopped.stoppedMidway).toBe(true);
+        if (caps.staged) {
+          // Nothing reached the live target; --rollback drops the staging data and the checkpoint.
+          expect(await digestOf(t)).toBe(digest);
+          const back = await runCli(['import', ...args, '--rollback']);
+          expect(back.code, back.stderr).toBe(0);
+          expect(await digestOf(t)).toBe(digest);
+          expect((await store.list(tag)).filter((x) => x.includes(t) && /memarc_stage_/.test(x))).toEqual([]);
+          expect(await checkpointsOf(t)).toEqual([]);
+          return;
+        }
         expect(await digestOf(t)).not.toBe(digest);
         const again = await runCli(['import', ...args]);
         expect(again.code).toBe(2); // refuses to start over an undo journal

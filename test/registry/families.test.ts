@@ -47,7 +47,10 @@ describe('the store that restores a dataset', () => {
       code: 'USAGE',
       message: "dataset 'm' (kind pgvector.vectors) needs the pgvector adapter, which is not in this build; qdrant restores vectors datasets only from its own store: conversion between stores is not supported yet",
     });
-    await expect(restoreSink(REGISTRY, new Map()).dataset(descriptorOf(bare, 2))).rejects.toMatchObject({ code: 'USAGE', message: /table dataset without a native store/ });
+    // SQLite restores table datasets of other stores (a conversion); a build without it refuses them.
+    expect(restorersFor(REGISTRY, descriptorOf(bare, 2)).map((s) => s.name)).toEqual(['sqlite']);
+    const noTables = REGISTRY.filter((s) => !s.datasets.some((x) => x.family === 'table'));
+    await expect(restoreSink(noTables, new Map()).dataset(descriptorOf(bare, 2))).rejects.toMatchObject({ code: 'USAGE', message: /table dataset without a native store/ });
   });
 
   it('is an adapter that declares fromOtherStores, when the native store is not in the build', async () => {

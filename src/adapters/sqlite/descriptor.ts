@@ -29,13 +29,21 @@ export const sqliteDescriptor: StoreDescriptor = {
   selection: '--tables <names>',
   options: [
     { flags: '--sqlite <path>', help: 'a SQLite database file (export: read in one read-only transaction; import: created through a temporary file, or restored into table by table)', commands: ['export', 'import'] },
+    {
+      flags: '--sqlite-snapshot <mode>',
+      help: 'SQLite: auto reads a copy made in one read transaction when the file is in rollback-journal mode (writers wait only for the copy; needs free space in the temporary directory) and the live file in WAL mode; transaction always reads the live file (in rollback-journal mode writers wait for the whole export); copy always copies',
+      commands: ['export', 'migrate'],
+      value: { type: 'choice', choices: ['auto', 'transaction', 'copy'] },
+      default: 'auto',
+    },
     { flags: '--tables <names>', help: 'only these SQLite tables (comma-separated)', commands: ['export', 'import', 'migrate'], value: { type: 'list' } },
   ],
   async source(req: StoreRequest) {
     const path = await pathOf(req);
     if (!path) return null;
     const { sqliteSource } = await import('./source.ts');
-    return sqliteSource({ path, ...tablesOf(req), log: req.log });
+    const snapshot = req.options.sqliteSnapshot as 'auto' | 'transaction' | 'copy' | undefined;
+    return sqliteSource({ path, ...tablesOf(req), ...(snapshot ? { snapshot } : {}), log: req.log });
   },
   async sink(req: SinkRequest) {
     const path = await pathOf(req);

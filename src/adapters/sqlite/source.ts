@@ -7,14 +7,22 @@
  * - `BEGIN` and the first SELECT (of `sqlite_schema`) start the read transaction; every schema
  *   and every row is read in it; `close()` ends it;
  * - WAL mode: writers go on while the export reads; the export sees none of their commits;
- * - rollback-journal mode: the read holds a SHARED lock, so a writer's COMMIT waits until the
- *   export ends (or fails with SQLITE_BUSY after the writer's own busy timeout). Nothing is torn
- *   either way.
+ * - rollback-journal mode: a read transaction holds a SHARED lock, and a writer's COMMIT waits
+ *   for it (or fails with SQLITE_BUSY after the writer's own busy timeout). So that writers wait
+ *   only as long as a file copy, not the whole export, the default (`snapshot: 'auto'`) first
+ *   copies the database inside the read transaction with SQLite's online backup API, in one step,
+ *   to a temporary file (os.tmpdir(); as large as the database), ends the transaction, and reads
+ *   the copy, which it deletes in close(). `snapshot: 'transaction'` reads the live file instead
+ *   (no disk, writers wait for the whole export); `'copy'` copies in WAL mode too.
+ *
+ * Nothing is torn either way.
  *
  * Rows stream through a prepared statement's iterate(), with 64-bit integers as bigint.
  */
-import { DatabaseSync } from 'node:sqlite';
-import { resolve } from 'node:path';
+import { backup, DatabaseSync } from 'node:sqlite';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { DatasetSource, Source } from '../../core/adapter.ts';
 import { MemarcError } from '../../errors.ts';
 import type { JsonObject, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
@@ -31,8 +39,12 @@ export interface SqliteSourceOptions {
   batchSize?: number;
   /** How long to wait for a lock (a writer committing in rollback-journal mode), in ms (default 60,000). */
   timeoutMs?: number;
+  /** auto (default): a copy in rollback-journal mode, the live file in WAL mode; or always one of them. */
+  snapshot?: SnapshotMode;
   log?: (msg: string) => void;
 }
+
+export type SnapshotMode = 'auto' | 'transaction' | 'copy';
 
 /** How many mismatched cells of a column are named in the log before they are only counted. */
 const NAMED = 3;
@@ -41,6 +53,7 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
   const log = opts.log ?? (() => {});
   const path = resolve(opts.path);
   let db: DatabaseSync | null = null;
+  let copyDir: string | null = null;
 
   return {
     async open(signal?: AbortSignal): Promise<DatasetSource[]> {
@@ -49,10 +62,27 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
       } catch (err) {
         throw new MemarcError('NOT_FOUND', `cannot open the SQLite database ${path}: ${(err as Error).message}`, { hint: 'pass the path of an existing database file to --sqlite', cause: err });
       }
-      const conn = db;
+      let conn = db;
       try {
         conn.exec('BEGIN');
         // The first read starts the transaction: from here on, every read sees this one state.
+        listTables(conn);
+        const journal = String((conn.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode);
+        const mode = opts.snapshot ?? 'auto';
+        let read = 'one read transaction over every table of the live file';
+        if (mode === 'copy' || (mode === 'auto' && journal !== 'wal')) {
+          const t0 = performance.now();
+          copyDir = await mkdtemp(join(tmpdir(), 'memarc-sqlite-'));
+          const file = join(copyDir, 'snapshot.db');
+          // One step (the largest rate): the copy is made entirely inside this read transaction.
+          const pages = await backup(conn, file, { rate: 2 ** 31 - 1 });
+          conn.exec('ROLLBACK');
+          conn.close();
+          db = conn = new DatabaseSync(file, { readOnly: true });
+          conn.exec('BEGIN');
+          read = `a copy of the file made inside one read transaction (online backup API, ${pages} pages), then read`;
+          log(`sqlite: copied ${path} (${pages} pages) to a temporary snapshot in ${Math.round(performance.now() - t0)} ms; writers waited only for the copy`);
+        }
         const { tables: all, skipped } = listTables(conn);
         for (const s of skipped) log(`sqlite: table "${s}" is a virtual table or belongs to one: not exported (recreate it, e.g. rebuild the FTS index, after a restore)`);
         const names = opts.tables ?? all;
@@ -62,7 +92,6 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
           }
         }
         const version = String((conn.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v);
-        const journal = String((conn.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode);
         const out: DatasetSource[] = [];
         for (const table of names) {
           if (signal?.aborted) throw new MemarcError('INTERRUPTED', 'export interrupted', { cause: signal.reason });
@@ -129,7 +158,7 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
               store: 'sqlite',
               schema,
               fingerprint: native as unknown as JsonObject,
-              source: { type: 'sqlite', url: `sqlite:${path}`, serverVersion: version, journalMode: journal, consistency: 'snapshot', read: 'one read transaction over every table' },
+              source: { type: 'sqlite', url: `sqlite:${path}`, serverVersion: version, journalMode: journal, consistency: 'snapshot', read },
             },
             batches<K extends RecordKind>(kind: K): AsyncIterable<RecordByKind[K][]> {
               return batches(kind) as AsyncIterable<RecordByKind[K][]>;
@@ -148,14 +177,19 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
     },
 
     async close(): Promise<void> {
-      if (!db) return;
-      try {
-        if (db.isTransaction) db.exec('ROLLBACK');
-      } catch {
-        // closing ends the transaction anyway
+      if (db) {
+        try {
+          if (db.isTransaction) db.exec('ROLLBACK');
+        } catch {
+          // closing ends the transaction anyway
+        }
+        db.close();
+        db = null;
       }
-      db.close();
-      db = null;
+      if (copyDir) {
+        await rm(copyDir, { recursive: true, force: true });
+        copyDir = null;
+      }
     },
   };
 }
