@@ -1,0 +1,52 @@
+/** Small helpers of the SQLite tests: archives in memory, digests by dataset, a scratch directory. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { afterAll } from 'vitest';
+import type { Source } from '../../src/core/adapter.ts';
+import { exportArchive } from '../../src/core/export.ts';
+import type { AnyRecord } from '../../src/format/records.ts';
+import { readArchive } from '../../src/format/reader.ts';
+
+export async function archiveOf(sources: Source[], opts: { shardMaxRecords?: number; log?: (m: string) => void } = {}): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const out = new Writable({
+    write(c: Buffer, _e, cb) {
+      chunks.push(c);
+      cb();
+    },
+  });
+  await exportArchive({ sources, output: out, ...(opts.shardMaxRecords ? { shardMaxRecords: opts.shardMaxRecords } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  return Buffer.concat(chunks);
+}
+
+/** The trailer's digest of each dataset, by name. */
+export async function digestsOf(archive: Buffer): Promise<Record<string, string>> {
+  for await (const ev of readArchive(Readable.from([archive]), { decode: false })) {
+    if (ev.type === 'trailer') return Object.fromEntries(ev.trailer.datasets.map((d) => [d.name, d.digest]));
+  }
+  throw new Error('no trailer');
+}
+
+/** Every record of every dataset, by dataset name (small archives only). */
+export async function recordsOf(archive: Buffer): Promise<Map<string, AnyRecord[]>> {
+  const out = new Map<string, AnyRecord[]>();
+  for await (const ev of readArchive(Readable.from([archive]))) {
+    if (ev.type === 'records') out.set(ev.dataset.name, [...(out.get(ev.dataset.name) ?? []), ...(ev.records as AnyRecord[])]);
+  }
+  return out;
+}
+
+/** A scratch directory removed after the file's tests. */
+export function scratch(): () => Promise<string> {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  return async () => {
+    const d = await mkdtemp(join(tmpdir(), 'memarc-sqlite-test-'));
+    dirs.push(d);
+    return d;
+  };
+}
