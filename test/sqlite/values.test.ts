@@ -13,7 +13,7 @@ import { bindOf, cellOf, ruleOf, storageCell, type SqliteValue } from '../../src
 import { importArchive } from '../../src/core/import.ts';
 import type { RowRecord } from '../../src/format/records.ts';
 import { archiveOf, digestsOf, recordsOf, scratch } from './helpers.ts';
-import { rowValues, writeTables } from './tables.ts';
+import { writeTables } from './tables.ts';
 
 const dir = scratch();
 
@@ -26,7 +26,7 @@ function dump(path: string, table: string): unknown[] {
     q.setReadBigInts(true);
     q.setReturnArrays(true);
     // Object.is keeps -0 apart from 0; JSON would not.
-    return (q.all() as unknown[][]).map((r) => r.map((v) => (typeof v === 'number' && Object.is(v, -0) ? '-0' : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+    return (q.all() as unknown as unknown[][]).map((r) => r.map((v) => (typeof v === 'number' && Object.is(v, -0) ? '-0' : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
   } finally {
     db.close();
   }
