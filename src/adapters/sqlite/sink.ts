@@ -236,7 +236,8 @@ class TableSink implements DatasetSink {
       }
       if (ctx.resume) ctx.log?.(`sqlite: table "${this.name}": no checkpoint of this archive for it; starting from the beginning`);
       if (this.exists(load)) this.db.exec(`DROP TABLE ${quoteId(load)}`); // this run's own leftover (the name holds the run)
-      runCreate(this.db, renameCreateTable(this.native.sql, load), 'table', load);
+      // The archive's own statement where the name is its own (a new file), so sqlite_schema reads as the source's.
+      runCreate(this.db, load === this.native.table ? this.native.sql : renameCreateTable(this.native.sql, load), 'table', load);
       this.state = { mode, temp: this.target.temp, load, rows: 0, done: [], phase: 'loading' };
       await this.ckpt?.save(this.state);
       this.prepareInsert();
@@ -350,13 +351,14 @@ class TableSink implements DatasetSink {
 
   /** Index and trigger names for a table restored under another name get its name as a prefix. */
   private objectName(name: string): string {
-    return this.name === this.d.name ? name : `${this.name}_${name}`;
+    return this.conversion || this.name === this.d.name ? name : `${this.name}_${name}`;
   }
 
   /** Indexes, triggers, views and the AUTOINCREMENT counter of the archive's table, on `table`. Returns the views it made. */
   private createExtras(table: string, actions: string[]): string[] {
-    for (const ix of this.native.indexes) runCreate(this.db, this.conversion ? ix.sql : renameCreateIndex(ix.sql, this.objectName(ix.name), table), 'index', this.objectName(ix.name), table);
-    for (const tr of this.native.triggers) runCreate(this.db, renameCreateTrigger(tr.sql, this.objectName(tr.name), table), 'trigger', this.objectName(tr.name), table);
+    const own = this.conversion || table === this.native.table;
+    for (const ix of this.native.indexes) runCreate(this.db, own ? ix.sql : renameCreateIndex(ix.sql, this.objectName(ix.name), table), 'index', this.objectName(ix.name), table);
+    for (const tr of this.native.triggers) runCreate(this.db, own ? tr.sql : renameCreateTrigger(tr.sql, this.objectName(tr.name), table), 'trigger', this.objectName(tr.name), table);
     const views: string[] = [];
     for (const v of this.native.views) {
       if (this.name !== this.d.name) {
