@@ -79,7 +79,21 @@ export function sqliteSink(opts: SqliteSinkOptions): Sink {
     async dataset(d: DatasetDescriptor): Promise<DatasetSink | null> {
       if (descriptorFamily(d) !== 'table') return null;
       if (opts.tables && !opts.tables.includes(d.name)) return null;
-      return new TableSink(target, d, opts);
+      const t = new TableSink(target, d, opts);
+      // Bound, so that a caller holding the methods (or an object derived from this one) acts on this table's state.
+      return {
+        inspect: t.inspect.bind(t),
+        open: t.open.bind(t),
+        write: t.write.bind(t),
+        shardDone: t.shardDone.bind(t),
+        verify: t.verify.bind(t),
+        undoable: t.undoable.bind(t),
+        publish: t.publish.bind(t),
+        undo: t.undo.bind(t),
+        finish: t.finish.bind(t),
+        abort: t.abort.bind(t),
+        discard: t.discard.bind(t),
+      };
     },
     async close() {
       target.close();
