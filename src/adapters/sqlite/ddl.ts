@@ -77,6 +77,8 @@ export interface Converted {
 /** A literal default in SQL from a neutral default cell, or null when it is an expression or has no SQLite literal. */
 function defaultSql(d: unknown): string | null {
   if (d === null || d === undefined || (typeof d === 'object' && d !== null && 'expression' in d)) return null;
+  // A decimal is a numeric literal as it stands (SQL text is -?digits[.digits]).
+  if (typeof d === 'object' && 'decimal' in d && typeof d.decimal === 'string' && /^-?\d+(\.\d+)?$/.test(d.decimal)) return d.decimal;
   try {
     const v = bindOf(d as never, () => 'default');
     if (v === null) return 'NULL';
