@@ -16,7 +16,7 @@ import type { DatasetSource, Source } from '../../src/core/adapter.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { restoreSink } from '../../src/core/stores.ts';
 import { REGISTRY } from '../../src/adapters/registry.ts';
-import type { JsonObject, RowRecord } from '../../src/format/records.ts';
+import type { JsonObject, RecordByKind, RecordKind, RowRecord } from '../../src/format/records.ts';
 import { failure } from '../helpers/failure.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 import { archiveOf, recordsOf, scratch } from './helpers.ts';
@@ -33,8 +33,10 @@ function toSqlite(path: string) {
 function foreign(schema: JsonObject, rows: RowRecord[]): Source {
   const ds: DatasetSource = {
     descriptor: { name: 'things', kind: 'postgres.table', family: 'table', store: 'postgres', schema, fingerprint: {}, source: { type: 'postgres' } },
-    async *batches() {
-      yield rows;
+    batches<K extends RecordKind>(): AsyncIterable<RecordByKind[K][]> {
+      return (async function* () {
+        yield rows;
+      })() as unknown as AsyncIterable<RecordByKind[K][]>;
     },
   };
   return { open: async () => [ds], close: async () => {} };
