@@ -138,6 +138,8 @@ export function createOpenMemoryDb(path: string, opts: OpenMemoryOptions = {}): 
       for (let k = 0; k < 2; k++) log.run(hex(), id, a.id, when(i + k), k === 0 ? 'search' : 'list', k === 0 ? '{"query": "tea"}' : null);
       if (i % 7 === 0) upd.run(STATES[1 + (i % 3)]!, id); // the trigger writes the history
     }
+    // The trigger stamps the wall clock; the generator's files are a function of the seed alone.
+    db.exec("UPDATE memory_status_history SET changed_at = '2026-06-01 00:00:00.000' || printf('%03d', id % 1000)");
     db.exec('COMMIT');
     const counts: Record<string, number> = {};
     for (const t of ['users', 'apps', 'categories', 'memories', 'memory_categories', 'memory_status_history', 'memory_access_logs']) {
