@@ -43,8 +43,19 @@ export function renameCreateTrigger(sql: string, trigger: string, table: string)
   return `CREATE TRIGGER ${quoteId(trigger)}${on[1]}${quoteId(table)}${rest.slice(on[0].length)}`;
 }
 
-/** Runs one CREATE statement and checks that it made exactly `type` `name` (on `table`). */
+const STARTS: Record<'table' | 'index' | 'trigger' | 'view', RegExp> = {
+  table: /^\s*CREATE\s+TABLE\s/i,
+  index: /^\s*CREATE\s+(UNIQUE\s+)?INDEX\s/i,
+  trigger: /^\s*CREATE\s+TRIGGER\s/i,
+  view: /^\s*CREATE\s+VIEW\s/i,
+};
+
+/**
+ * Runs one CREATE statement and checks that it made exactly `type` `name` (on `table`): it must
+ * read `CREATE <type>` before it runs, and sqlite_schema must hold that object after.
+ */
 export function runCreate(db: DatabaseSync, sql: string, type: 'table' | 'index' | 'trigger' | 'view', name: string, table?: string): void {
+  if (!STARTS[type].test(sql)) throw bad(`the statement for ${type} "${name}" is not a CREATE ${type.toUpperCase()}: ${sql.slice(0, 60)}`);
   db.prepare(sql).run();
   const row = db.prepare('SELECT type, tbl_name FROM sqlite_schema WHERE name = ?').get(name) as { type: string; tbl_name: string } | undefined;
   if (!row || row.type !== type || (table !== undefined && row.tbl_name !== table)) {

@@ -256,9 +256,10 @@ class TableSink implements DatasetSink {
       }
       if (ctx.resume) ctx.log?.(`sqlite: table "${this.name}": no checkpoint of this archive for it; starting from the beginning`);
       if (this.exists(load)) this.db.exec(`DROP TABLE ${quoteId(load)}`); // this run's own leftover (the name holds the run)
+      // Set first, so that an abort drops what a failed create left (the temporary file).
+      this.state = { mode, temp: this.target.temp, load, rows: 0, done: [], phase: 'loading' };
       // The archive's own statement where the name is its own (a new file), so sqlite_schema reads as the source's.
       runCreate(this.db, load === this.native.table ? this.native.sql : renameCreateTable(this.native.sql, load), 'table', load);
-      this.state = { mode, temp: this.target.temp, load, rows: 0, done: [], phase: 'loading' };
       await this.ckpt?.save(this.state);
       this.prepareInsert();
     } catch (err) {
