@@ -106,6 +106,20 @@ describe('SQLite values', () => {
     expect(logs.join('\n')).toMatch(/column "created".*row id=0, row id=19, row id=38/);
   });
 
+  it('text whose bytes are not UTF-8 is named at export (SQLite\'s API reads them as U+FFFD); a real U+FFFD is not', async () => {
+    const d = await dir();
+    const path = join(d, 'utf8.db');
+    const db = new DatabaseSync(path);
+    db.exec('CREATE TABLE u (id INTEGER PRIMARY KEY, t TEXT)');
+    db.exec("INSERT INTO u VALUES (1, CAST(X'61FF62' AS TEXT)), (2, 'a\uFFFDb'), (3, 'plain')");
+    db.close();
+    const logs: string[] = [];
+    const archive = await archiveOf([sqliteSource({ path, log: (m) => logs.push(m) })]);
+    expect(logs.join('\n')).toMatch(/table "u", column "t": 1 text value\(s\) whose bytes are not UTF-8, e\.g\. row id=1\./);
+    const rows = (await recordsOf(archive)).get('u') as RowRecord[];
+    expect(rows.map((r) => r.cells.t)).toEqual(['a\uFFFDb', 'a\uFFFDb', 'plain']);
+  });
+
   it('each conversion gives the value back exactly, or leaves the value in its storage-class form', () => {
     const samples: SqliteValue[] = [null, 0n, 1n, 2n, -5n, 9007199254740993n, 0.5, -0, 1, 'x', '2026-03-01', '2026-02-30', '2026-03-01 12:00:00.123', '2026-03-01T12:00:00', '2026-03-01T12:00:00.5Z', '12:30:00', '{"a":1}', '{"a": 1}', '[1,2]', '00000000-0000-4000-8000-000000000000', 'ABCDEF00-0000-4000-8000-000000000000', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), new Uint8Array([1])];
     const types = ['INTEGER', 'REAL', 'TEXT', 'BLOB', '', 'BOOLEAN', 'DATE', 'DATETIME', 'TIMESTAMPTZ', 'TIME', 'JSON', 'UUID', 'NUMERIC(12,2)', 'F32_BLOB(2)'];

@@ -281,9 +281,10 @@ class TableSink implements DatasetSink {
     const rows = batch as RowRecord[];
     const values = rows.map((r, i) => this.binds(r, (this.received.counts.row ?? 0) + i + 1));
     for (const r of rows) this.received.add('row', r);
-    if (this.ctx.dryRun) return;
     try {
+      // A dry run checks this too: it needs no write.
       if (this.ifExists === 'append' && this.pk.length > 0 && this.target.mode === 'existing' && this.exists(this.name)) this.refuseHeld(values);
+      if (this.ctx.dryRun) return;
       if (!this.inTx) {
         this.db.exec('BEGIN IMMEDIATE');
         this.inTx = true;

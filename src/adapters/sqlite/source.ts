@@ -100,6 +100,26 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
           const rules = rulesOf(native);
           const pk = (schema.primaryKey as string[]);
           const mismatches = new Map<string, { count: number; rows: string[] }>();
+          const invalid = new Map<string, { count: number; rows: string[] }>();
+          /**
+           * SQLite keeps TEXT as bytes without checking that they are UTF-8, and its API hands
+           * them over decoded, invalid bytes as U+FFFD. A text holding U+FFFD is compared with
+           * its bytes (by primary key): equal, it is the character itself; else the bytes are not
+           * UTF-8 and cannot be archived as text. Without a primary key it is reported unchecked.
+           */
+          let rawText: Map<number, ReturnType<DatabaseSync['prepare']>> | null = null;
+          const validText = (i: number, v: string, values: SqliteValue[]): boolean => {
+            if (pk.length === 0) return false;
+            rawText ??= new Map();
+            let q = rawText.get(i);
+            if (!q) {
+              q = conn.prepare(`SELECT CAST(${quoteId(native.columns[i]!.name)} AS BLOB) AS b FROM ${quoteId(table)} WHERE ${pk.map((k) => `${quoteId(k)} IS ?`).join(' AND ')}`);
+              rawText.set(i, q);
+            }
+            const keyValues = pk.map((k) => values[native.columns.findIndex((c) => c.name === k)]!);
+            const raw = (q.get(...keyValues) as { b: Uint8Array } | undefined)?.b;
+            return raw !== undefined && Buffer.from(raw).equals(Buffer.from(v, 'utf8'));
+          };
           const batches = async function* (kind: RecordKind): AsyncGenerator<RowRecord[]> {
             if (kind !== 'row') throw new MemarcError('INTERNAL', `a table has no records of kind ${kind}`);
             const cols = native.columns.map((c) => c.name);
@@ -120,6 +140,15 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
                   const { cell, mismatch } = cellOf(values[i]!, rules.get(name)!);
                   cells[name] = cell;
                   if (mismatch) (bad ??= []).push(name);
+                }
+                for (let i = 0; i < cols.length; i++) {
+                  const v = values[i];
+                  if (typeof v === 'string' && v.includes('\uFFFD') && !validText(i, v, values)) {
+                    const m = invalid.get(cols[i]!) ?? { count: 0, rows: [] };
+                    m.count++;
+                    if (m.rows.length < NAMED) m.rows.push(rowName(cells, pk, n));
+                    invalid.set(cols[i]!, m);
+                  }
                 }
                 for (const name of bad ?? []) {
                   const m = mismatches.get(name) ?? { count: 0, rows: [] };
@@ -145,6 +174,9 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
               throw sqliteError(err, `reading table "${table}" of ${path}`);
             }
             if (batch.length > 0) yield batch;
+            for (const [col, m] of invalid) {
+              log(`sqlite: table "${table}", column "${col}": ${m.count} text value(s) ${pk.length > 0 ? 'whose bytes are not UTF-8' : 'holding U+FFFD, which may stand for bytes that are not UTF-8 (the table has no primary key to check them by)'}, e.g. ${m.rows.join(', ')}. SQLite's API reads such bytes as U+FFFD, so they are archived, and restore, with U+FFFD in their place`);
+            }
             for (const [col, m] of mismatches) {
               const type = schema.columns && (schema.columns as JsonObject[]).find((c) => c.name === col)?.type;
               log(`sqlite: table "${table}", column "${col}" (declared ${JSON.stringify(native.columns.find((c) => c.name === col)!.declared)}, neutral type ${String(type)}): ${m.count} value(s) of another storage class, e.g. ${m.rows.join(', ')}. They are archived as what SQLite holds and restore exactly into SQLite; a conversion to a typed store will refuse them`);
@@ -166,7 +198,10 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
             notes(): JsonObject {
               const m: JsonObject = {};
               for (const [col, x] of mismatches) m[col] = x.count;
-              return mismatches.size > 0 ? { consistency: 'snapshot', storageClassMismatches: m } : { consistency: 'snapshot' };
+              const notes: JsonObject = { consistency: 'snapshot' };
+              if (mismatches.size > 0) notes.storageClassMismatches = m;
+              if (invalid.size > 0) notes.textNotUtf8 = Object.fromEntries([...invalid].map(([c, x]) => [c, x.count]));
+              return notes;
             },
           });
         }
