@@ -54,7 +54,8 @@ export {
 
 export { qdrantSource, qdrantSink, qdrantOptionsFromEnv, type QdrantSourceOptions, type QdrantSinkOptions, type IfExists, type VerifyMode } from './adapters/qdrant/index.ts';
 export { falkordbSource, falkordbSink, falkordbOptionsFromEnv, type FalkorSourceOptions, type FalkorSinkOptions } from './adapters/falkordb/index.ts';
-export { syntheticSource, type SyntheticOptions } from './adapters/synthetic/index.ts';
+export { sqliteSource, sqliteSink, sqlitePath, type SqliteSourceOptions, type SqliteSinkOptions, type SnapshotMode } from './adapters/sqlite/index.ts';
+export { syntheticSource, createOpenMemoryDb, type SyntheticOptions, type OpenMemoryOptions } from './adapters/synthetic/index.ts';
 export { memorySink, type MemoryDataset } from './adapters/memory/index.ts';
 
 export {
