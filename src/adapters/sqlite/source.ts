@@ -54,6 +54,7 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
   const path = resolve(opts.path);
   let db: DatabaseSync | null = null;
   let copyDir: string | null = null;
+  let finished = 0;
 
   return {
     async open(signal?: AbortSignal): Promise<DatasetSource[]> {
@@ -174,6 +175,9 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
               throw sqliteError(err, `reading table "${table}" of ${path}`);
             }
             if (batch.length > 0) yield batch;
+            // The last table read: end the read transaction (and drop the copy) now, not when the
+            // whole export ends, so writers of a rollback-journal file wait no longer than needed.
+            if (++finished === out.length) await release();
             for (const [col, m] of invalid) {
               log(`sqlite: table "${table}", column "${col}": ${m.count} text value(s) ${pk.length > 0 ? 'whose bytes are not UTF-8' : 'holding U+FFFD, which may stand for bytes that are not UTF-8 (the table has no primary key to check them by)'}, e.g. ${m.rows.join(', ')}. SQLite's API reads such bytes as U+FFFD, so they are archived, and restore, with U+FFFD in their place`);
             }
@@ -212,21 +216,26 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
     },
 
     async close(): Promise<void> {
-      if (db) {
-        try {
-          if (db.isTransaction) db.exec('ROLLBACK');
-        } catch {
-          // closing ends the transaction anyway
-        }
-        db.close();
-        db = null;
-      }
-      if (copyDir) {
-        await rm(copyDir, { recursive: true, force: true });
-        copyDir = null;
-      }
+      await release();
     },
   };
+
+  async function release(): Promise<void> {
+    if (db) {
+      try {
+        if (db.isTransaction) db.exec('ROLLBACK');
+      } catch {
+        // closing ends the transaction anyway
+      }
+      db.close();
+      db = null;
+    }
+    if (copyDir) {
+      const d = copyDir;
+      copyDir = null;
+      await rm(d, { recursive: true, force: true });
+    }
+  }
 }
 
 /** A row, for people: its primary key, else its position. */
