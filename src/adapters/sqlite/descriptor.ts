@@ -31,7 +31,7 @@ export const sqliteDescriptor: StoreDescriptor = {
     { flags: '--sqlite <path>', help: 'a SQLite database file (export: read in one read-only transaction; import: created through a temporary file, or restored into table by table)', commands: ['export', 'import'] },
     {
       flags: '--sqlite-snapshot <mode>',
-      help: 'SQLite: auto reads a copy made in one read transaction when the file is in rollback-journal mode (writers wait only for the copy; needs free space in the temporary directory) and the live file in WAL mode; transaction always reads the live file (in rollback-journal mode writers wait for the whole export); copy always copies',
+      help: 'SQLite: auto reads a copy made in one read transaction when the file is in rollback-journal mode (writers wait only for the copy; needs free space in the temporary directory) and the live file in WAL mode; transaction always reads the live file (in rollback-journal mode writers wait until every table is read); copy always copies',
       commands: ['export', 'migrate'],
       value: { type: 'choice', choices: ['auto', 'transaction', 'copy'] },
       default: 'auto',

@@ -9,11 +9,11 @@
  * - WAL mode: writers go on while the export reads; the export sees none of their commits;
  * - rollback-journal mode: a read transaction holds a SHARED lock, and a writer's COMMIT waits
  *   for it (or fails with SQLITE_BUSY after the writer's own busy timeout). So that writers wait
- *   only as long as a file copy, not the whole export, the default (`snapshot: 'auto'`) first
+ *   only as long as a file copy, not while every table is read, the default (`snapshot: 'auto'`) first
  *   copies the database inside the read transaction with SQLite's online backup API, in one step,
  *   to a temporary file (os.tmpdir(); as large as the database), ends the transaction, and reads
  *   the copy, which it deletes in close(). `snapshot: 'transaction'` reads the live file instead
- *   (no disk, writers wait for the whole export); `'copy'` copies in WAL mode too.
+ *   (no disk; writers wait until the last table is read); `'copy'` copies in WAL mode too.
  *
  * Nothing is torn either way.
  *
