@@ -74,6 +74,32 @@ describe('SQLite: restore into an existing database', () => {
     expect(all(path, 'SELECT what FROM audit')).toEqual([{ what: 'insert 10' }]);
   });
 
+  it('--resume after a run that published but did not finish says so, and --rollback puts the table back', async () => {
+    const d = await dir();
+    const path = join(d, 'live.db');
+    const state = join(d, 'state');
+    live(path);
+    archiveDb(join(d, 'a.db'), [[7, 'seven']]);
+    const archive = await archiveOf([sqliteSource({ path: join(d, 'a.db') })]);
+    const real = sqliteSink({ path, ifExists: 'replace' });
+    // The process dies after the switch, before the previous table is dropped.
+    const sink = { close: () => real.close(), dataset: async (x: Parameters<typeof real.dataset>[0]) => {
+      const ds = await real.dataset(x);
+      return ds && { ...ds, finish: async () => { throw new Error('killed before finishing (injected by the test)'); } };
+    } };
+    await importArchive({ input: Readable.from([archive]), sink, stateDir: state });
+    expect(all(path, 'SELECT id FROM notes')).toEqual([{ id: 7 }]);
+    const err = await failure(importArchive({ input: Readable.from([archive]), sink: sqliteSink({ path, ifExists: 'replace' }), stateDir: state, resume: true }));
+    expect(err.code).toBe('USAGE');
+    expect(err.message).toMatch(/already published by the interrupted run/);
+    expect(err.hint).toMatch(/--rollback/);
+    const back = await importArchive({ input: Readable.from([archive]), sink: sqliteSink({ path, ifExists: 'replace' }), stateDir: state, rollback: true });
+    expect(back.rolledBack!.join('\n')).toMatch(/put the previous table "notes" back/);
+    expect(all(path, 'SELECT id, body FROM notes ORDER BY id')).toEqual([{ id: 1, body: 'one' }, { id: 2, body: 'two' }]);
+    expect(all(path, "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name")).toEqual([{ name: 'notes_ins' }, { name: 'notes_upd' }]);
+    expect(all(path, "SELECT name FROM sqlite_schema WHERE name LIKE 'memarc%'")).toEqual([]);
+  });
+
   it('replace keeps the other tables and the views that name the table', async () => {
     const d = await dir();
     const path = join(d, 'live.db');

@@ -179,6 +179,12 @@ class TableSink implements DatasetSink {
     this.ckpt = ctx.checkpoints && !ctx.dryRun ? ctx.checkpoints.for({ store: 'sqlite', url: this.target.path, target: this.name }) : null;
     const resumed = ctx.resume && this.ckpt ? await this.ckpt.load<State>() : null;
     if (resumed) this.state = resumed;
+    if (resumed?.phase === 'published') {
+      throw new MemarcError('USAGE', `table "${this.name}" of ${this.target.path} was already published by the interrupted run (it stopped before cleaning up)`, {
+        hint: 'run the same command with --rollback to put the table back as it was before that run; the published table is the archive\'s, verified',
+        context: { dataset: this.d.name },
+      });
+    }
     const mode = await this.target.decide(ctx.runId, resumed?.mode);
     this.inspected = true;
     if (mode === 'new') return;
@@ -232,12 +238,6 @@ class TableSink implements DatasetSink {
     }
     const mode = this.target.mode!;
     const load = mode === 'new' ? this.name : this.names(ctx.runId).stage;
-    if (this.state?.phase === 'published') {
-      throw new MemarcError('USAGE', `table "${this.name}" of ${this.target.path} was already published by the interrupted run (it stopped before cleaning up)`, {
-        hint: 'run the same command with --rollback to put the table back as it was before that run; the published table is the archive\'s, verified',
-        context: { dataset: this.d.name },
-      });
-    }
     try {
       if (this.state && this.state.phase === 'loading' && this.exists(this.state.load)) {
         const n = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteId(this.state.load)}`).get() as { n: number }).n);
