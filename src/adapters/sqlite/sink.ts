@@ -9,19 +9,9 @@
  * it (done), so a kill between the two is settled on --resume by the staging table's row count.
  * verify() reads the loaded table back and compares the exact count and the content digest
  * (a conversion: the count, and reports the digest). publish() is one transaction per table
- * (create, replace, append, merge; below) or, for a new file, one atomic rename; what it
- * replaced is kept until finish(), so undo() puts the table back exactly.
- *
- * - create: the staging table takes the target's name; then its indexes, triggers and views.
- * - replace: the old table is renamed `memarc_prev_<run>_<table>` (its indexes and triggers,
- *   whose statements are kept, dropped), the staging table takes its name.
- * - append: the staged rows are inserted into the live table, refused (TARGET_EXISTS) when the
- *   table holds one of their primary keys; undo deletes them (by key, or by rowid above the
- *   previous largest).
- * - merge: the rows about to be overwritten are copied to `memarc_prev_…`, then an upsert by
- *   primary key; undo deletes the staged keys and puts the copied rows back.
- * The live table's triggers are dropped and recreated around an append or merge, in the same
- * transaction, so restoring rows fires nothing.
+ * (create, replace, append, merge) or, for a new file, one atomic rename; what it
+ * replaced is kept until finish(), so undo() puts the table back exactly (publish.ts has the
+ * transactions of create, replace, append and merge).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { AbortOutcome, CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, IfExists, OpenResult, PublishResult, ShardRef, Sink, SinkContext } from '../../core/adapter.ts';
@@ -33,6 +23,7 @@ import type { RecordByKind, RecordKind, RowRecord } from '../../format/records.t
 import { convertSchema, nativeOf, renameCreateIndex, renameCreateTable, renameCreateTrigger, runCreate } from './ddl.ts';
 import { sqliteError } from './errors.ts';
 import { FileTarget, type FileMode } from './file-target.ts';
+import { dropSetAside, publishStaged, putBack, tableExists, type Published, type StagedTable } from './publish.ts';
 import { quoteId, readNative, rulesOf, type NativeColumn, type NativeTable } from './schema.ts';
 import { bindOf, cellOf, ruleOf, type BindValue, type SqliteValue } from './types.ts';
 
@@ -49,15 +40,7 @@ export interface SqliteSinkOptions {
   log?: (msg: string) => void;
 }
 
-type Applied = 'create' | 'replace' | 'append' | 'merge';
-
-interface SavedObject {
-  type: 'index' | 'trigger';
-  name: string;
-  sql: string;
-}
-
-interface State {
+interface State extends Published {
   mode: FileMode;
   temp: string | null;
   /** Where the rows are loaded: the staging table, or the target's name in a new file. */
@@ -67,10 +50,6 @@ interface State {
   /** The shard being committed: if the table holds `rows` rows, it is done. */
   pending?: { entry: string; rows: number };
   phase: 'loading' | 'published';
-  applied?: Applied;
-  saved?: SavedObject[];
-  maxRowid?: string | null;
-  createdViews?: string[];
 }
 
 export function sqliteSink(opts: SqliteSinkOptions): Sink {
@@ -148,7 +127,7 @@ class TableSink implements DatasetSink {
   }
 
   private exists(table: string): boolean {
-    return this.db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").get(table) !== undefined;
+    return tableExists(this.db, table);
   }
 
   /** The archive's table as SQLite will hold it: its own statements, or ones built from the neutral schema. */
@@ -403,142 +382,28 @@ class TableSink implements DatasetSink {
     return true;
   }
 
-  private objectsOf(table: string): SavedObject[] {
-    return (this.db.prepare("SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY type, name").all(table) as unknown as SavedObject[]).map((o) => ({ type: o.type, name: o.name, sql: o.sql }));
-  }
-
-  private dropObjects(objs: SavedObject[]): void {
-    for (const o of objs) this.db.exec(`DROP ${o.type === 'index' ? 'INDEX' : 'TRIGGER'} IF EXISTS ${quoteId(o.name)}`);
-  }
-
-  private restoreObjects(objs: SavedObject[]): void {
-    for (const o of objs) this.db.prepare(o.sql).run();
-  }
-
-  private inTransaction<T>(fn: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const r = fn();
-      this.db.exec('COMMIT');
-      return r;
-    } catch (err) {
-      try {
-        this.db.exec('ROLLBACK');
-      } catch {
-        // already rolled back by SQLite
-      }
-      throw err;
-    }
-  }
-
-  private keyMatch(table: string, from: string): string {
-    const cols = this.pk.map(quoteId).join(', ');
-    return `(${cols}) IN (SELECT ${cols} FROM ${quoteId(from)})`;
+  /** The staged table as publish.ts sees it. */
+  private staged(state: State): StagedTable {
+    return { db: this.db, name: this.name, stage: state.load, prev: this.names(this.ctx.runId).prev, columns: this.columns, withoutRowid: this.native.withoutRowid, path: this.target.path };
   }
 
   async publish(): Promise<PublishResult> {
     if (this.ctx.dryRun) return { actions: [], undoable: true };
-    const actions: string[] = [];
     try {
       if (this.target.mode === 'new') {
-        actions.push(...(await this.target.publishNew()));
+        const actions = await this.target.publishNew();
         this.state.phase = 'published';
         this.state.applied = 'create';
         await this.ckpt?.save(this.state);
         return { actions, undoable: true };
       }
-      const { prev } = this.names(this.ctx.runId);
-      const stage = this.state.load;
-      const cols = this.columns.map((c) => quoteId(c.name)).join(', ');
-      this.inTransaction(() => {
-        const exists = this.exists(this.name);
-        const applied: Applied = !exists ? 'create' : this.ifExists === 'fail' ? 'create' : this.ifExists;
-        this.state.applied = applied;
-        if (applied === 'create') {
-          if (exists) throw new MemarcError('TARGET_EXISTS', `table "${this.name}" appeared in ${this.target.path} while the restore ran; it was left as it is`);
-          this.db.exec(`ALTER TABLE ${quoteId(stage)} RENAME TO ${quoteId(this.name)}`);
-          this.state.createdViews = this.createExtras(this.name, actions);
-          actions.push(`created table "${this.name}"`);
-        } else if (applied === 'replace') {
-          const saved = this.objectsOf(this.name);
-          this.state.saved = saved;
-          this.db.exec(`ALTER TABLE ${quoteId(this.name)} RENAME TO ${quoteId(prev)}`);
-          this.dropObjects(saved);
-          this.db.exec(`ALTER TABLE ${quoteId(stage)} RENAME TO ${quoteId(this.name)}`);
-          this.state.createdViews = this.createExtras(this.name, actions);
-          actions.push(`replaced table "${this.name}" (the previous one kept as ${prev} until the run completes)`);
-        } else {
-          const saved = this.objectsOf(this.name).filter((o) => o.type === 'trigger');
-          this.state.saved = saved;
-          if (applied === 'append' && this.pk.length > 0) {
-            const n = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`).get() as { n: number }).n);
-            if (n > 0) throw new MemarcError('TARGET_EXISTS', `table "${this.name}" now holds ${n} row key(s) of the archive (written while the restore ran); an append never overwrites`);
-          }
-          if (!this.native.withoutRowid) {
-            const m = this.db.prepare(`SELECT max(rowid) AS m FROM ${quoteId(this.name)}`);
-            m.setReadBigInts(true);
-            const v = (m.get() as { m: bigint | null }).m;
-            this.state.maxRowid = v === null ? null : v.toString();
-          }
-          this.dropObjects(saved);
-          if (applied === 'merge') {
-            runCreate(this.db, renameCreateTable(readNative(this.db, this.name).sql, prev), 'table', prev);
-            this.db.exec(`INSERT INTO ${quoteId(prev)} (${cols}) SELECT ${cols} FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`);
-            const set = this.columns.filter((c) => c.pk === 0).map((c) => `${quoteId(c.name)} = excluded.${quoteId(c.name)}`);
-            const upsert = set.length > 0 ? `DO UPDATE SET ${set.join(', ')}` : 'DO NOTHING';
-            this.db.exec(`INSERT INTO ${quoteId(this.name)} (${cols}) SELECT ${cols} FROM ${quoteId(stage)} WHERE true ON CONFLICT (${this.pk.map(quoteId).join(', ')}) ${upsert}`);
-            const over = Number((this.db.prepare(`SELECT count(*) AS n FROM ${quoteId(prev)}`).get() as { n: number }).n);
-            actions.push(`merged ${this.state.rows} rows into table "${this.name}" (${over} overwritten, kept in ${prev} until the run completes)`);
-          } else {
-            this.db.exec(`INSERT INTO ${quoteId(this.name)} (${cols}) SELECT ${cols} FROM ${quoteId(stage)}`);
-            actions.push(`appended ${this.state.rows} rows to table "${this.name}"`);
-          }
-          this.restoreObjects(saved);
-        }
-      });
-      this.state.phase = 'published';
+      const { published, actions } = publishStaged(this.staged(this.state), this.ifExists, this.state.rows, (table, acts) => this.createExtras(table, acts));
+      Object.assign(this.state, published, { phase: 'published' });
       await this.ckpt?.save(this.state);
       return { actions, undoable: true };
     } catch (err) {
       throw this.fail(err, 'publishing');
     }
-  }
-
-  /** Puts the table back as it was before publish(), from the state (also after a kill: discard). */
-  private putBack(state: State): string {
-    const { prev } = this.names(this.ctx.runId);
-    const stage = state.load;
-    const cols = this.columns.map((c) => quoteId(c.name)).join(', ');
-    return this.inTransaction(() => {
-      for (const v of state.createdViews ?? []) this.db.exec(`DROP VIEW IF EXISTS ${quoteId(v)}`);
-      switch (state.applied) {
-        case 'create':
-          this.db.exec(`DROP TABLE IF EXISTS ${quoteId(this.name)}`);
-          return `dropped the table "${this.name}" it had created`;
-        case 'replace':
-          this.db.exec(`DROP TABLE ${quoteId(this.name)}`);
-          this.db.exec(`ALTER TABLE ${quoteId(prev)} RENAME TO ${quoteId(this.name)}`);
-          this.restoreObjects(state.saved ?? []);
-          return `put the previous table "${this.name}" back`;
-        case 'append': {
-          this.dropObjects(state.saved ?? []);
-          const r = this.pk.length > 0
-            ? this.db.prepare(`DELETE FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`).run()
-            : this.db.prepare(`DELETE FROM ${quoteId(this.name)} WHERE rowid > ?`).run(state.maxRowid === null || state.maxRowid === undefined ? -9223372036854775808n : BigInt(state.maxRowid));
-          this.restoreObjects(state.saved ?? []);
-          return `deleted the ${Number(r.changes)} rows the append added to "${this.name}"`;
-        }
-        case 'merge': {
-          this.dropObjects(state.saved ?? []);
-          this.db.exec(`DELETE FROM ${quoteId(this.name)} WHERE ${this.keyMatch(this.name, stage)}`);
-          const r = this.db.prepare(`INSERT INTO ${quoteId(this.name)} (${cols}) SELECT ${cols} FROM ${quoteId(prev)}`).run();
-          this.restoreObjects(state.saved ?? []);
-          return `deleted the merged rows of "${this.name}" and wrote back the ${Number(r.changes)} it overwrote`;
-        }
-        default:
-          return 'nothing was published';
-      }
-    });
   }
 
   async undo(): Promise<string> {
@@ -548,7 +413,7 @@ class TableSink implements DatasetSink {
         await this.ckpt?.remove();
         return msg;
       }
-      const msg = this.putBack(this.state);
+      const msg = putBack(this.staged(this.state), this.state);
       this.state.phase = 'loading';
       await this.ckpt?.save(this.state);
       return msg;
@@ -559,18 +424,10 @@ class TableSink implements DatasetSink {
 
   async finish(): Promise<string[]> {
     if (this.ctx.dryRun) return [];
-    const out: string[] = [];
+    let out: string[] = [];
     if (this.target.mode === 'existing') {
-      const { prev } = this.names(this.ctx.runId);
       try {
-        this.inTransaction(() => {
-          for (const t of [this.state.load, prev]) {
-            if (t !== this.name && this.exists(t)) {
-              this.db.exec(`DROP TABLE ${quoteId(t)}`);
-              out.push(`dropped ${t}`);
-            }
-          }
-        });
+        out = dropSetAside(this.staged(this.state), [this.state.load, this.names(this.ctx.runId).prev]);
       } catch (err) {
         throw this.fail(err, 'dropping what publishing kept');
       }
@@ -630,11 +487,8 @@ class TableSink implements DatasetSink {
       if (state.phase === 'published') {
         if (state.mode === 'new') msg = `the new file ${this.target.path} was published complete and verified; it stays`;
         else {
-          msg = this.putBack(state);
-          const { prev } = this.names(ctx.runId);
-          this.inTransaction(() => {
-            for (const t of [state.load, prev]) if (t !== this.name && this.exists(t)) this.db.exec(`DROP TABLE ${quoteId(t)}`);
-          });
+          msg = putBack(this.staged(state), state);
+          dropSetAside(this.staged(state), [state.load, this.names(ctx.runId).prev]);
         }
       } else msg = await this.dropLoaded();
       await this.ckpt!.remove();
