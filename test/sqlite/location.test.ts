@@ -34,6 +34,18 @@ describe('SQLite locations', () => {
     expect((await failure(Promise.resolve().then(() => storeForUrl(REGISTRY, 'localhost:6333', '--from')))).code).toBe('USAGE');
   });
 
+  it('the export\'s copy of a rollback-journal file is gone when the export ends', async () => {
+    const d = await dir();
+    const { mkdir, readdir } = await import('node:fs/promises');
+    const tmp = join(d, 'tmp');
+    await mkdir(tmp);
+    writeTables(join(d, 'a.db'), ['t1'], 50);
+    const r = await runCli(['export', '--sqlite', join(d, 'a.db'), '-o', join(d, 'a.memarc')], { env: { TMPDIR: tmp } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/temporary snapshot/);
+    expect(await readdir(tmp)).toEqual([]);
+  });
+
   it('memarc migrate --from sqlite:A --to sqlite:B copies the tables', async () => {
     const d = await dir();
     writeTables(join(d, 'a.db'), ['t1', 't2'], 50);
