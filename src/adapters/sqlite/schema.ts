@@ -49,20 +49,24 @@ export function isInternal(name: string): boolean {
   return name.startsWith('sqlite_') || name.startsWith('memarc_stage_') || name.startsWith('memarc_prev_');
 }
 
-/** The ordinary tables of the database (virtual tables and their shadow tables are left out, with `skipped`). */
-export function listTables(db: DatabaseSync): { tables: string[]; skipped: string[] } {
+/** The ordinary tables of the database (virtual tables and their shadow tables are left out, with `skipped`; memarc's own, with `staging`). */
+export function listTables(db: DatabaseSync): { tables: string[]; skipped: string[]; staging: string[] } {
   const rows = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as Row[];
   const tables: string[] = [];
   const skipped: string[] = [];
+  const staging: string[] = [];
   const virtual = rows.filter((r) => /^\s*CREATE\s+VIRTUAL\s+TABLE/i.test(String(r.sql ?? ''))).map((r) => String(r.name));
   for (const r of rows) {
     const name = String(r.name);
-    if (isInternal(name)) continue;
+    if (isInternal(name)) {
+      if (!name.startsWith('sqlite_')) staging.push(name);
+      continue;
+    }
     // A virtual table (FTS, R-tree) and its shadow tables `<vt>_…`.
     if (virtual.includes(name) || virtual.some((v) => name.startsWith(`${v}_`))) skipped.push(name);
     else tables.push(name);
   }
-  return { tables, skipped };
+  return { tables, skipped, staging };
 }
 
 /** Whether `sql` names the identifier `name` as a word (views are attached to the tables they name). */

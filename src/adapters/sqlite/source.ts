@@ -84,7 +84,8 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
           read = `a copy of the file made inside one read transaction (online backup API, ${pages} pages), then read`;
           log(`sqlite: copied ${path} (${pages} pages) to a temporary snapshot in ${Math.round(performance.now() - t0)} ms; writers waited only for the copy`);
         }
-        const { tables: all, skipped } = listTables(conn);
+        const { tables: all, skipped, staging } = listTables(conn);
+        for (const s of staging) log(`sqlite: table "${s}" is memarc's own, left by an interrupted or unfinished import: not exported (that import's --rollback or --resume removes it)`);
         for (const s of skipped) log(`sqlite: table "${s}" is a virtual table or belongs to one: not exported (recreate it, e.g. rebuild the FTS index, after a restore)`);
         const names = opts.tables ?? all;
         for (const t of names) {
