@@ -10,12 +10,14 @@
 import type { StoreDescriptor } from '../core/descriptor.ts';
 import { falkordbDescriptor } from './falkordb/descriptor.ts';
 import { memoryDescriptor } from './memory/descriptor.ts';
+import { neo4jDescriptor } from './neo4j/descriptor.ts';
 import { qdrantDescriptor } from './qdrant/descriptor.ts';
 import { syntheticDescriptor } from './synthetic/descriptor.ts';
 
 export const REGISTRY: readonly StoreDescriptor[] = [
   qdrantDescriptor,
   falkordbDescriptor,
+  neo4jDescriptor,
   syntheticDescriptor,
   memoryDescriptor,
 ];

@@ -55,6 +55,8 @@ function overriding(real: Sink, override: (d: DatasetDescriptor, ds: DatasetSink
 
 export interface StoreUnderTest {
   kind: DatasetKind;
+  /** The synthetic archive's sources, when the store needs its own (default: the synthetic `kind`). */
+  archiveSources?(count: number, names: string[], seed: number): Source[];
   sink(opts: { rename: Record<string, string>; ifExists?: IfExists }): Sink;
   /** A source over datasets of the store, or null when the store cannot be read back (memory keeps digests). */
   source(names: string[]): Source | null;
@@ -81,8 +83,8 @@ async function collect(run: (out: Writable) => Promise<unknown>): Promise<Buffer
 }
 
 /** An archive of synthetic datasets of `kind`, one per name. */
-async function archiveOf(kind: DatasetKind, count: number, names: string[], seed = 1): Promise<Buffer> {
-  const sources = names.map((n) => syntheticSource({ count, seed, dim: 8, edgesPerNode: 2, batchSize: 50, datasets: [SYNTHETIC[kind]], collection: n, graph: n }));
+async function archiveOf(kind: DatasetKind, count: number, names: string[], seed = 1, own?: StoreUnderTest['archiveSources']): Promise<Buffer> {
+  const sources = own ? own(count, names, seed) : names.map((n) => syntheticSource({ count, seed, dim: 8, edgesPerNode: 2, batchSize: 50, datasets: [SYNTHETIC[kind]], collection: n, graph: n }));
   return collect((out) => exportArchive({ sources, output: out, shardMaxRecords: 100 }));
 }
 
@@ -193,10 +195,10 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     beforeAll(async () => {
       store = await start();
-      archive = await archiveOf(store.kind, 240, ['data']);
+      archive = await archiveOf(store.kind, 240, ['data'], 1, store.archiveSources);
       [digest] = (await trailerDigests(archive)) as [string];
       // The same seed: the small archive's records are the big one's first 240.
-      big = await archiveOf(store.kind, 3000, ['data']);
+      big = await archiveOf(store.kind, 3000, ['data'], 1, store.archiveSources);
       [bigDigest] = (await trailerDigests(big)) as [string];
       const { mkdtemp, writeFile } = await import('node:fs/promises');
       const { tmpdir } = await import('node:os');
@@ -227,7 +229,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it('restores an empty dataset', async () => {
       const t = target();
-      const empty = await archiveOf(store.kind, 0, ['data']);
+      const empty = await archiveOf(store.kind, 0, ['data'], 1, store.archiveSources);
       const res = await load(empty, t);
       expect(Object.values(res.datasets[0]!.records).every((c) => c === 0)).toBe(true);
       if (store.source([t])) expect(await digestOf(t)).toBe((await trailerDigests(empty))[0]);
@@ -299,7 +301,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it.skipIf(!caps.persistent)('an append that fails part-way is undone exactly', async () => {
       const t = target();
-      await load(await archiveOf(store.kind, 0, ['data']), t);
+      await load(await archiveOf(store.kind, 0, ['data'], 1, store.archiveSources), t);
       const before = await store.list(tag);
       const emptyDigest = store.source([t]) ? await digestOf(t) : null;
       // Every shard but the last lands in the live target before the corrupt one is found.
@@ -315,7 +317,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const t = target();
       await load(archive, t);
       // Another seed: the same integer ids with other vectors and payloads, so the merge overwrites.
-      const other = await archiveOf(store.kind, 3000, ['data'], 2);
+      const other = await archiveOf(store.kind, 3000, ['data'], 2, store.archiveSources);
       const err = await failure(load(await corruptLastShard(other), t, { ifExists: 'merge' }));
       expect(err.code).toBe('CHECKSUM_MISMATCH');
       expect(err.hint).toMatch(/wrote back the \d+ it overwrote/);
@@ -355,7 +357,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it.skipIf(!caps.persistent)('a two-dataset import whose second dataset exists fails before writing anything', async () => {
       const [a, b] = [target(), target()];
-      const two = await archiveOf(store.kind, 120, ['one', 'two']);
+      const two = await archiveOf(store.kind, 120, ['one', 'two'], 1, store.archiveSources);
       await load(archive, b);
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
@@ -371,7 +373,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it('a two-dataset import whose second dataset fails verification publishes nothing', async () => {
       const [a, b] = [target(), target()];
-      const two = await archiveOf(store.kind, 120, ['one', 'two']);
+      const two = await archiveOf(store.kind, 120, ['one', 'two'], 1, store.archiveSources);
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
       const sink = overriding(real, (d) => d.name === 'two' && ({
@@ -389,7 +391,7 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
 
     it('a two-dataset import whose second dataset fails to publish leaves the first unpublished, and says so', async () => {
       const [a, b] = [target(), target()];
-      const two = await archiveOf(store.kind, 120, ['one', 'two']);
+      const two = await archiveOf(store.kind, 120, ['one', 'two'], 1, store.archiveSources);
       const before = await store.list(tag);
       const real = store.sink({ rename: { one: a, two: b } });
       // The second dataset's publish step fails, as a server refusing the switch would.
