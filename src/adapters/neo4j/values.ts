@@ -33,13 +33,14 @@ const { Point, Date: NDate, DateTime, LocalDateTime, LocalTime, Time, Duration }
 export const CRS_BY_SRID: Record<number, string> = { 4326: 'wgs-84', 4979: 'wgs-84-3d', 7203: 'cartesian', 9157: 'cartesian-3d' };
 const SRID_BY_CRS: Record<string, number> = { 'wgs-84': 4326, 'wgs-84-3d': 4979, cartesian: 7203, 'cartesian-3d': 9157 };
 
-function pad(n: bigint | number, width: number): string {
-  const s = String(n < 0 ? -n : n).padStart(width, '0');
-  return n < 0 ? `-${s}` : s;
+function pad(n0: unknown, width: number): string {
+  const n = big(n0);
+  const s = String(n < 0n ? -n : n).padStart(width, '0');
+  return n < 0n ? `-${s}` : s;
 }
 
-function fraction(nanos: bigint | number): string {
-  const n = Number(nanos);
+function fraction(nanos: unknown): string {
+  const n = Number(big(nanos));
   return n === 0 ? '' : `.${String(n).padStart(9, '0').replace(/0+$/, '')}`;
 }
 
@@ -51,11 +52,11 @@ function offset(seconds: number): string {
 }
 
 /** A date's year may be negative or above 9999 (Neo4j: −999,999,999 … 999,999,999). */
-function dateText(y: bigint | number, m: bigint | number, d: bigint | number): string {
+function dateText(y: unknown, m: unknown, d: unknown): string {
   return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
 }
 
-function timeText(h: bigint | number, mi: bigint | number, s: bigint | number, ns: bigint | number): string {
+function timeText(h: unknown, mi: unknown, s: unknown, ns: unknown): string {
   return `${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}${fraction(ns)}`;
 }
 
@@ -88,6 +89,23 @@ export function civilFromDays(z0: bigint): { year: bigint; month: bigint; day: b
   return { year: yoe + era * 400n + (month <= 2n ? 1n : 0n), month, day };
 }
 
+const rawJSON = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
+
+/**
+ * A coordinate −0 is written as the JSON number `-0.0` (spec 15.1; JSON.stringify would write
+ * `0`): a non-enumerable toJSON does it, so the digest and validation see plain numbers.
+ */
+function keepNegativeZero<T extends Record<string, unknown>>(p: T): T {
+  if (!Object.values(p).some((x) => Object.is(x, -0))) return p;
+  Object.defineProperty(p, 'toJSON', { value: () => Object.fromEntries(Object.entries(p).map(([k, x]) => [k, Object.is(x, -0) ? rawJSON('-0.0') : x])), enumerable: false });
+  return p;
+}
+
+/** A driver integer (bigint with useBigInt, or an Integer the driver types were built with) as a bigint. */
+function big(x: unknown): bigint {
+  return typeof x === 'bigint' ? x : BigInt(String(x));
+}
+
 /** Something Neo4j holds that the archive cannot: the caller names the node and property. */
 export class UnsupportedValue extends Error {}
 
@@ -103,22 +121,22 @@ export function toArchive(v: unknown): TypedValue {
       return typedDouble(v);
   }
   if (Array.isArray(v)) return v.map(toArchive);
+  if (neo4j.isInt(v)) return intValue(big(v));
   if (v instanceof Uint8Array || v instanceof Int8Array) return { bytes: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } as unknown as TypedValue;
   if (neo4j.isPoint(v)) {
     const p = v as unknown as InstanceType<typeof Point<bigint>>;
-    const srid = Number(p.srid);
+    const srid = Number(big(p.srid));
     const crs = CRS_BY_SRID[srid];
     if (!crs) throw new UnsupportedValue(`a point of SRID ${srid}, which Neo4j 5 does not define`);
     for (const c of [p.x, p.y, p.z]) if (c !== undefined && !Number.isFinite(c)) throw new UnsupportedValue(`a point with a coordinate ${c}, which JSON cannot hold`);
-    // −0 must keep its sign: a JSON number -0.0 does (spec 15.1), so it is passed through as is.
-    if (crs === 'wgs-84') return { point: { latitude: p.y, longitude: p.x } };
-    if (crs === 'wgs-84-3d') return { point: { crs, latitude: p.y, longitude: p.x, height: p.z! } } as unknown as TypedValue;
-    if (crs === 'cartesian') return { point: { crs, x: p.x, y: p.y } } as unknown as TypedValue;
-    return { point: { crs, x: p.x, y: p.y, z: p.z! } } as unknown as TypedValue;
+    if (crs === 'wgs-84') return { point: keepNegativeZero({ latitude: p.y, longitude: p.x }) } as unknown as TypedValue;
+    if (crs === 'wgs-84-3d') return { point: keepNegativeZero({ crs, latitude: p.y, longitude: p.x, height: p.z! }) } as unknown as TypedValue;
+    if (crs === 'cartesian') return { point: keepNegativeZero({ crs, x: p.x, y: p.y }) } as unknown as TypedValue;
+    return { point: keepNegativeZero({ crs, x: p.x, y: p.y, z: p.z! }) } as unknown as TypedValue;
   }
   if (neo4j.isDate(v)) {
     const d = v as unknown as InstanceType<typeof NDate<bigint>>;
-    return { date: intValue(epochDays(BigInt(d.year), BigInt(d.month), BigInt(d.day))) };
+    return { date: intValue(epochDays(big(d.year), big(d.month), big(d.day))) };
   }
   if (neo4j.isLocalDateTime(v)) {
     const d = v as unknown as InstanceType<typeof LocalDateTime<bigint>>;
@@ -130,18 +148,18 @@ export function toArchive(v: unknown): TypedValue {
   }
   if (neo4j.isDateTime(v)) {
     const d = v as unknown as InstanceType<typeof DateTime<bigint>>;
-    const off = d.timeZoneOffsetSeconds === undefined ? null : Number(d.timeZoneOffsetSeconds);
+    const off = d.timeZoneOffsetSeconds === undefined ? null : Number(big(d.timeZoneOffsetSeconds));
     if (off === null) throw new UnsupportedValue('a zoned date-time whose offset the driver did not receive');
     const zone = d.timeZoneId ? `[${d.timeZoneId}]` : '';
     return { zoneddatetime: `${dateText(d.year, d.month, d.day)}T${timeText(d.hour, d.minute, d.second, d.nanosecond)}${offset(off)}${zone}` } as unknown as TypedValue;
   }
   if (neo4j.isTime(v)) {
     const t = v as unknown as InstanceType<typeof Time<bigint>>;
-    return { zonedtime: `${timeText(t.hour, t.minute, t.second, t.nanosecond)}${offset(Number(t.timeZoneOffsetSeconds))}` } as unknown as TypedValue;
+    return { zonedtime: `${timeText(t.hour, t.minute, t.second, t.nanosecond)}${offset(Number(big(t.timeZoneOffsetSeconds)))}` } as unknown as TypedValue;
   }
   if (neo4j.isDuration(v)) {
     const d = v as unknown as InstanceType<typeof Duration<bigint>>;
-    return { isoduration: { months: intValue(BigInt(d.months)), days: intValue(BigInt(d.days)), seconds: intValue(BigInt(d.seconds)), nanos: Number(d.nanoseconds) } } as unknown as TypedValue;
+    return { isoduration: { months: intValue(big(d.months)), days: intValue(big(d.days)), seconds: intValue(big(d.seconds)), nanos: Number(big(d.nanoseconds)) } } as unknown as TypedValue;
   }
   if (v === null || v === undefined) throw new UnsupportedValue('a null');
   throw new UnsupportedValue(`a value of type ${Object.prototype.toString.call(v)}`);
@@ -215,7 +233,9 @@ export function toNeo4j(v: TypedValue, opts: ToNeo4jOptions = {}, inList = false
       return untypedDouble(x as number | string);
     case 'bytes': {
       if (inList) throw new UnstorableValue('a byte array inside a list');
-      return new Uint8Array(Buffer.from(x as string, 'base64'));
+      // The driver sends an Int8Array as Bolt bytes (any other typed array as a list).
+      const b = Buffer.from(x as string, 'base64');
+      return new Int8Array(b.buffer, b.byteOffset, b.length);
     }
     case 'vecf32': {
       if (inList) throw new UnstorableValue('a vecf32 inside a list');
@@ -242,8 +262,9 @@ export function toNeo4j(v: TypedValue, opts: ToNeo4jOptions = {}, inList = false
       const m = ZONED.exec(x as string);
       if (!m) throw new UnstorableValue(`a zoned date-time ${JSON.stringify(x)}`);
       const args = [int(BigInt(m[1]!)), int(Number(m[2])), int(Number(m[3])), int(Number(m[4])), int(Number(m[5])), int(Number(m[6])), int(nanosOf(m[7]))] as const;
-      // With a zone id the server derives the offset; the archived offset is that derived one.
-      return m[9] ? new DateTime(...args, undefined, m[9]) : new DateTime(...args, int(offsetSeconds(m[8]!)));
+      // With a zone id the offset is sent too: it tells apart the two instants of a local time
+      // that a zone's clock change repeats.
+      return m[9] ? new DateTime(...args, int(offsetSeconds(m[8]!)), m[9]) : new DateTime(...args, int(offsetSeconds(m[8]!)));
     }
     case 'zonedtime': {
       const m = ZTIME.exec(x as string);
