@@ -6,6 +6,7 @@
  * the archived `createStatement` text: an archive is hostile input, and running its Cypher
  * would let it do anything on the target.
  */
+import neo4j from 'neo4j-driver';
 import { MemarcError } from '../../errors.ts';
 import { canonicalJson } from '../../format/canonical.ts';
 import type { Json, JsonObject } from '../../format/records.ts';
@@ -131,11 +132,16 @@ function props(ps: string[]): string {
   return ps.map((p) => `e.${ident(p)}`).join(', ');
 }
 
+/** indexConfig as Neo4j takes it: whole numbers as integers (it refuses floats there). */
+function configParam(c: JsonObject): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k, typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)) ? neo4j.int(v) : v]));
+}
+
 /** The Cypher that creates an index (IF NOT EXISTS), its configuration passed as a parameter. */
 export function indexDdl(i: Neo4jIndex): { query: string; params: Record<string, unknown> } {
   const head = `CREATE ${i.type} INDEX ${ident(i.name)} IF NOT EXISTS FOR ${pattern(i.entity, i.labels)}`;
-  if (i.type === 'FULLTEXT') return { query: `${head} ON EACH [${props(i.properties)}] OPTIONS {indexConfig: $config}`, params: { config: i.config } };
-  if (i.type === 'VECTOR') return { query: `${head} ON (${props(i.properties)}) OPTIONS {indexConfig: $config}`, params: { config: i.config } };
+  if (i.type === 'FULLTEXT') return { query: `${head} ON EACH [${props(i.properties)}] OPTIONS {indexConfig: $config}`, params: { config: configParam(i.config) } };
+  if (i.type === 'VECTOR') return { query: `${head} ON (${props(i.properties)}) OPTIONS {indexConfig: $config}`, params: { config: configParam(i.config) } };
   return { query: `${head} ON (${props(i.properties)})`, params: {} };
 }
 

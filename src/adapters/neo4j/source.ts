@@ -67,13 +67,21 @@ export function neo4jSource(opts: Neo4jSourceOptions): Source {
       for (const name of names) {
         if (signal?.aborted) throw new MemarcError('INTERRUPTED', 'export interrupted', { cause: signal.reason });
         const scope = scopeOf(name, database);
-        const schema = await readSchema(client, (l) => !l.startsWith('memarc_'));
-        let names2: { labels: string[]; edgeTypes: string[] } | undefined;
+        // The labels and types the graph holds: the database's, or (a labelled graph) those of its
+        // nodes and their relationships, one scan of the graph label's index. The archive keeps
+        // the indexes and constraints that name only these.
+        let l: Array<Record<string, unknown>>;
+        let t: Array<Record<string, unknown>>;
         if (!scope.label) {
-          const l = await client.run('READ', 'CALL db.labels() YIELD label RETURN collect(label) AS l');
-          const t = await client.run('READ', 'CALL db.relationshipTypes() YIELD relationshipType RETURN collect(relationshipType) AS t');
-          names2 = { labels: (l[0]!.l as string[]).filter((x) => !x.startsWith('memarc_')).sort(), edgeTypes: (t[0]!.t as string[]).sort() };
+          l = await client.run('READ', 'CALL db.labels() YIELD label RETURN collect(label) AS l');
+          t = await client.run('READ', 'CALL db.relationshipTypes() YIELD relationshipType RETURN collect(relationshipType) AS t');
+        } else {
+          l = await client.run('READ', `MATCH ${nodeMatch(scope, 'n')} UNWIND labels(n) AS x RETURN collect(DISTINCT x) AS l`);
+          t = await client.run('READ', `MATCH ${nodeMatch(scope, 'n')} MATCH (n)-[r]->() RETURN collect(DISTINCT type(r)) AS t`);
         }
+        const names2 = { labels: archivedLabels(scope, l[0]!.l as string[]).sort(), edgeTypes: (t[0]!.t as string[]).sort() };
+        const held = new Set([...names2.labels, ...names2.edgeTypes]);
+        const schema = await readSchema(client, (x) => held.has(x));
         const fingerprint = { indexes: schema.indexes, constraints: schema.constraints } as unknown as JsonObject;
         const state = new GraphRead(client, scope, batchSize, opts.txTimeoutMs ?? 6 * 3600_000, open);
         out.push({
