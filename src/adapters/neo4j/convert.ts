@@ -9,6 +9,7 @@
 import { MemarcError } from '../../errors.ts';
 import type { DatasetDescriptor } from '../../core/adapter.ts';
 import type { EdgeRecord, NodeRecord, TypedValue } from '../../format/records.ts';
+import type { Neo4jConstraint, Neo4jIndex, Neo4jSchema } from './schema.ts';
 import { toArchive, toNeo4j, UnstorableValue, type Approximation } from './values.ts';
 
 export interface Conversion {
@@ -31,9 +32,7 @@ export function graphConversion(d: DatasetDescriptor): Conversion {
       const out: string[] = [];
       if (counts.size === 0) out.push(`${dry ? 'would convert' : 'converted'} from ${from}: every value maps exactly`);
       for (const [a, n] of counts) out.push(`${dry ? 'would convert' : 'converted'} from ${from} approximately: ${a} (${n} value(s); the read-back is compared with the converted values)`);
-      const idx = schema?.indexes?.length ?? 0;
-      const con = schema?.constraints?.length ?? 0;
-      if (idx + con > 0) out.push(`the ${idx} index(es) and ${con} constraint(s) of the ${from} schema are NOT created in Neo4j by a conversion; create them by hand`);
+      for (const n of neutralSchema(schema).notRestored) out.push(`${dry ? 'would not restore' : 'NOT restored'}: ${n}`);
       return out;
     },
   };
@@ -57,4 +56,71 @@ export function convertedRecord<T extends NodeRecord | EdgeRecord>(c: Conversion
     }
   }
   return { ...r, props };
+}
+
+type NeutralItem = Record<string, unknown> & { entity?: string; label?: string; properties?: string[]; type?: string };
+
+/** A name for an index or constraint made from the neutral schema (Neo4j wants one per database). */
+function nameOf(x: NeutralItem, kind: string): string {
+  return `${x.label}_${(x.properties ?? []).join('_')}_${kind}`.replace(/[^A-Za-z0-9_]/g, '_').slice(0, 120);
+}
+
+/**
+ * The Neo4j indexes and constraints a neutral graph schema asks for (spec 15.4 "graph → Neo4j"):
+ * range, text, point and fulltext indexes, vector indexes that carry a dimension, and unique
+ * constraints; `mandatory` needs Enterprise (existence constraints), and is tried, then reported
+ * when the server refuses it. What cannot be made is listed.
+ */
+export function neutralSchema(schema: { indexes?: NeutralItem[]; constraints?: NeutralItem[] } | undefined): { schema: Neo4jSchema; notRestored: string[] } {
+  const indexes: Neo4jIndex[] = [];
+  const constraints: Neo4jConstraint[] = [];
+  const notRestored: string[] = [];
+  const ok = (x: NeutralItem) => typeof x.label === 'string' && x.label !== '' && Array.isArray(x.properties) && x.properties.length > 0 && x.properties.every((p) => typeof p === 'string' && p !== '');
+  const entity = (x: NeutralItem) => (x.entity === 'relationship' ? 'relationship' : 'node') as 'node' | 'relationship';
+  for (const x of schema?.indexes ?? []) {
+    const what = `${String(x.type)} index on ${String(x.label)}(${(x.properties ?? []).join(', ')})`;
+    if (!ok(x)) {
+      notRestored.push(`${what}: incomplete in the archive`);
+      continue;
+    }
+    const base = { name: nameOf(x, String(x.type)), entity: entity(x), labels: [x.label!], properties: [...x.properties!] };
+    switch (x.type) {
+      case 'range':
+      case 'text':
+      case 'point':
+        indexes.push({ ...base, type: x.type.toUpperCase() as 'RANGE', config: {} });
+        break;
+      case 'fulltext':
+        indexes.push({ ...base, type: 'FULLTEXT', config: {} });
+        break;
+      case 'vector': {
+        const dim = x.dimension;
+        if (typeof dim !== 'number' || !Number.isInteger(dim) || dim < 1) {
+          notRestored.push(`${what}: the archive gives no dimension`);
+          break;
+        }
+        const sim = x.similarity === 'euclid' ? 'euclidean' : x.similarity === 'cosine' ? 'cosine' : null;
+        if (!sim) {
+          notRestored.push(`${what}: similarity ${JSON.stringify(x.similarity)} has no Neo4j equivalent`);
+          break;
+        }
+        indexes.push({ ...base, type: 'VECTOR', config: { 'vector.dimensions': dim, 'vector.similarity_function': sim } });
+        break;
+      }
+      default:
+        notRestored.push(`${what}: Neo4j has no such index`);
+    }
+  }
+  for (const x of schema?.constraints ?? []) {
+    const what = `${String(x.type)} constraint on ${String(x.label)}(${(x.properties ?? []).join(', ')})`;
+    if (!ok(x)) {
+      notRestored.push(`${what}: incomplete in the archive`);
+      continue;
+    }
+    const base = { name: nameOf(x, String(x.type)), entity: entity(x), labels: [x.label!], properties: [...x.properties!] };
+    if (x.type === 'unique') constraints.push({ ...base, type: base.entity === 'node' ? 'UNIQUENESS' : 'RELATIONSHIP_UNIQUENESS' });
+    else if (x.type === 'mandatory') constraints.push({ ...base, type: base.entity === 'node' ? 'NODE_PROPERTY_EXISTENCE' : 'RELATIONSHIP_PROPERTY_EXISTENCE' });
+    else notRestored.push(`${what}: Neo4j has no such constraint`);
+  }
+  return { schema: { indexes, constraints }, notRestored };
 }

@@ -22,13 +22,13 @@
  * relationship type alone, for the length of the load. `merge` has no key to match nodes by (an
  * archive key is the source's id), and is refused for an existing graph, as for FalkorDB.
  */
-import type { AbortOutcome, CommitReport, DatasetDescriptor, DatasetSink, DatasetTotals, IfExists, OpenResult, PublishResult, ShardRef, Sink, SinkContext } from '../../core/adapter.ts';
+import { descriptorStore, type AbortOutcome, type CommitReport, type DatasetDescriptor, type DatasetSink, type DatasetTotals, type IfExists, type OpenResult, type PublishResult, type ShardRef, type Sink, type SinkContext } from '../../core/adapter.ts';
 import type { CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError } from '../../errors.ts';
 import { DatasetDigest, normKey } from '../../format/digest.ts';
 import type { EdgeRecord, NodeKey, NodeRecord, RecordByKind, RecordKind, TypedValue } from '../../format/records.ts';
 import { Neo4jClient, type Neo4jConnection } from './client.ts';
-import { convertedRecord, graphConversion, type Conversion } from './convert.ts';
+import { convertedRecord, graphConversion, neutralSchema, type Conversion } from './convert.ts';
 import { applySchema, ident, readSchema, schemaFromConfig, type Neo4jSchema } from './schema.ts';
 import { archivedLabels, KEY_PROP, LABELS_PROP, nodeMatch, runLabels, scopeOf, SEQ_PROP, type RunLabels, type Scope } from './scope.ts';
 import { archiveProps } from './source.ts';
@@ -132,8 +132,9 @@ class GraphSink implements DatasetSink {
 
   async inspect(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void> {
     await this.resolve(descriptor, ctx);
-    const native = (descriptor.store ?? 'falkordb') === 'neo4j';
-    this.schema = native ? schemaFromConfig(descriptor.fingerprint, descriptor.name) : { indexes: [], constraints: [] };
+    const native = descriptorStore(descriptor) === 'neo4j';
+    // A conversion builds the schema from the neutral one (convert.ts), the native config being another store's.
+    this.schema = native ? schemaFromConfig(descriptor.fingerprint, descriptor.name) : neutralSchema(descriptor.schema as Parameters<typeof neutralSchema>[0]).schema;
     const exists = await this.exists();
     const want: IfExists = this.opts.ifExists ?? 'fail';
     if (exists && want === 'fail') {
@@ -151,7 +152,7 @@ class GraphSink implements DatasetSink {
   async open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void> {
     if (!this.scope) await this.inspect(descriptor, ctx);
     this.ctx = ctx;
-    if (descriptor.store !== 'neo4j') {
+    if (descriptorStore(descriptor) !== 'neo4j') {
       this.conversion = graphConversion(descriptor);
       this.want = new DatasetDigest(this.digestRule());
     }
@@ -160,7 +161,9 @@ class GraphSink implements DatasetSink {
       this.actions.push(`would ${this.mode === 'replace' ? 'replace' : this.mode === 'append' ? 'append to' : 'create'} ${this.what} through the staging label "${this.run.stage}"`);
       return;
     }
-    this.checkpoint = this.mode === 'append' ? null : this.checkpointFor(ctx);
+    // A conversion keeps no checkpoint: its read-back is checked against the digest of the
+    // converted records, which only a run that sees every record can compute. It rolls back.
+    this.checkpoint = this.mode === 'append' || this.conversion ? null : this.checkpointFor(ctx);
     if (this.mode === 'append' && ctx.resume) throw new MemarcError('USAGE', `${this.what}: --resume is not possible with --if-exists append`, { hint: 'an interrupted append removes what it staged when it stops; run it again without --resume' });
     const saved = this.checkpoint ? await this.checkpoint.load<Neo4jCheckpoint>() : null;
     this.loading = true;
@@ -172,7 +175,6 @@ class GraphSink implements DatasetSink {
       // Relationships of the unfinished shard: numbered from the checkpoint's count on.
       await this.inBatches(`MATCH (:${ident(this.run.stage)})-[e]->(:${ident(this.run.stage)}) WHERE e.${ident(SEQ_PROP)} >= $n`, 'e', 'DELETE e', { n: this.edgeCount });
       this.log(`${this.what}: resuming under "${this.run.stage}", ${this.done.length} shard(s) already loaded`);
-      if (this.want) this.log(`${this.what}: a resumed conversion verifies the records it writes now only by count and by the digest of the whole staged graph`);
       return { done: [...this.done] };
     }
     if (ctx.resume) this.log(`${this.what}: no checkpoint of this archive for it; loading from the beginning`);
