@@ -10,6 +10,7 @@
  *   and a vecf32 embedding under a vector index; `Entity` nodes; typed relationships with a
  *   strength (RELATES_TO, LEADS_TO, MENTIONS), including a self-loop and parallel edges.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Neo4jTest } from './helpers.ts';
 
@@ -17,25 +18,27 @@ export const DEEP_MEMORY = { memories: 60, entities: 15 };
 
 /** Builds a deep-memory graph under the graph label `g` (scope.ts); returns the Qdrant point ids it names. */
 export async function deepMemoryGraph(t: Neo4jTest, g: string, ns = 'agent-1'): Promise<string[]> {
-  const ids = Array.from({ length: DEEP_MEMORY.memories }, (_, i) => `00000000-0000-4000-8000-${String(i + 1).padStart(12, '0')}`);
+  // Fresh UUIDs: the memory ids are unique database-wide (a constraint), and tests share the database.
+  const ids = Array.from({ length: DEEP_MEMORY.memories }, () => randomUUID());
   await t.run(
     `UNWIND range(0, $e - 1) AS i CREATE (:\`${g}\`:Entity {name: 'entity ' + i, kind: CASE i % 3 WHEN 0 THEN 'person' WHEN 1 THEN 'project' ELSE 'tool' END})`,
     { e: DEEP_MEMORY.entities },
   );
   await t.run(
     `UNWIND range(0, size($ids) - 1) AS i
-     CREATE (m:\`${g}\`:Memory {id: 'mem-' + i, namespace: $ns, content: 'memory number ' + i + ' about entity ' + (i % $e),
+     CREATE (m:\`${g}\`:Memory {id: $ids[i], seq: i, namespace: $ns, content: 'memory number ' + i + ' about entity ' + (i % toInteger($e)),
        embedding_id: $ids[i], importance: toFloat(i % 10) / 10.0, access_count: i,
        created_at: datetime({epochSeconds: 1767225600 + i * 3600, nanosecond: i * 1000, timezone: 'Europe/Zurich'}),
        tags: ['t' + (i % 4), 't' + (i % 5)]})
      WITH m, i
-     MATCH (e:\`${g}\`:Entity {name: 'entity ' + (i % $e)})
+     // (a JavaScript number parameter is a float in Cypher: toInteger keeps the names 'entity 3')
+     MATCH (e:\`${g}\`:Entity {name: 'entity ' + (i % toInteger($e))})
      CREATE (m)-[:MENTIONS {salience: 0.5 + toFloat(i % 5) / 10.0}]->(e)`,
     { ids, ns, e: DEEP_MEMORY.entities },
   );
   await t.run(
     `MATCH (a:\`${g}\`:Memory), (b:\`${g}\`:Memory)
-     WHERE toInteger(substring(b.id, 4)) = (toInteger(substring(a.id, 4)) + 1) % $m
+     WHERE b.seq = (a.seq + 1) % $m
      CREATE (a)-[:RELATED_TO {kind: 'follows', weight: 1.0}]->(b)`,
     { m: DEEP_MEMORY.memories },
   );
