@@ -5,7 +5,7 @@
  * driver's `code` (Neo.ClientError.Security.*, ServiceUnavailable, …), never by message text,
  * and every message that leaves this module has the URL's and the password's text removed.
  */
-import type { Driver, Session } from 'neo4j-driver';
+import type { Driver, Record as NeoRecord, Session } from 'neo4j-driver';
 import { redactText, redactUrl } from '../../core/redact.ts';
 import { MemarcError, isMemarcError } from '../../errors.ts';
 
@@ -58,6 +58,7 @@ export class Neo4jClient {
 
   async connect(what: string): Promise<void> {
     if (this.driver) return;
+    await this.preflight(what);
     const neo4j = (await import('neo4j-driver')).default;
     const u = new URL(this.conn.url);
     u.username = '';
@@ -73,12 +74,59 @@ export class Neo4jClient {
       logging: { level: 'error', logger: () => {} },
     });
     try {
-      await this.driver.verifyConnectivity({ database: this.database });
+      // The driver's connectionTimeout covers the TCP connect, not a server that accepts and then
+      // says nothing: the handshake gets the deadline too.
+      const d = this.driver;
+      await this.guard(d.verifyConnectivity({ database: this.database }), this.timeoutMs, what, () => void d.close().catch(() => {}));
     } catch (err) {
       const e = this.wrap(err, what);
       await this.close();
       throw e;
     }
+  }
+
+  /**
+   * A Bolt handshake on a socket of our own, within the deadline, before the driver connects: a
+   * server that accepts connections and then says nothing would leave the driver's socket open
+   * (and the process alive) after its acquisition timeout, with no way to close it from outside.
+   */
+  private async preflight(what: string): Promise<void> {
+    const u = new URL(this.conn.url);
+    const scheme = u.protocol.slice(0, -1);
+    const port = Number(u.port || 7687);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const net = await import('node:net');
+    const tls = await import('node:tls');
+    await new Promise<void>((resolve, reject) => {
+      const secure = scheme.endsWith('+s') || scheme.endsWith('+ssc');
+      const sock = secure ? tls.connect({ host, port, servername: host, rejectUnauthorized: scheme.endsWith('+s') }) : net.connect({ host, port });
+      const fail = (why: string) => {
+        sock.destroy();
+        reject(new MemarcError('CONNECTION_FAILED', `${what}: cannot reach the Neo4j server at ${this.redactedUrl}: ${why}`, { hint: `check the address and that the server runs; --neo4j-timeout sets the deadline (${this.timeoutMs / 1000} s)` }));
+      };
+      const timer = setTimeout(() => fail(`no Bolt handshake within ${this.timeoutMs / 1000} s`), this.timeoutMs);
+      let got = Buffer.alloc(0);
+      sock.once(secure ? 'secureConnect' : 'connect', () => {
+        // The Bolt preamble and four version proposals (5.x down to 3.0).
+        sock.write(Buffer.from([0x60, 0x60, 0xb0, 0x17, 0, 8, 8, 5, 0, 0, 4, 4, 0, 0, 0, 4, 0, 0, 0, 3]));
+      });
+      sock.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        if (got.length >= 4) {
+          clearTimeout(timer);
+          sock.destroy();
+          resolve();
+        }
+      });
+      sock.on('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        fail(e.code ?? 'connection error');
+      });
+      sock.on('close', () => {
+        clearTimeout(timer);
+        if (got.length < 4) fail('the connection was closed during the Bolt handshake');
+      });
+    });
   }
 
   session(mode: 'READ' | 'WRITE', fetchSize?: number): Session {
@@ -92,8 +140,10 @@ export class Neo4jClient {
     try {
       const tx = s.beginTransaction({ timeout: this.timeoutMs });
       try {
-        const r = await tx.run(query, params);
-        await tx.commit();
+        // The server ends the transaction at the deadline; the client gives it a little longer
+        // (a lost connection or a frozen server never answers at all).
+        const r = await this.guard(tx.run(query, params), this.timeoutMs + 5_000, what, () => void s.close().catch(() => {}));
+        await this.guard(tx.commit(), this.timeoutMs + 5_000, what, () => void s.close().catch(() => {}));
         return r.records.map((x) => x.toObject() as Record<string, unknown>);
       } catch (err) {
         await tx.rollback().catch(() => {});
@@ -103,6 +153,36 @@ export class Neo4jClient {
       throw this.wrap(err, what);
     } finally {
       await s.close().catch(() => {});
+    }
+  }
+
+  /** `p`, or CONNECTION_FAILED after `ms` (then `onTimeout` drops what waits). */
+  async guard<T>(p: Promise<T>, ms: number, what: string, onTimeout: () => void): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        onTimeout();
+        reject(new MemarcError('CONNECTION_FAILED', `${what}: the server at ${this.redactedUrl} did not answer within ${Math.round(ms / 1000)} s`, { hint: 'check the server and the network; --neo4j-timeout sets the deadline' }));
+      }, ms);
+    });
+    p.catch(() => {}); // a rejection after the deadline is not an unhandled one
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * The records of a streamed result, failing with CONNECTION_FAILED when none arrives for the
+   * deadline (the stream's own pace is the consumer's: the wait is only for the server).
+   */
+  async *records(result: AsyncIterable<NeoRecord>, what: string, onTimeout: () => void): AsyncGenerator<NeoRecord> {
+    const it = result[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await this.guard(it.next(), this.timeoutMs, what, onTimeout);
+      if (next.done) return;
+      yield next.value;
     }
   }
 
@@ -127,7 +207,9 @@ export class Neo4jClient {
     if (code === 'Neo.ClientError.Security.Unauthorized' || code === 'Neo.ClientError.Security.AuthenticationRateLimit' || code.startsWith('Neo.ClientError.Security.')) {
       return new MemarcError('AUTH_FAILED', msg, { hint: 'check NEO4J_USERNAME and NEO4J_PASSWORD (or the user part of the URI)', cause: err });
     }
-    if (code === 'ServiceUnavailable' || code === 'SessionExpired' || code === 'Neo.TransientError.General.DatabaseUnavailable' || code === 'Neo.ClientError.Transaction.TransactionTimedOut' || code === 'Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration') {
+    // The driver's own failures (no Neo.* code: a pool that could not get a connection, a socket
+    // error) are the connection's, as are the server's unavailability codes.
+    if (!code.startsWith('Neo.') || code === 'ServiceUnavailable' || code === 'SessionExpired' || code === 'Neo.TransientError.General.DatabaseUnavailable' || code === 'Neo.ClientError.Transaction.TransactionTimedOut' || code === 'Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration') {
       return new MemarcError('CONNECTION_FAILED', msg, { hint: `the server at ${this.redactedUrl} did not answer within the deadline (${this.timeoutMs / 1000} s)`, cause: err });
     }
     if (code === 'Neo.ClientError.Database.DatabaseNotFound') return new MemarcError('NOT_FOUND', msg, { cause: err });
@@ -135,9 +217,11 @@ export class Neo4jClient {
     return new MemarcError('STORE_ERROR', msg, { cause: err, context: { neo4jCode: code, ...(retriable ? { retriable: true } : {}) } });
   }
 
+  /** Closes the driver; a server that never answers cannot hold the close up past the deadline. */
   async close(): Promise<void> {
     const d = this.driver;
     this.driver = null;
-    await d?.close().catch(() => {});
+    if (!d) return;
+    await this.guard(d.close(), Math.min(this.timeoutMs, 5_000), 'closing the connection', () => {}).catch(() => {});
   }
 }

@@ -192,11 +192,20 @@ class GraphSink implements DatasetSink {
     await this.checkpoint.save({ mode: this.mode, done: this.done, edges: this.edgeCount } satisfies Neo4jCheckpoint);
   }
 
+  /** The deadline of a long write (publish, undo, the batched deletes): the server's, plus a margin. */
+  private get longMs(): number {
+    return Math.max(this.client.timeoutMs, 600_000);
+  }
+
+  private guarded<T>(p: Promise<T>, s: { close(): Promise<void> }): Promise<T> {
+    return this.client.guard(p, this.longMs + 5_000, this.what, () => void s.close().catch(() => {}));
+  }
+
   /** Runs `match … CALL (v) { action } IN TRANSACTIONS`: big changes in bounded transactions. */
   private async inBatches(match: string, v: string, action: string, params: Record<string, unknown> = {}): Promise<void> {
     const s = this.client.session('WRITE');
     try {
-      await s.run({ text: `${match} CALL (${v}) { ${action} } IN TRANSACTIONS OF ${this.batchSize} ROWS`, parameters: params }, { timeout: Math.max(this.client.timeoutMs, 600_000) });
+      await this.guarded(s.run({ text: `${match} CALL (${v}) { ${action} } IN TRANSACTIONS OF ${this.batchSize} ROWS`, parameters: params }, { timeout: this.longMs }), s);
     } catch (err) {
       throw this.client.wrap(err, this.what);
     } finally {
@@ -313,11 +322,12 @@ class GraphSink implements DatasetSink {
     const skip = (k: string) => k.startsWith('__memarc_');
     try {
       const tx = s.beginTransaction({ timeout: Math.max(this.client.timeoutMs, 3_600_000) });
-      for await (const r of tx.run(`MATCH (n:${stage}) RETURN n.${ident(KEY_PROP)} AS k, n.${ident(LABELS_PROP)} AS l, properties(n) AS p`)) {
+      const drop = () => void s.close().catch(() => {});
+      for await (const r of this.client.records(tx.run(`MATCH (n:${stage}) RETURN n.${ident(KEY_PROP)} AS k, n.${ident(LABELS_PROP)} AS l, properties(n) AS p`), this.what, drop)) {
         const k = r.get('k') as string;
         into.add('node', { key: k, labels: archivedLabels(this.scope, r.get('l') as string[]), props: archiveProps(r.get('p') as Record<string, unknown>, () => `staged node ${k}`, skip) });
       }
-      for await (const r of tx.run(`MATCH (a:${stage})-[e]->(b:${stage}) RETURN a.${ident(KEY_PROP)} AS s, b.${ident(KEY_PROP)} AS d, type(e) AS t, properties(e) AS p`)) {
+      for await (const r of this.client.records(tx.run(`MATCH (a:${stage})-[e]->(b:${stage}) RETURN a.${ident(KEY_PROP)} AS s, b.${ident(KEY_PROP)} AS d, type(e) AS t, properties(e) AS p`), this.what, drop)) {
         into.add('edge', { src: r.get('s') as string, dst: r.get('d') as string, type: r.get('t') as string, props: archiveProps(r.get('p') as Record<string, unknown>, () => 'staged relationship', skip) });
       }
       await tx.commit();
@@ -356,20 +366,23 @@ class GraphSink implements DatasetSink {
     const s = this.client.session('WRITE');
     const actions: string[] = [];
     try {
-      const tx = s.beginTransaction({ timeout: Math.max(this.client.timeoutMs, 600_000) });
+      const tx = s.beginTransaction({ timeout: this.longMs });
       try {
         if (this.mode === 'replace') {
-          await tx.run(`MATCH ${nodeMatch(this.scope, 'n')} AND NOT n:${stage} SET n.${ident(LABELS_PROP)} = labels(n) REMOVE n:$(labels(n)) SET n:${ident(this.run.prev)}`);
+          await this.guarded(tx.run(`MATCH ${nodeMatch(this.scope, 'n')} AND NOT n:${stage} SET n.${ident(LABELS_PROP)} = labels(n) REMOVE n:$(labels(n)) SET n:${ident(this.run.prev)}`), s);
         }
-        await tx.run(`MATCH (:${stage})-[e]->(:${stage}) REMOVE e.${ident(SEQ_PROP)}`);
-        await tx.run(`MATCH (n:${stage}) SET n:$(n.${ident(LABELS_PROP)})${graphLabel}, n:${ident(this.run.fresh)} REMOVE n:${stage}, n.${ident(KEY_PROP)}, n.${ident(LABELS_PROP)}`);
-        await tx.commit();
+        await this.guarded(tx.run(`MATCH (:${stage})-[e]->(:${stage}) REMOVE e.${ident(SEQ_PROP)}`), s);
+        await this.guarded(tx.run(`MATCH (n:${stage}) SET n:$(n.${ident(LABELS_PROP)})${graphLabel}, n:${ident(this.run.fresh)} REMOVE n:${stage}, n.${ident(KEY_PROP)}, n.${ident(LABELS_PROP)}`), s);
+        await this.guarded(tx.commit(), s);
       } catch (err) {
         await tx.rollback().catch(() => {});
         throw err;
       }
     } catch (err) {
-      throw this.client.wrap(err, this.what);
+      const e = this.client.wrap(err, this.what);
+      // A commit whose answer was lost may have happened: the staging label says which.
+      if (e.code !== 'CONNECTION_FAILED' || !(await this.committedAnyway())) throw e;
+      this.log(`${this.what}: the answer to the switch was lost, but it was committed`);
     } finally {
       await s.close().catch(() => {});
     }
@@ -379,15 +392,26 @@ class GraphSink implements DatasetSink {
     return { actions, undoable: true };
   }
 
+  /** After a lost answer to the switch: no staged node is left and the new ones are marked. */
+  private async committedAnyway(): Promise<boolean> {
+    try {
+      const staged = await this.client.run('READ', `MATCH (n:${ident(this.run.stage)}) RETURN n LIMIT 1`, {}, this.what);
+      const fresh = await this.client.run('READ', `MATCH (n:${ident(this.run.fresh)}) RETURN n LIMIT 1`, {}, this.what);
+      return staged.length === 0 && fresh.length > 0;
+    } catch {
+      return false;
+    }
+  }
+
   /** Deletes the published nodes and puts the previous ones back, in one transaction. */
   private async putBack(run: RunLabels): Promise<number> {
     const s = this.client.session('WRITE');
     try {
-      const tx = s.beginTransaction({ timeout: Math.max(this.client.timeoutMs, 600_000) });
+      const tx = s.beginTransaction({ timeout: this.longMs });
       try {
-        await tx.run(`MATCH (n:${ident(run.fresh)}) DETACH DELETE n`);
-        const r = await tx.run(`MATCH (n:${ident(run.prev)}) SET n:$(n.${ident(LABELS_PROP)}) REMOVE n:${ident(run.prev)}, n.${ident(LABELS_PROP)} RETURN count(n) AS c`);
-        await tx.commit();
+        await this.guarded(tx.run(`MATCH (n:${ident(run.fresh)}) DETACH DELETE n`), s);
+        const r = await this.guarded(tx.run(`MATCH (n:${ident(run.prev)}) SET n:$(n.${ident(LABELS_PROP)}) REMOVE n:${ident(run.prev)}, n.${ident(LABELS_PROP)} RETURN count(n) AS c`), s);
+        await this.guarded(tx.commit(), s);
         return Number(r.records[0]?.get('c') ?? 0);
       } catch (err) {
         await tx.rollback().catch(() => {});

@@ -206,36 +206,17 @@ class GraphRead {
 
   private async *stream<T>(query: string, signal: AbortSignal | undefined, what: string, map: (r: import('neo4j-driver').Record) => T | null): AsyncGenerator<T[]> {
     const tx = this.begin();
-    const result = tx.run(query);
-    // A watchdog: the server must send a record (or the end) within the deadline.
-    let last = Date.now();
-    let timedOut = false;
-    const watchdog = setInterval(() => {
-      if (Date.now() - last > this.client.timeoutMs) {
-        timedOut = true;
-        void this.tx?.session.close().catch(() => {});
-      }
-    }, Math.min(1000, this.client.timeoutMs));
-    watchdog.unref();
+    const session = this.tx!.session;
     let batch: T[] = [];
-    try {
-      for await (const r of result) {
-        last = Date.now();
-        if (signal?.aborted) throw new MemarcError('INTERRUPTED', 'export interrupted', { cause: signal.reason });
-        const rec = map(r);
-        if (rec !== null) batch.push(rec);
-        if (batch.length >= this.batchSize) {
-          yield batch;
-          batch = [];
-          last = Date.now();
-        }
+    for await (const r of this.client.records(tx.run(query), what, () => void session.close().catch(() => {}))) {
+      if (signal?.aborted) throw new MemarcError('INTERRUPTED', 'export interrupted', { cause: signal.reason });
+      const rec = map(r);
+      if (rec !== null) batch.push(rec);
+      if (batch.length >= this.batchSize) {
+        yield batch;
+        batch = [];
       }
-      if (batch.length) yield batch;
-    } catch (err) {
-      if (timedOut) throw new MemarcError('CONNECTION_FAILED', `${what}: the server sent nothing for ${this.client.timeoutMs / 1000} s`, { cause: err });
-      throw err;
-    } finally {
-      clearInterval(watchdog);
     }
+    if (batch.length) yield batch;
   }
 }
