@@ -53,7 +53,8 @@ describe('deep-memory: Neo4j and Qdrant in one archive', () => {
     const c = uniqueName('deepmem');
     graphs.push(g, `${g}_restored`);
     collections.push(c, `${c}_restored`);
-    await t.run(`CREATE CONSTRAINT \`${constraint}\` IF NOT EXISTS FOR (m:Memory) REQUIRE m.id IS UNIQUE`);
+    // On embedding_id, which only deep-memory's nodes have: the database is shared with other tests.
+    await t.run(`CREATE CONSTRAINT \`${constraint}\` IF NOT EXISTS FOR (m:Memory) REQUIRE m.embedding_id IS UNIQUE`);
     const ids = await deepMemoryGraph(t, g);
     await qdrant('PUT', `/collections/${c}`, { vectors: { size: 4, distance: 'Cosine' } });
     await qdrant('PUT', `/collections/${c}/points?wait=true`, { points: ids.map((id, i) => ({ id, vector: [1, i / 10, 0.5, -i / 7], payload: { namespace: 'agent-1', memory_id: id } })) });
@@ -72,11 +73,11 @@ describe('deep-memory: Neo4j and Qdrant in one archive', () => {
     // One import restores both, under new names (the graph is a new label in the same database).
     const args = ['import', archive, '--neo4j', t.server.uriWithAuth, '--qdrant', q.url, '--rename', `${g}=${g}_restored`, '--rename', `${c}=${c}_restored`, '--json'];
     // While the original memories are there, the restored copies break the (archived) uniqueness
-    // constraint on Memory.id when the graph is published: all or nothing, the Qdrant collection
+    // constraint on Memory.embedding_id when the graph is published: all or nothing, the Qdrant collection
     // published before it is dropped again.
     const clash = await runCli(args);
     expect(clash.code, clash.stderr).toBe(34);
-    expect(clash.stderr).toMatch(/already exists with label `Memory` and property `id`/);
+    expect(clash.stderr).toMatch(/already exists with label `Memory` and property `embedding_id`/);
     expect(clash.stderr).toMatch(/put back: .*dropped the new collection/);
     expect(((await qdrant('GET', '/collections')) as { result: { collections: Array<{ name: string }> } }).result.collections.map((x) => x.name)).not.toContain(`${c}_restored`);
     const [staged] = await t.run(`MATCH (n) WHERE any(l IN labels(n) WHERE l STARTS WITH 'memarc_' AND l CONTAINS $g) RETURN count(n) AS c`, { g });

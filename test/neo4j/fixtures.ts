@@ -4,8 +4,8 @@
  *
  * - **deep-memory** (OpenClaw's deep-memory-server, Neo4j + Qdrant): `Memory` nodes with a
  *   namespace, content, the id of their embedding in Qdrant and zoned timestamps; `Entity` nodes;
- *   `MENTIONS` (Memory → Entity) and `RELATED_TO` (Memory → Memory) relationships; a uniqueness
- *   constraint on Memory.id, a range index on Memory.namespace and a fulltext index on the content.
+ *   `MENTIONS` (Memory → Entity) and `RELATED_TO` (Memory → Memory) relationships (the test adds
+ *   a uniqueness constraint on Memory.embedding_id).
  * - **AutoMem** (FalkorDB): `Memory` nodes with id, content, tags, importance, a local timestamp
  *   and a vecf32 embedding under a vector index; `Entity` nodes; typed relationships with a
  *   strength (RELATES_TO, LEADS_TO, MENTIONS), including a self-loop and parallel edges.
