@@ -63,6 +63,7 @@ export function neo4jSource(opts: Neo4jSourceOptions): Source {
       const info = await client.serverVersion();
       const database = await client.databaseName();
       const names = opts.graphs ?? [database];
+      if (new Set(names).size !== names.length) throw new MemarcError('USAGE', 'a Neo4j graph is named twice in --neo4j-graphs');
       const out: DatasetSource[] = [];
       for (const name of names) {
         if (signal?.aborted) throw new MemarcError('INTERRUPTED', 'export interrupted', { cause: signal.reason });
@@ -80,6 +81,9 @@ export function neo4jSource(opts: Neo4jSourceOptions): Source {
           t = await client.run('READ', `MATCH ${nodeMatch(scope, 'n')} MATCH (n)-[r]->() RETURN collect(DISTINCT type(r)) AS t`);
         }
         const names2 = { labels: archivedLabels(scope, l[0]!.l as string[]).sort(), edgeTypes: (t[0]!.t as string[]).sort() };
+        if (scope.label && (await client.run('READ', `MATCH ${nodeMatch(scope, 'n')} RETURN 1 LIMIT 1`)).length === 0) {
+          log(`graph "${name}": no node carries the label "${name}"; the archive holds an empty graph (is the name right? --neo4j-graphs names graph labels, or the database)`);
+        }
         const held = new Set([...names2.labels, ...names2.edgeTypes]);
         const schema = await readSchema(client, (x) => held.has(x));
         const fingerprint = { indexes: schema.indexes, constraints: schema.constraints } as unknown as JsonObject;
@@ -109,8 +113,6 @@ export function neo4jSource(opts: Neo4jSourceOptions): Source {
           notes: () => state.notes(),
         });
       }
-      if (names.length > 1 && new Set(names).size !== names.length) throw new MemarcError('USAGE', 'a graph is named twice');
-      void log;
       return out;
     },
     async close(): Promise<void> {
