@@ -21,6 +21,7 @@ let falkor: FalkorServer;
 let redis: Redis;
 let dir: string;
 const graphs: string[] = [];
+const constraints: string[] = [];
 
 beforeAll(async () => {
   [t, falkor] = await Promise.all([neo4jTest(), startFalkorDB()]);
@@ -30,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const g of graphs) await t.run(`MATCH (n:\`${g}\`) DETACH DELETE n`);
   for (const name of ['Memory_id_range', 'Memory_embedding_vector']) await t.run(`DROP INDEX \`${name}\` IF EXISTS`);
+  for (const name of constraints) await t.run(`DROP CONSTRAINT \`${name}\` IF EXISTS`);
   redis?.disconnect();
   await falkor?.stop();
   await t?.close();
@@ -86,6 +88,11 @@ describe('FalkorDB ⇄ Neo4j', () => {
     const g = uniqueGraph('zoned');
     graphs.push(g);
     await t.run(`CREATE (:\`${g}\`:Memory {at: datetime('2026-03-01T12:00:00.5+01:00'), raw: $b, xy: point({x: 1.5, y: 2.5}), n: 7})`, { b: Int8Array.from([1, 2, 3]) });
+    // A uniqueness constraint without an index of its own: FalkorDB needs a range index under it.
+    const note = `Note_${g}`;
+    constraints.push(`${note}_k`);
+    await t.run(`CREATE CONSTRAINT \`${note}_k\` FOR (n:\`${note}\`) REQUIRE n.k IS UNIQUE`);
+    await t.run(`CREATE (:\`${g}\`:\`${note}\` {k: 1}), (:\`${g}\`:\`${note}\` {k: 2})`);
     const a = path.join(dir, 'zoned.memarc');
     await cli(['export', '--neo4j', t.server.uriWithAuth, '--neo4j-graphs', g, '-o', a]);
     const dry = await cli(['import', a, '--falkordb', falkor.url, '--rename', `${g}=zoned`, '--dry-run']);
@@ -98,5 +105,7 @@ describe('FalkorDB ⇄ Neo4j', () => {
     const r = (await redis.call('GRAPH.QUERY', 'zoned', 'MATCH (n:Memory) RETURN toString(n.at), n.raw, n.xy, n.n')) as unknown[][];
     // (verbose replies print arrays as text)
     expect(r[1]![0]).toEqual(['2026-03-01T11:00:00', '[1, 2, 3]', '[1.500000, 2.500000]', 7]);
+    const c = (await redis.call('GRAPH.QUERY', 'zoned', 'CALL db.constraints() YIELD type, label, properties, status RETURN type, label, properties, status')) as unknown[][];
+    expect(c[1]).toContainEqual(['UNIQUE', note, '[k]', 'OPERATIONAL']);
   });
 });

@@ -71,6 +71,13 @@ export function falkorSchema(schema: JsonObject | undefined): { indexes: IndexSp
       continue;
     }
     constraints.push({ type: x.type, entity: entity(x), label: x.label!, properties: ps });
+    // FalkorDB enforces a unique constraint through a range index on its properties, which
+    // must exist first ("missing supporting exact-match index"): add the ones the schema lacks.
+    if (x.type === 'unique') {
+      for (const p of ps) {
+        if (!indexes.some((i) => i.type === 'range' && i.entity === entity(x) && i.label === x.label && i.property === p)) indexes.push({ type: 'range', entity: entity(x), label: x.label!, property: p });
+      }
+    }
   }
   return { indexes, constraints, notRestored };
 }
