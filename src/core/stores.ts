@@ -74,6 +74,12 @@ export function restorersFor(registry: Registry, d: Pick<DatasetDescriptor, 'fam
   return registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores));
 }
 
+/** The stores that restore a dataset's family from other stores (a conversion). */
+function converters(registry: Registry, d: Pick<DatasetDescriptor, 'family' | 'kind'>): StoreDescriptor[] {
+  const family = familyOf(d);
+  return family ? registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores)) : [];
+}
+
 /**
  * One sink over the stores' sinks: each dataset goes to the sink of a store that writes its kind.
  * A dataset whose kind no store of the registry restores is refused (USAGE) when the sink is
@@ -86,6 +92,13 @@ export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>
       const stores = restorersFor(registry, descriptor);
       if (stores.length === 0) throw missingAdapter(registry, descriptor);
       for (const store of stores) {
+        const d = await sinks.get(store.name)?.dataset(descriptor);
+        if (d) return d;
+      }
+      // The native store was not named (its option absent): a named store of the family that
+      // restores from other stores converts the dataset (spec/FORMAT.md 4.6).
+      for (const store of converters(registry, descriptor)) {
+        if (stores.includes(store)) continue;
         const d = await sinks.get(store.name)?.dataset(descriptor);
         if (d) return d;
       }

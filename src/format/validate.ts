@@ -136,6 +136,7 @@ function typedValue(v: unknown, depth: number): string | null {
   if (tag === 'double') return (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' || x === '-0' ? null : 'a double must be a finite number or "NaN", "Infinity", "-Infinity", "-0"';
   if (tag === 'vecf32') return f32b64(x) ? null : 'vecf32 must be base64 of float32 values';
   if (tag === 'point') {
+    if (isObj(x) && x.crs !== undefined) return pointCrsProblem(x);
     if (!(isObj(x) && typeof x.latitude === 'number' && typeof x.longitude === 'number' && Math.abs(x.latitude) <= 90 && Math.abs(x.longitude) <= 180)) {
       return 'point must be {latitude, longitude} with latitude in [-90, 90] and longitude in [-180, 180]';
     }
@@ -143,7 +144,44 @@ function typedValue(v: unknown, depth: number): string | null {
     return Object.keys(x).length > 2 && nestsDeeperThan(x, MAX_DEPTH) ? `values are nested deeper than ${MAX_DEPTH}` : null;
   }
   if (TEMPORAL.includes(tag)) return isInt64(x) ? null : `${tag} must be a signed 64-bit integer`;
+  if (GRAPH_TAGS_2_1.has(tag)) return graphTag21Problem(tag, x);
   return `unknown value tag ${JSON.stringify(tag)}`;
+}
+
+// Typed values added for Neo4j (spec 6.5, "Tags of format 2.1"): byte arrays, nanosecond and
+// zoned temporal values, ISO durations, and points in the four reference systems of Neo4j.
+const GRAPH_TAGS_2_1 = new Set(['bytes', 'timestamp', 'timeofday', 'zoneddatetime', 'zonedtime', 'isoduration']);
+const OFFSET = '(?:Z|[+-]\\d{2}:\\d{2}(?::\\d{2})?)';
+const ZONED_DATETIME = new RegExp(`^-?\\d{4,}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?${OFFSET}(?:\\[[A-Za-z0-9_+\\-/]{1,64}\\])?$`);
+const ZONED_TIME = new RegExp(`^\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?${OFFSET}$`);
+
+function graphTag21Problem(tag: string, x: unknown): string | null {
+  switch (tag) {
+    case 'bytes':
+      return typeof x === 'string' && Buffer.from(x, 'base64').toString('base64') === x ? null : 'bytes must be canonical base64';
+    case 'timestamp':
+      return typeof x === 'string' && TIMESTAMP.test(x) ? null : 'timestamp must be YYYY-MM-DDTHH:MM:SS[.fraction] without a zone';
+    case 'timeofday':
+      return typeof x === 'string' && TIME_OF_DAY.test(x) ? null : 'timeofday must be HH:MM:SS[.fraction]';
+    case 'zoneddatetime':
+      return typeof x === 'string' && ZONED_DATETIME.test(x) ? null : 'zoneddatetime must be YYYY-MM-DDTHH:MM:SS[.fraction] with Z or ±HH:MM[:SS], and an optional [zone id]';
+    case 'zonedtime':
+      return typeof x === 'string' && ZONED_TIME.test(x) ? null : 'zonedtime must be HH:MM:SS[.fraction] with Z or ±HH:MM[:SS]';
+    default: // isoduration
+      return isObj(x) && isInt64(x.months) && isInt64(x.days) && isInt64(x.seconds) && Number.isSafeInteger(x.nanos) && (x.nanos as number) >= 0 && (x.nanos as number) < 1e9 && Object.keys(x).length === 4
+        ? null
+        : 'isoduration must be {months, days, seconds, nanos}: 64-bit integers, nanos in [0, 999999999]';
+  }
+}
+
+const CRS_MEMBERS: Record<string, string[]> = { 'wgs-84': ['latitude', 'longitude'], 'wgs-84-3d': ['latitude', 'longitude', 'height'], cartesian: ['x', 'y'], 'cartesian-3d': ['x', 'y', 'z'] };
+
+function pointCrsProblem(x: Record<string, unknown>): string | null {
+  const members = typeof x.crs === 'string' ? CRS_MEMBERS[x.crs] : undefined;
+  if (!members) return `point crs must be one of ${Object.keys(CRS_MEMBERS).join(', ')}`;
+  if (Object.keys(x).length !== members.length + 1 || !members.every((m) => typeof x[m] === 'number')) return `a ${String(x.crs)} point must be {crs, ${members.join(', ')}}, numbers`;
+  if (members[0] === 'latitude' && !(Math.abs(x.latitude as number) <= 90 && Math.abs(x.longitude as number) <= 180)) return 'point latitude must be in [-90, 90] and longitude in [-180, 180]';
+  return null;
 }
 
 const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;

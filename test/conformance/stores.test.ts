@@ -101,3 +101,40 @@ describeStore('sqlite', { persistent: true, readBack: true, cli: true, keyed: tr
     close: () => rm(dir, { recursive: true, force: true }),
   };
 });
+
+describeStore('neo4j', { persistent: true, readBack: true, cli: true, keyed: false }, async () => {
+  const { neo4jTarget } = await import('../helpers/neo4j-server.ts');
+  const { neo4jSyntheticSource } = await import('../helpers/neo4j-synthetic.ts');
+  const { neo4jSink, neo4jSource } = await import('../../src/adapters/neo4j/index.ts');
+  const { default: neo4j } = await import('neo4j-driver');
+  const server = await neo4jTarget();
+  const conn = { url: server.uri, username: server.username, password: server.password };
+  const driver = neo4j.driver(server.uri, neo4j.auth.basic(server.username, server.password));
+  const names = async (q: string) => (await driver.executeQuery(q)).records.map((r) => r.get(0) as string);
+  return {
+    kind: 'falkordb.graph',
+    // Neo4j graphs of the synthetic data (the labelled graphs of one database: scope.ts).
+    archiveSources: (count, graphs, seed) => graphs.map((g) => neo4jSyntheticSource({ count, seed, graph: g })),
+    cliTarget: ['--neo4j', server.uriWithAuth],
+    sink: (o) => neo4jSink({ ...conn, ...o }),
+    source: (graphs) => neo4jSource({ ...conn, graphs }),
+    // Graph labels, memarc's staging labels and every index or constraint: the target gets nothing
+    // the user did not ask for. Only names with the tag: other test files share the server, and
+    // memarc's own names for a target hold the target's name.
+    list: async (tag) => [
+      ...(await names('CALL db.labels() YIELD label RETURN label')),
+      ...(await names('SHOW INDEXES YIELD name RETURN name')),
+      ...(await names('SHOW CONSTRAINTS YIELD name RETURN name')),
+    ].filter((n) => n.includes(tag)).sort(),
+    drop: async (labels) => {
+      for (const l of labels) {
+        if (l.includes('`')) continue;
+        const s = driver.session();
+        await s.run(`MATCH (n:\`${l}\`) CALL (n) { DETACH DELETE n } IN TRANSACTIONS`).catch(() => {});
+        await s.close();
+        await driver.executeQuery(`DROP INDEX \`${l}\` IF EXISTS`).catch(() => {});
+      }
+    },
+    close: () => driver.close(),
+  };
+});

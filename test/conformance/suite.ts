@@ -60,7 +60,7 @@ export interface StoreUnderTest {
    * giving the same records (the first `count` of a bigger archive), another seed the same keys
    * with other values. Absent: the synthetic source, for the kinds it makes.
    */
-  archiveSources?(count: number, names: string[], seed: number): Promise<Source[]>;
+  archiveSources?(count: number, names: string[], seed: number): Source[] | Promise<Source[]>;
   sink(opts: { rename: Record<string, string>; ifExists?: IfExists }): Sink;
   /** A source over datasets of the store, or null when the store cannot be read back (memory keeps digests). */
   source(names: string[]): Source | null;

@@ -65,7 +65,7 @@ export const falkordbDescriptor: StoreDescriptor = {
     { name: 'MEMARC_FROM_FALKORDB_PASSWORD', help: 'the password of the migrate source, when its URL has none', side: 'from' },
     { name: 'MEMARC_TO_FALKORDB_PASSWORD', help: 'the password of the migrate target, when its URL has none', side: 'to' },
   ],
-  datasets: [{ kind: 'falkordb.graph', family: 'graph', noun: 'graphs', reads: true, writes: true }],
+  datasets: [{ kind: 'falkordb.graph', family: 'graph', noun: 'graphs', reads: true, writes: true, fromOtherStores: true }],
   flag: '--falkordb [url]',
   selection: '--graphs <names>',
   options: [

@@ -21,6 +21,7 @@ import type { EdgeRecord, NodeKey, NodeRecord, RecordByKind, RecordKind } from '
 import { decodeKey, encodeKey, type GraphCheckpoint, type KeyLine } from './checkpoint.ts';
 import { FalkorClient, type Reply } from './client.ts';
 import { decode } from './compact.ts';
+import { convertingSink, isForeignGraph } from './from-neutral.ts';
 import { readEdges, readNodes, SchemaNames } from './reader.ts';
 import { prepareQuery } from './params.ts';
 import { applySchema, schemaFromFingerprint } from './schema.ts';
@@ -72,11 +73,13 @@ export function falkordbSink(opts: FalkorSinkOptions): Sink {
   const batchSize = opts.batchSize ?? 5_000;
   return {
     async dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null> {
+      if (opts.graphs && !opts.graphs.includes(descriptor.name)) return null;
+      // Another store's graph: converted through the neutral schema (from-neutral.ts).
+      if (isForeignGraph(descriptor)) return convertingSink(new GraphSink(client, opts, batchSize), descriptor);
       if (descriptor.kind !== 'falkordb.graph') {
         opts.log?.(`skipping dataset "${descriptor.name}": a ${descriptor.kind} cannot be restored into FalkorDB`);
         return null;
       }
-      if (opts.graphs && !opts.graphs.includes(descriptor.name)) return null;
       return new GraphSink(client, opts, batchSize);
     },
     async close(): Promise<void> {
