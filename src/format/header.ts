@@ -12,7 +12,7 @@ import { DATASET_KINDS, FAMILIES, type DatasetKind, type Family, type Json, type
 export const FORMAT_NAME = 'memarc';
 /** The version the writer writes. */
 export const FORMAT_MAJOR = 2;
-export const FORMAT_MINOR = 0;
+export const FORMAT_MINOR = 1;
 /** The major versions this build reads: 1 for ever, and 2. */
 export const READ_MAJORS: readonly number[] = [1, 2];
 export const VECTOR_ENCODING = 'f32le-base64';

@@ -67,7 +67,7 @@ describe.skipIf(!has('tar'))('standard tools', () => {
     it('header.json and trailer.json are plain JSON that jq (or anything) can read', async () => {
       const header = JSON.parse(await readFile(path.join(out(), 'header.json'), 'utf8')) as { formatVersion: unknown };
       const t = JSON.parse(await readFile(path.join(out(), 'trailer.json'), 'utf8')) as Trailer;
-      expect(header.formatVersion).toEqual({ major: 2, minor: 0 });
+      expect(header.formatVersion).toEqual({ major: 2, minor: 1 });
       expect(t.totals).toEqual(trailer.totals);
     });
   });
