@@ -9,6 +9,7 @@
  */
 import type { StoreDescriptor } from '../core/descriptor.ts';
 import { falkordbDescriptor } from './falkordb/descriptor.ts';
+import { postgresDescriptor } from './postgres/descriptor.ts';
 import { memoryDescriptor } from './memory/descriptor.ts';
 import { qdrantDescriptor } from './qdrant/descriptor.ts';
 import { syntheticDescriptor } from './synthetic/descriptor.ts';
@@ -16,6 +17,7 @@ import { syntheticDescriptor } from './synthetic/descriptor.ts';
 export const REGISTRY: readonly StoreDescriptor[] = [
   qdrantDescriptor,
   falkordbDescriptor,
+  postgresDescriptor,
   syntheticDescriptor,
   memoryDescriptor,
 ];

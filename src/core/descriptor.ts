@@ -47,7 +47,8 @@ export interface StoreEnvVar {
 
 /** A dataset kind of the archive that the store reads (exports) and/or writes (restores). */
 export interface StoreDataset {
-  kind: DatasetKind;
+  /** A format-1 kind, or `<store>.<family>` for a store format 1 did not name (src/format/datasets.ts legacyKind). */
+  kind: DatasetKind | `${string}.${'vectors' | 'graph' | 'table'}`;
   /** The store-neutral family of the kind: vectors, graph or table. */
   family: 'vectors' | 'graph' | 'table';
   /** What one dataset of the kind is called in this store, in plural (for help texts). */

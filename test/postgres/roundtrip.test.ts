@@ -1,0 +1,66 @@
+/**
+ * The novamem-shaped fixture (fixture.ts) through export and import, on a real PostgreSQL 18 with
+ * pgvector (test/helpers/postgres-server.ts, or DATABASE_URL): equal digests, equal schema (the
+ * whole native configuration, sequence values included), and the hard values kept exactly.
+ */
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpointOf, postgresSink } from '../../src/adapters/postgres/index.ts';
+import { importArchive } from '../../src/core/import.ts';
+import { readArchive } from '../../src/format/reader.ts';
+import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
+import { createNovamem, FIXTURE_TABLES } from './fixture.ts';
+import { exportDb, rows } from './helpers.ts';
+
+describe('postgres: the novamem fixture round-trips', () => {
+  let server: PostgresServer;
+  let src: string;
+  beforeAll(async () => {
+    server = await startPostgres();
+    src = await server.database('src');
+    await createNovamem(src, { memories: 300 });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('exports every table from one snapshot, and restores them with equal digests and an equal schema', async () => {
+    const a = await exportDb(src);
+    expect(a.header.datasets.map((d) => d.name).sort()).toEqual(FIXTURE_TABLES);
+    const counts = Object.fromEntries(a.header.datasets.map((d, i) => [d.name, a.trailer.datasets[i]!.records.row]));
+    expect(counts).toEqual({ audit_log: 30, memory_entries: 294, projects: 3, sessions: 20, users: 4 });
+    const dst = await server.database('dst');
+    const res = await importArchive({ input: Readable.from([a.bytes]), sink: postgresSink({ endpoint: endpointOf(dst, {}) }), stateDir: false });
+    expect(res.datasets.map((d) => d.digest).sort()).toEqual(a.trailer.datasets.map((d) => d.digest).sort());
+    const b = await exportDb(dst);
+    const byName = (x: typeof a) => Object.fromEntries(x.header.datasets.map((d, i) => [d.name, { schema: d.schema, config: d.native?.config, digest: x.trailer.datasets[i]!.digest }]));
+    expect(byName(b)).toEqual(byName(a));
+    // Nothing of memarc's is left on the target.
+    expect(await rows(dst, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`)).toEqual([]);
+    // The sequences continue where the source's stood.
+    const next = async (url: string) => (await rows(url, `SELECT nextval('projects_id_seq')::text AS p, nextval('memory_entries_id_seq')::text AS m`))[0];
+    expect(await next(dst)).toEqual(await next(src));
+  });
+
+  it('keeps the hard values exactly', async () => {
+    const a = await exportDb(src, { tables: ['users'] });
+    let users: Array<Record<string, unknown>> = [];
+    for await (const ev of readArchive(Readable.from([a.bytes]))) if (ev.type === 'records') users = users.concat(ev.records.map((r) => (r as { cells: Record<string, unknown> }).cells));
+    const ada = users.find((u) => u.email === 'ada@example.org')!;
+    expect(ada.score).toEqual({ double: 'NaN' });
+    expect(ada.weight).toEqual({ double: '-0' });
+    expect(ada.big).toBe(9007199254740993n);
+    expect(ada.avatar).toEqual({ bytes: Buffer.from('89504e470d0a', 'hex').toString('base64') });
+    expect(ada.tags).toEqual(['a', 'b,c', '"q"', null]);
+    expect(ada.tz_free).toEqual({ timestamp: '2026-03-01T12:00:00.000001' });
+    expect(ada.wake).toEqual({ timeofday: '06:30:00.5' });
+    expect(ada.born).toEqual({ date: Math.floor(Date.UTC(1815, 11, 10) / 86_400_000) });
+    expect(ada.mood).toBe('calm');
+    const bob = users.find((u) => u.email === 'bob@example.org')!;
+    expect(bob.big).toBe(-9223372036854775808n);
+    const bc44 = new Date(0);
+    bc44.setUTCFullYear(-43, 2, 15); // 44 BC is year -43 (year 0 is 1 BC)
+    expect(bob.born).toEqual({ date: bc44.getTime() / 86_400_000 });
+    expect(bob.tags).toEqual([]);
+  });
+});
