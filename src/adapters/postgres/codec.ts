@@ -498,12 +498,28 @@ const BASE: Record<string, Codec> = {
   sparsevec: { decode: decodeSparsevec, encode: encodeSparsevec },
 };
 
-/** The codec of a type, or null when the archive has no exact form for it. */
-export function codecOf(t: PgType): Codec | null {
+/**
+ * json and jsonb for a point's payload, whose numbers the archive keeps in their written form
+ * (spec/FORMAT.md 7.3): `1.0` stays `1.0`.
+ */
+const PAYLOAD_JSON: Record<string, Codec> = {
+  json: { decode: (b) => ({ json: parseJsonLexemes(b.toString('utf8')) as Json }), encode: BASE.json!.encode },
+  jsonb: {
+    decode(b) {
+      if (b[0] !== 1) throw new CellError(`unknown jsonb binary version ${b[0]}`);
+      return { json: parseJsonLexemes(b.subarray(1).toString('utf8')) as Json };
+    },
+    encode: BASE.jsonb!.encode,
+  },
+};
+
+/** The codec of a type, or null when the archive has no exact form for it; `payload`: json numbers keep their form. */
+export function codecOf(t: PgType, opts: { payload?: boolean } = {}): Codec | null {
   if (t.elem) {
-    const inner = codecOf(t.elem);
+    const inner = codecOf(t.elem, opts);
     return inner ? arrayCodec(t.elem, inner) : null;
   }
+  if (opts.payload && PAYLOAD_JSON[t.name]) return PAYLOAD_JSON[t.name]!;
   if (t.typtype === 'e') return text; // an enum's binary form is its label
   return BASE[t.name] ?? null;
 }

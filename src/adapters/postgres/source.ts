@@ -121,7 +121,7 @@ export function postgresSource(opts: PostgresSourceOptions): Source {
               for await (const batch of copyOut({
                 client: c, ep, what: `table "${t.schema}.${t.table}"`, batchRows, batchBytes, ...(sig ?? signal ? { signal: (sig ?? signal)! } : {}),
                 sql: `COPY ${qname(t.schema, t.table)} (${cols.map(ident).join(', ')}) TO STDOUT (FORMAT binary)`,
-                columns: cols.map((n) => ({ name: n, codec: codecOf(byName.get(n)!.pgType)! })),
+                columns: cols.map((n) => ({ name: n, codec: codecOf(byName.get(n)!.pgType, { payload: true })! })),
               })) {
                 yield batch.map((cells) => {
                   row++;

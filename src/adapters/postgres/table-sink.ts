@@ -308,7 +308,8 @@ export class TableSink implements DatasetSink {
     for await (const batch of copyOut({
       client, ep: this.o.ep, what: `table ${this.staged}`, batchRows: 1000, batchBytes: 4 * 1024 * 1024,
       sql: `COPY ${this.staged} (${this.columns.map((c) => ident(c.name)).join(', ')}) TO STDOUT (FORMAT binary)`,
-      columns: this.columns,
+      // A payload's numbers keep their written form (spec/FORMAT.md 7.3); jsonb keeps it too.
+      columns: view ? this.columns.map((c) => (c.name === 'payload' ? { ...c, codec: codecOf({ name: 'jsonb', oid: 3802, typtype: 'b' }, { payload: true })! } : c)) : this.columns,
     })) {
       for (const cells of batch) {
         row++;
