@@ -78,7 +78,9 @@ export function restorersFor(registry: Registry, d: Pick<DatasetDescriptor, 'fam
  * One sink over the stores' sinks: each dataset goes to the sink of a store that writes its kind.
  * A dataset whose kind no store of the registry restores is refused (USAGE) when the sink is
  * asked for it, that is from the archive's header, before any target is touched; a dataset of a
- * known kind whose store was not named (no `--<store>` option) is skipped (null), as before.
+ * known kind whose store was not named (no `--<store>` option) is skipped (null), unless a named
+ * store that converts its family takes it (a converter takes another store's dataset on import
+ * only when its selection option names it).
  */
 export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>): Sink {
   return {
@@ -91,6 +93,14 @@ export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>
       }
       // A conversion is never made unasked: without its native store, a dataset no named store takes is refused.
       if (restorersOf(registry, descriptor.kind).length === 0) throw missingAdapter(registry, descriptor);
+      // Its native store is not a target of this run: a converter that is one may take it, if its
+      // selection option names the dataset (the converter's sink decides; it declines otherwise).
+      const family = familyOf(descriptor);
+      for (const store of registry) {
+        if (stores.includes(store) || !store.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores)) continue;
+        const d = await sinks.get(store.name)?.dataset(descriptor);
+        if (d) return d;
+      }
       return null;
     },
     async close() {

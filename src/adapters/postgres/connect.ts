@@ -7,7 +7,7 @@
  * reaches an archive, a log or an error is redacted (src/core/redact.ts), and every error message
  * from the client goes through redactText with the password.
  *
- * memarc's own query parameters of the URL (`table`, `id`, `vectors`, `payload`, `distance`:
+ * memarc's own query parameters of the URL (`table`, `id`, `vectors`, `payload`, `payload_json`, `distance`:
  * vectors.ts) are taken off before the URL reaches the client.
  */
 import os from 'node:os';
@@ -16,7 +16,7 @@ import { redactText, redactUrl } from '../../core/redact.ts';
 import { MemarcError } from '../../errors.ts';
 
 /** Query parameters of a postgres:// URL that memarc reads itself (vectors.ts). */
-export const MEMARC_PARAMS = ['table', 'id', 'vectors', 'payload', 'distance'] as const;
+export const MEMARC_PARAMS = ['table', 'id', 'vectors', 'payload', 'payload_json', 'distance'] as const;
 
 export interface PgEndpoint {
   /** For the client: host, port, user, database, password, or a connection string. */

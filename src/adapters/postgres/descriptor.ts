@@ -66,6 +66,6 @@ export const postgresDescriptor: StoreDescriptor = {
     const tables = req.options.tables as string[] | undefined;
     // migrate --to …?table=T names the target table of a single dataset.
     const rename = ep.params.table ? { ...req.rename, '*': ep.params.table } : req.rename;
-    return postgresSink({ endpoint: ep, ifExists: req.ifExists, ...(rename ? { rename } : {}), ...(tables ? { tables } : {}), log: req.log });
+    return postgresSink({ endpoint: ep, ifExists: req.ifExists, ...(rename ? { rename } : {}), ...(tables ? { tables } : {}), convert: req.endpoint !== undefined, log: req.log });
   },
 };

@@ -22,6 +22,12 @@ export interface PostgresSinkOptions {
   rename?: Record<string, string>;
   /** Archive dataset names to restore (before renaming); all when absent. */
   tables?: string[];
+  /**
+   * Take every dataset of another store (migrate). Otherwise (import) another store's dataset is
+   * converted only when `tables` names it, so that restoring one system's archive into Postgres
+   * never turns its Qdrant collections into tables unasked.
+   */
+  convert?: boolean;
   log?: (m: string) => void;
 }
 
@@ -43,6 +49,8 @@ export function postgresSink(opts: PostgresSinkOptions): Sink {
       const family = descriptorFamily(d);
       if (family !== 'table' && family !== 'vectors') return null;
       if (selected && !selected.has(d.name)) return null;
+      const foreign = family === 'vectors' || descriptorStore(d) !== 'postgres';
+      if (foreign && !opts.convert && !selected) return null;
       const own = family === 'table' && descriptorStore(d) === 'postgres' ? (d.fingerprint as unknown as TableConfig) : null;
       const targetName = opts.rename?.[d.name] ?? opts.rename?.['*'] ?? (own ? datasetName(own.schema, own.table) : d.name);
       const target = tableOfName(targetName);

@@ -24,7 +24,7 @@ import { descriptorFamily, descriptorStore } from '../../core/adapter.ts';
 import type { CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
-import type { CellValue, JsonObject, PointRecord, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
+import type { CellValue, PointRecord, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
 import { tableConfig, type TableConfig } from './catalog.ts';
 import { codecOf } from './codec.ts';
 import { ident, qname, querier, type PgEndpoint, type Query } from './connect.ts';
@@ -72,6 +72,8 @@ export class TableSink implements DatasetSink {
   private inspected = false;
   private published = false;
   private rowsWritten = 0;
+  /** The staging schema is this run's (created or resumed by open): only then may abort drop it. */
+  private ownsStage = false;
 
   constructor(o: TableSinkOptions) {
     this.o = o;
@@ -160,6 +162,11 @@ export class TableSink implements DatasetSink {
         });
       }
     }
+    if (!ctx.dryRun && !ctx.resume && (await this.schemaExists(q, this.stage))) {
+      throw new MemarcError('USAGE', `an interrupted import of this archive into ${this.target} left the staging schema ${this.stage}`, {
+        hint: 'run the same command with --resume to continue it, or with --rollback to drop it',
+      });
+    }
     this.inspected = true;
   }
 
@@ -192,11 +199,6 @@ export class TableSink implements DatasetSink {
     const q = await this.q(`preparing table ${this.target}`);
     this.cp = ctx.checkpoints ? ctx.checkpoints.for({ store: 'postgres', url: this.o.ep.safeUrl, target: this.o.targetName }) : null;
     if (await this.schemaExists(q, this.stage)) {
-      if (!ctx.resume) {
-        throw new MemarcError('USAGE', `an interrupted import of this archive into ${this.target} left the staging schema ${this.stage}`, {
-          hint: 'run the same command with --resume to continue it, or with --rollback to drop it',
-        });
-      }
       this.done = (await q<{ entry: string }>(`SELECT entry FROM ${qname(this.stage, '_memarc_shards')}`)).rows.map((r) => r.entry);
     } else {
       if (ctx.resume) this.o.log(`postgres: no staging data of this archive for ${this.target}: starting from the beginning`);
@@ -224,6 +226,7 @@ export class TableSink implements DatasetSink {
         throw err;
       }
     }
+    this.ownsStage = true;
     const stagedConfig = await this.liveConfig(q, this.stage, this.o.target.table);
     this.columns = copiedColumns(stagedConfig).map((c) => ({ name: c.name, codec: codecOf(c.pgType)! }));
     const entry = this.o.run.byDataset.get(descriptor.name);
@@ -304,6 +307,10 @@ export class TableSink implements DatasetSink {
     const view: VectorsView | null = this.vectors
       ? { id: { name: 'id', type: 'text', pgType: { name: 'text', oid: 25, typtype: 'b' }, typmod: -1, notNull: true }, vectors: this.vectors.map((v) => ({ column: v.column, name: v.vector, kind: v.kind === 'sparse' ? 'sparse' : 'dense', datatype: 'float32', distance: 'cosine' })), payload: [] }
       : null;
+    if (view) {
+      view.payload = ['payload'];
+      view.payloadJson = 'payload';
+    }
     let row = 0;
     for await (const batch of copyOut({
       client, ep: this.o.ep, what: `table ${this.staged}`, batchRows: 1000, batchBytes: 4 * 1024 * 1024,
@@ -314,10 +321,7 @@ export class TableSink implements DatasetSink {
       for (const cells of batch) {
         row++;
         if (view) {
-          const p = pointOf(view, cells, () => `table ${this.staged}, row ${row}`);
-          const payload = cells.payload;
-          p.payload = payload === null || payload === undefined ? null : ((payload as { json: JsonObject }).json);
-          digest.add('point', p);
+          digest.add('point', pointOf(view, cells, () => `table ${this.staged}, row ${row}`));
         } else digest.add(kind, { cells } as RowRecord);
       }
     }
@@ -492,7 +496,7 @@ export class TableSink implements DatasetSink {
   }
 
   async abort(_err: unknown, keep?: boolean): Promise<AbortOutcome> {
-    if (!this.ctx || this.ctx.dryRun || !this.stage) return { kept: false, message: 'nothing was written' };
+    if (!this.ctx || this.ctx.dryRun || !this.ownsStage) return { kept: false, message: `nothing was written; table ${this.target || this.o.target.table} was not touched` };
     try {
       const q = await this.q(`rolling back table ${this.target}`);
       if (this.inTx) {

@@ -11,6 +11,8 @@
  * - `vectors`: the vector columns (`vector`, `halfvec` or `sparsevec`; default: every such column).
  *   One vector column becomes the unnamed vector; several keep their column names;
  * - `payload`: the payload columns (default: every other column);
+ * - `payload_json`: instead, one json/jsonb column that holds each point's whole payload (as in
+ *   a table memarc built from a vectors dataset: `payload_json=payload`);
  * - `distance`: `cosine`, `dot`, `euclid` or `manhattan` (default: the operator class of the
  *   column's HNSW or IVFFlat index, else cosine).
  *
@@ -28,6 +30,8 @@ export interface VectorsSpec {
   id?: string;
   vectors?: string[];
   payload?: string[];
+  /** A json/jsonb column holding the whole payload. */
+  payloadJson?: string;
   distance?: string;
 }
 
@@ -44,6 +48,8 @@ export interface VectorsView {
   id: ColumnConfig;
   vectors: VectorColumn[];
   payload: string[];
+  /** The column holding the whole payload, when the payload is one json document. */
+  payloadJson?: string;
 }
 
 const DISTANCES = ['cosine', 'dot', 'euclid', 'manhattan'];
@@ -73,6 +79,7 @@ export function specOf(params: Record<string, string>): VectorsSpec | null {
   if (vectors) spec.vectors = vectors;
   const payload = list(params.payload);
   if (payload) spec.payload = payload;
+  if (params.payload_json) spec.payloadJson = params.payload_json;
   if (params.distance) {
     if (!DISTANCES.includes(params.distance)) throw new MemarcError('USAGE', `distance=${params.distance} is not one of ${DISTANCES.join(', ')}`);
     spec.distance = params.distance;
@@ -117,6 +124,12 @@ export function vectorsView(t: TableConfig, spec: VectorsSpec): VectorsView {
     };
   });
   for (const v of vectors) if (v.kind === 'dense' && v.dimension === undefined) throw usage(t, `column "${v.column}" has no dimension (declare it as vector(n))`);
+  if (spec.payloadJson) {
+    const pj = col(spec.payloadJson);
+    if (pj.pgType.name !== 'json' && pj.pgType.name !== 'jsonb') throw usage(t, `payload_json column "${pj.name}" is ${pj.type}, not json or jsonb`);
+    if (spec.payload) throw usage(t, 'payload and payload_json exclude each other');
+    return { id, vectors, payload: [pj.name], payloadJson: pj.name };
+  }
   const taken = new Set([id.name, ...vectors.map((v) => v.column)]);
   const payload = spec.payload ? spec.payload.map((p) => col(p).name) : t.columns.filter((c) => !taken.has(c.name) && c.generated === undefined).map((c) => c.name);
   return { id, vectors, payload };
@@ -191,6 +204,13 @@ export function pointOf(view: VectorsView, cells: Record<string, CellValue>, whe
       const j = (cell as { json: { indices: number[]; values: string } }).json;
       vectors[v.name] = { sparse: { indices: j.indices, values: j.values } };
     }
+  }
+  if (view.payloadJson) {
+    const doc = cells[view.payloadJson];
+    if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray((doc as { json: unknown }).json) || typeof (doc as { json: unknown }).json !== 'object')) {
+      throw new MemarcError('USAGE', `${where()}, column "${view.payloadJson}": a payload is a JSON object`);
+    }
+    return { id: pointId(cells[view.id.name] ?? null, where), vectors, payload: doc ? ((doc as { json: JsonObject | null }).json ?? null) : null };
   }
   const payload: JsonObject = {};
   for (const p of view.payload) {

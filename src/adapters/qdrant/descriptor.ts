@@ -75,6 +75,7 @@ export const qdrantDescriptor: StoreDescriptor = {
       ...collectionsOf(req),
       ...(verify ? { verify } : {}),
       ifExists: req.ifExists,
+      convert: req.endpoint !== undefined,
       ...(req.rename ? { rename: req.rename } : {}),
       log: req.log,
     });

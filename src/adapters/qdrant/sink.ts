@@ -18,6 +18,8 @@ export interface QdrantSinkOptions {
   rename?: Record<string, string>;
   /** Archive collection names to load (before renaming); all when absent. */
   collections?: string[];
+  /** Convert every vectors dataset of another store (migrate); else only those `collections` names. */
+  convert?: boolean;
   /** Most points per upsert request (default 128). */
   /** `readback` (default): every batch is read back and compared; `count`: exact count and archive digest only. */
   verify?: VerifyMode;
@@ -40,6 +42,8 @@ export function qdrantSink(opts: QdrantSinkOptions): Sink {
       const foreign = descriptor.kind !== 'qdrant.collection';
       if (foreign && descriptorFamily(descriptor) !== 'vectors') return null;
       if (selected && !selected.has(descriptor.name)) return null;
+      // On import, another store's dataset only when --collections names it (never unasked).
+      if (foreign && !opts.convert && !selected) return null;
       const sink = new CollectionSink({
         api,
         target: opts.rename?.[descriptor.name] ?? descriptor.name,
