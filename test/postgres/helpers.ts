@@ -5,7 +5,7 @@ import { endpointOf, postgresSource } from '../../src/adapters/postgres/index.ts
 import { exportArchive } from '../../src/core/export.ts';
 import type { Header, Trailer } from '../../src/format/header.ts';
 
-export async function exportDb(url: string, extra: { tables?: string[]; url?: string } = {}): Promise<{ bytes: Buffer; header: Header; trailer: Trailer }> {
+export async function exportDb(url: string, extra: { tables?: string[]; schemas?: string[] } = {}): Promise<{ bytes: Buffer; header: Header; trailer: Trailer }> {
   const chunks: Buffer[] = [];
   const out = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } });
   const { header, trailer } = await exportArchive({ sources: [postgresSource({ endpoint: endpointOf(url, {}), ...extra })], output: out, shardMaxRecords: 50 });

@@ -157,6 +157,22 @@ export function querier(client: pg.Client, ep: PgEndpoint, what: string): Query 
   };
 }
 
+/**
+ * Ends a client within the deadline: a rollback of what it left open, then a clean goodbye, else
+ * the socket is destroyed (a frozen server never answers either).
+ */
+export async function release(client: pg.Client, ep: PgEndpoint, rollback: boolean): Promise<void> {
+  const bye = (async () => {
+    if (rollback) await client.query({ text: 'ROLLBACK', query_timeout: ep.timeoutMs } as pg.QueryConfig).catch(() => {});
+    await client.end();
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ep.timeoutMs + 5_000)));
+  const r = await Promise.race([bye.then(() => 'done' as const, () => 'done' as const), late]);
+  clearTimeout(timer);
+  if (r === 'late') (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+}
+
 /** A quoted identifier. */
 export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { MemarcError } from '../../errors.ts';
 import type { CellValue } from '../../format/records.ts';
 import { CellError, type Codec } from './codec.ts';
-import { pgError, type PgEndpoint } from './connect.ts';
+import { pgError, querier, type PgEndpoint } from './connect.ts';
 import { copyRows } from './copy-binary.ts';
 
 export interface CopyOutOptions {
@@ -30,9 +30,8 @@ export interface CopyOutOptions {
 /** Batches of rows, each a map of column name to cell. */
 export async function* copyOut(o: CopyOutOptions): AsyncGenerator<Array<Record<string, CellValue>>> {
   const { to } = await import('pg-copy-streams');
-  await o.client.query('SET statement_timeout = 0').catch((e: unknown) => {
-    throw pgError(o.ep, `reading ${o.what}`, e);
-  });
+  const q = querier(o.client, o.ep, `reading ${o.what}`);
+  await q('SET statement_timeout = 0');
   const stream = o.client.query(to(o.sql));
   let stalled = false;
   let timer: NodeJS.Timeout | undefined;
@@ -103,7 +102,5 @@ export async function* copyOut(o: CopyOutOptions): AsyncGenerator<Array<Record<s
     o.signal?.removeEventListener('abort', onAbort);
     if (!stream.destroyed) stream.destroy();
   }
-  await o.client.query(`SET statement_timeout = ${o.ep.timeoutMs}`).catch((e: unknown) => {
-    throw pgError(o.ep, `reading ${o.what}`, e);
-  });
+  await q(`SET statement_timeout = ${o.ep.timeoutMs}`);
 }

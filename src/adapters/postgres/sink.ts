@@ -11,7 +11,7 @@ import type pg from 'pg';
 import type { DatasetDescriptor, DatasetSink, IfExists, Sink } from '../../core/adapter.ts';
 import { descriptorFamily, descriptorStore } from '../../core/adapter.ts';
 import type { TableConfig } from './catalog.ts';
-import { connect, type PgEndpoint } from './connect.ts';
+import { connect, release, type PgEndpoint } from './connect.ts';
 import { datasetName, tableOfName } from './neutral.ts';
 import { TableSink, type RunTables } from './table-sink.ts';
 
@@ -61,7 +61,8 @@ export function postgresSink(opts: PostgresSinkOptions): Sink {
     async close() {
       const c = client;
       client = null;
-      if (c) await (await c.catch(() => null))?.end().catch(() => {});
+      const connected = c ? await c.catch(() => null) : null;
+      if (connected) await release(connected, ep, false);
     },
   };
 }

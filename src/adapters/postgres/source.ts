@@ -17,7 +17,7 @@ import { MemarcError } from '../../errors.ts';
 import type { RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
 import { configJson, listTables, tableConfig, type TableConfig, type TableRef } from './catalog.ts';
 import { codecOf, KNOWN_TYPES } from './codec.ts';
-import { connect, ident, pgError, qname, querier, type PgEndpoint, type Query } from './connect.ts';
+import { connect, ident, qname, querier, release, type PgEndpoint, type Query } from './connect.ts';
 import { copyOut } from './copy-out.ts';
 import { copiedColumns, datasetName, neutralType, tableOfName, tableSchema } from './neutral.ts';
 import { pointOf, specOf, vectorsSchemaOf, vectorsView } from './vectors.ts';
@@ -169,8 +169,7 @@ export function postgresSource(opts: PostgresSourceOptions): Source {
       const c = client;
       client = null;
       if (!c) return;
-      await c.query('ROLLBACK').catch(() => {});
-      await c.end().catch((err: unknown) => log(pgError(ep, 'closing the connection', err).message));
+      await release(c, ep, true);
     },
   };
 }
