@@ -37,8 +37,12 @@ export function neutralType(t: PgType, typmod: number): JsonObject | null {
   if (t.typtype === 'e') return { type: 'text' };
   if (SIMPLE[t.name]) return { type: SIMPLE[t.name]! };
   switch (t.name) {
-    case 'numeric':
-      return typmod >= 4 ? { type: 'decimal', precision: ((typmod - 4) >> 16) & 0xffff, scale: (typmod - 4) & 0xffff } : { type: 'decimal' };
+    case 'numeric': {
+      if (typmod < 4) return { type: 'decimal' };
+      // The scale is an 11-bit signed field: numeric(5,-2) has a negative scale, which the neutral type has not.
+      const scale = (((typmod - 4) & 0x7ff) ^ 0x400) - 0x400;
+      return scale < 0 ? null : { type: 'decimal', precision: ((typmod - 4) >> 16) & 0xffff, scale };
+    }
     case 'varchar':
     case 'bpchar':
       return typmod >= 4 ? { type: 'text', length: typmod - 4 } : { type: 'text' };
