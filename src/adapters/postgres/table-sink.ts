@@ -24,6 +24,7 @@ import { descriptorFamily, descriptorStore } from '../../core/adapter.ts';
 import type { CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
+import { stringifyJson } from '../../format/json.ts';
 import type { CellValue, PointRecord, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
 import { tableConfig, type TableConfig } from './catalog.ts';
 import { codecOf } from './codec.ts';
@@ -227,6 +228,9 @@ export class TableSink implements DatasetSink {
       }
     }
     this.ownsStage = true;
+    if (descriptorFamily(descriptor) === 'table' && descriptorStore(descriptor) !== 'postgres') {
+      this.respelled = { digest: new DatasetDigest({ ...(descriptor.formatMajor ? { major: descriptor.formatMajor } : {}) }), cells: 0, first: [] };
+    }
     const stagedConfig = await this.liveConfig(q, this.stage, this.o.target.table);
     this.columns = copiedColumns(stagedConfig).map((c) => ({ name: c.name, codec: codecOf(c.pgType)! }));
     const entry = this.o.run.byDataset.get(descriptor.name);
@@ -272,6 +276,7 @@ export class TableSink implements DatasetSink {
     }
     const rows = this.rowsOf(kind, batch);
     const body = encodeRows(rows, this.columns, (r) => `dataset "${this.descriptor.name}", record ${this.rowsWritten + r + 1}`);
+    if (this.respelled) this.expectRespelled(kind, batch, rows);
     const client = await this.o.client();
     if (!this.inTx) {
       await querier(client, this.o.ep, 'loading')('BEGIN');
@@ -279,6 +284,34 @@ export class TableSink implements DatasetSink {
     }
     await copyIn(client, this.o.ep, this.staged, this.columns, body, `loading table ${this.staged}`);
     this.rowsWritten += rows.length;
+  }
+
+  /**
+   * A table of another store may spell a value otherwise than Postgres prints it back (a fraction
+   * `.000010` that Postgres prints `.00001`): the same value, another text, another digest. For
+   * such a table the archive's records are digested as they arrive (to prove they are the
+   * trailer's), and so are the same records as Postgres will print them (each cell encoded and
+   * decoded by the column's codec, which keeps values exactly); the read-back must equal the latter.
+   */
+  private respelled: { digest: DatasetDigest; cells: number; first: string[] } | null = null;
+
+  private expectRespelled<K extends RecordKind>(kind: K, batch: RecordByKind[K][], rows: Array<Record<string, CellValue>>): void {
+    const r = this.respelled!;
+    for (const rec of batch) this.digest.add(kind, rec);
+    for (const cells of rows) {
+      const out: Record<string, CellValue> = {};
+      for (const c of this.columns) {
+        const v = cells[c.name] ?? null;
+        const back = v === null ? null : c.codec.decode(c.codec.encode(v));
+        const [a, b] = [stringifyJson(v), stringifyJson(back)];
+        if (a !== b) {
+          r.cells++;
+          if (r.first.length < 3) r.first.push(`column "${c.name}": ${a} → ${b}`);
+        }
+        out[c.name] = back;
+      }
+      r.digest.add('row', { cells: out });
+    }
   }
 
   async shardDone(shard: ShardRef): Promise<void> {
@@ -355,10 +388,17 @@ export class TableSink implements DatasetSink {
     }
     await this.longStatements(q, foreignKeyStatements(this.def, this.stage, this.o.target.table, this.refOf));
     const got = await this.readBack();
-    check(got, `the staging table ${this.staged}`);
+    if (this.respelled) {
+      check(this.digest, 'the archive');
+      const want = this.respelled.digest;
+      if (got.hex() !== want.hex() || (got.counts.row ?? 0) !== (want.counts.row ?? 0)) {
+        throw new MemarcError('VERIFY_FAILED', `the staging table ${this.staged} of dataset "${this.descriptor.name}" holds ${got.counts.row ?? 0} rows with digest ${got.hex()}; the archive's rows as Postgres prints them: ${want.counts.row ?? 0} with ${want.hex()}`, { context: { dataset: this.descriptor.name } });
+      }
+    } else check(got, `the staging table ${this.staged}`);
     if (this.mode === 'append') await this.refuseCollisions(q);
     const r = report(got.hex());
-    r.actions.push(`loaded ${got.counts[kind] ?? 0} rows into ${this.staged}, read back: count and digest equal the archive's`);
+    r.actions.push(`loaded ${got.counts[kind] ?? 0} rows into ${this.staged}, read back: count and digest equal the archive's${this.respelled ? ' as Postgres prints its values' : ''}`);
+    if (this.respelled && this.respelled.cells > 0) r.actions.push(`${this.respelled.cells} cell(s) are spelled otherwise by Postgres, with the same value (${this.respelled.first.join('; ')}); its digest is therefore ${got.hex()}, the archive's ${expected.digest}`);
     for (const n of this.def.notRestored) r.actions.push(`not restored: ${n}`);
     return r;
   }
