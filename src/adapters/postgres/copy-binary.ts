@@ -59,14 +59,33 @@ export async function* copyRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<F
   let buf: Buffer = Buffer.alloc(0);
   let headerDone = false;
   let ended = false;
+  // Chunks held back until they complete the tuple in progress (`need` bytes): a row bigger than a
+  // chunk is joined once, not once per chunk.
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let need = 0;
   for await (const chunk of chunks) {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+    if (buf.length + heldBytes + chunk.length < need) {
+      held.push(chunk);
+      heldBytes += chunk.length;
+      continue;
+    }
+    buf = buf.length === 0 && held.length === 0 ? chunk : Buffer.concat([buf, ...held, chunk]);
+    held = [];
+    heldBytes = 0;
+    need = 0;
     let at = 0;
     if (!headerDone) {
-      if (buf.length < 19) continue;
+      if (buf.length < 19) {
+        need = 19;
+        continue;
+      }
       if (!buf.subarray(0, 11).equals(SIGNATURE)) throw malformed('no PGCOPY signature');
       const ext = buf.readUInt32BE(15);
-      if (buf.length < 19 + ext) continue;
+      if (buf.length < 19 + ext) {
+        need = 19 + ext;
+        continue;
+      }
       at = 19 + ext;
       headerDone = true;
     }
@@ -76,7 +95,10 @@ export async function* copyRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<F
         if (at < buf.length) throw malformed('data after the trailer');
         break;
       }
-      if (buf.length - at < 2) break;
+      if (buf.length - at < 2) {
+        need = buf.length - at + 2;
+        break;
+      }
       const n = buf.readInt16BE(at);
       if (n === -1) {
         ended = true;
@@ -89,6 +111,7 @@ export async function* copyRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<F
       for (let i = 0; i < n; i++) {
         if (buf.length - p < 4) {
           complete = false;
+          need = p + 4 - at;
           break;
         }
         const len = buf.readInt32BE(p);
@@ -99,6 +122,7 @@ export async function* copyRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<F
         }
         if (buf.length - p < len) {
           complete = false;
+          need = p + len - at;
           break;
         }
         fields[i] = buf.subarray(p, p + len);
@@ -112,5 +136,5 @@ export async function* copyRows(chunks: AsyncIterable<Buffer>): AsyncGenerator<F
     buf = at === buf.length ? Buffer.alloc(0) : Buffer.from(buf.subarray(at));
     if (rows.length > 0) yield rows;
   }
-  if (!headerDone || !ended || buf.length > 0) throw malformed('the stream ended before its trailer');
+  if (!headerDone || !ended || buf.length > 0 || heldBytes > 0) throw malformed('the stream ended before its trailer');
 }
