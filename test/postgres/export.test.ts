@@ -61,7 +61,8 @@ describe('postgres export', () => {
     expect(await rows(dst, 'SELECT id, body FROM app.notes ORDER BY id')).toEqual([{ id: 1, body: 'x' }, { id: 2, body: null }]);
   });
 
-  it('a frozen server fails the export within its deadline, with CONNECTION_FAILED', async () => {
+  // Freezing a backend takes a signal to its process: only on the server the harness started here.
+  it.skipIf(!!process.env.DATABASE_URL)('a frozen server fails the export within its deadline, with CONNECTION_FAILED', async () => {
     const url = await db(`CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 10)`);
     const source = postgresSource({ endpoint: endpointOf(url, {}, { timeoutMs: 1500 }) });
     const [ds] = await source.open();
