@@ -4,11 +4,13 @@
  * `table` (public) or `schema.table`; a frozen server fails the export within its deadline; a
  * replace that would orphan another table's foreign key is refused before anything is written.
  */
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointOf, postgresSink, postgresSource } from '../../src/adapters/postgres/index.ts';
 import { importArchive } from '../../src/core/import.ts';
+import { exportArchive } from '../../src/core/export.ts';
+import type { Source } from '../../src/core/adapter.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
 import { failure } from '../helpers/failure.ts';
 import { exportDb, rows } from './helpers.ts';
@@ -93,5 +95,32 @@ describe('postgres export', () => {
     await importArchive({ input: Readable.from([both.bytes]), sink: postgresSink({ endpoint: endpointOf(url, {}), ifExists: 'replace' }), stateDir: false });
     expect(await rows(url, `SELECT conname FROM pg_constraint WHERE contype = 'f'`)).toEqual([{ conname: 'posts_u_fkey' }]);
     expect(await rows(url, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`)).toEqual([]);
+  });
+});
+
+describe('postgres restore of a hostile archive', () => {
+  it('never runs a second statement smuggled into a definition of the native configuration', async () => {
+    const url = await db(`CREATE TABLE t (id int PRIMARY KEY, n int CHECK (n > 0)); INSERT INTO t VALUES (1, 1); CREATE TABLE victim (id int)`);
+    // A forger writes a valid archive (hashes and all) whose check definition hides a second statement.
+    const real = postgresSource({ endpoint: endpointOf(url, {}), tables: ['t'] });
+    const forgedSource: Source = {
+      async open(signal) {
+        const ds = await real.open(signal);
+        const cfg = ds[0]!.descriptor.fingerprint as unknown as { constraints: Array<{ type: string; definition: string }> };
+        cfg.constraints.find((c) => c.type === 'c')!.definition = 'CHECK (n > 0); DROP TABLE victim';
+        return ds;
+      },
+      close: () => real.close(),
+    };
+    const chunks: Buffer[] = [];
+    await exportArchive({ sources: [forgedSource], output: new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) });
+    const forged = Buffer.concat(chunks);
+    const dst = await server.database('hostile');
+    await rows(dst, 'CREATE TABLE victim (id int)');
+    const err = await failure(importArchive({ input: Readable.from([forged]), sink: postgresSink({ endpoint: endpointOf(dst, {}) }), stateDir: false }));
+    expect(err.code).toBe('STORE_ERROR');
+    expect(err.message).toMatch(/cannot insert multiple commands into a prepared statement/);
+    expect(await rows(dst, `SELECT count(*)::int AS n FROM pg_class WHERE relname = 'victim'`)).toEqual([{ n: 1 }]);
+    expect(await rows(dst, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`)).toEqual([]);
   });
 });

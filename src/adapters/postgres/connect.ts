@@ -146,11 +146,15 @@ export type Query = <R extends pg.QueryResultRow = pg.QueryResultRow>(text: stri
  * The client's queries with a deadline in the client too (a frozen server never answers its own
  * statement_timeout). Not set on the client itself: pg applies a client-wide query_timeout to COPY
  * streams as well, which must run longer (copy-out.ts, copy-in.ts have their own stall deadline).
+ *
+ * Always the extended query protocol, which runs exactly one statement: a restore builds its DDL
+ * from the archive's native configuration (types, defaults, constraint and index definitions),
+ * and a hostile archive must not smuggle a second statement behind a `;`.
  */
 export function querier(client: pg.Client, ep: PgEndpoint, what: string): Query {
   return async (text, values) => {
     try {
-      return await client.query({ text, ...(values ? { values } : {}), query_timeout: ep.timeoutMs + 5_000 } as pg.QueryConfig);
+      return await client.query({ text, values: values ?? [], queryMode: 'extended', query_timeout: ep.timeoutMs + 5_000 } as pg.QueryConfig);
     } catch (err) {
       throw pgError(ep, what, err);
     }
