@@ -29,7 +29,7 @@ import type { CellValue, PointRecord, RecordByKind, RecordKind, RowRecord } from
 import { tableConfig, type TableConfig } from './catalog.ts';
 import { codecOf } from './codec.ts';
 import { ident, qname, querier, type PgEndpoint, type Query } from './connect.ts';
-import { copyIn, encodeRows, type CopyInColumn } from './copy-in.ts';
+import { encodeRows, ShardCopy, type CopyInColumn } from './copy-in.ts';
 import { copyOut } from './copy-out.ts';
 import { createStatements, foreignKeyStatements, keyStatements, defFromConfig, defFromNeutral, defFromVectors, enumStatements, type TableDef } from './ddl.ts';
 import { copiedColumns, datasetName } from './neutral.ts';
@@ -68,6 +68,8 @@ export class TableSink implements DatasetSink {
   private columns: CopyInColumn[] = [];
   private digest = new DatasetDigest();
   private inTx = false;
+  /** The COPY of the shard being loaded (one per shard, inside its transaction). */
+  private copy: ShardCopy | null = null;
   private done: string[] = [];
   private cp: CheckpointFile | null = null;
   private inspected = false;
@@ -275,14 +277,15 @@ export class TableSink implements DatasetSink {
       return;
     }
     const rows = this.rowsOf(kind, batch);
-    const body = encodeRows(rows, this.columns, (r) => `dataset "${this.descriptor.name}", record ${this.rowsWritten + r + 1}`);
+    const body = encodeRows(rows, this.columns, (r) => `dataset "${this.descriptor.name}", record ${this.rowsWritten + r + 1}`, false);
     if (this.respelled) this.expectRespelled(kind, batch, rows);
     const client = await this.o.client();
     if (!this.inTx) {
       await querier(client, this.o.ep, 'loading')('BEGIN');
       this.inTx = true;
     }
-    await copyIn(client, this.o.ep, this.staged, this.columns, body, `loading table ${this.staged}`);
+    this.copy ??= await ShardCopy.open(client, this.o.ep, this.staged, this.columns, `loading table ${this.staged}`);
+    await this.copy.write(body);
     this.rowsWritten += rows.length;
   }
 
@@ -317,6 +320,11 @@ export class TableSink implements DatasetSink {
   async shardDone(shard: ShardRef): Promise<void> {
     if (this.ctx.dryRun) return;
     const q = await this.q(`loading table ${this.staged}`);
+    if (this.copy) {
+      const copy = this.copy;
+      this.copy = null;
+      await copy.end();
+    }
     if (!this.inTx) await q('BEGIN');
     await q(`INSERT INTO ${qname(this.stage, '_memarc_shards')} (entry) VALUES ($1)`, [shard.entry]);
     await q('COMMIT');
@@ -539,6 +547,10 @@ export class TableSink implements DatasetSink {
     if (!this.ctx || this.ctx.dryRun || !this.ownsStage) return { kept: false, message: `nothing was written; table ${this.target || this.o.target.table} was not touched` };
     try {
       const q = await this.q(`rolling back table ${this.target}`);
+      if (this.copy) {
+        await this.copy.destroy();
+        this.copy = null;
+      }
       if (this.inTx) {
         await q('ROLLBACK').catch(() => {});
         this.inTx = false;
