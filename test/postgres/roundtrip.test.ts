@@ -42,6 +42,20 @@ describe('postgres: the novamem fixture round-trips', () => {
     expect(await next(dst)).toEqual(await next(src));
   });
 
+  it('migrates database to database with the same digests, foreign keys between the tables included', async () => {
+    const { REGISTRY } = await import('../../src/adapters/registry.ts');
+    const { migrateEnds } = await import('../../src/core/stores.ts');
+    const { migrate } = await import('../../src/core/migrate.ts');
+    const dst = await server.database('mig');
+    const ends = await migrateEnds(REGISTRY, { from: src, to: dst, flags: {}, env: {}, log: () => {}, ifExists: 'fail' });
+    const res = await migrate({ source: ends.source, sink: ends.sink });
+    const a = await exportDb(src);
+    const digests = (x: typeof a) => Object.fromEntries(x.header.datasets.map((d, i) => [d.name, x.trailer.datasets[i]!.digest]));
+    expect(Object.fromEntries(res.datasets.map((d) => [d.dataset, d.digest]))).toEqual(digests(a));
+    expect(digests(await exportDb(dst))).toEqual(digests(a));
+    expect((await rows(dst, `SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)).map((r) => r.conname)).toEqual(['audit_log_actor_fkey', 'memory_entries_session_id_fkey', 'memory_entries_user_id_fkey', 'sessions_project_id_fkey', 'sessions_user_id_fkey']);
+  });
+
   it('keeps the hard values exactly', async () => {
     const a = await exportDb(src, { tables: ['users'] });
     let users: Array<Record<string, unknown>> = [];
