@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointOf, postgresSink } from '../../src/adapters/postgres/index.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { readArchive } from '../../src/format/reader.ts';
+import { failure } from '../helpers/failure.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
 import { createNovamem, FIXTURE_TABLES } from './fixture.ts';
 import { exportDb, rows } from './helpers.ts';
@@ -76,5 +77,38 @@ describe('postgres: the novamem fixture round-trips', () => {
     bc44.setUTCFullYear(-43, 2, 15); // 44 BC is year -43 (year 0 is 1 BC)
     expect(bob.born).toEqual({ date: bc44.getTime() / 86_400_000 });
     expect(bob.tags).toEqual([]);
+  });
+});
+
+describe('postgres: append and merge into a live table', () => {
+  let server: PostgresServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('append refuses keys the target holds; merge overwrites them; both move the sequence up to the archive\'s', async () => {
+    const src = await server.database('am');
+    await rows(src, `CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)`);
+    await rows(src, `INSERT INTO notes (body) SELECT 'n' || i FROM generate_series(1, 50) i`);
+    const a = await exportDb(src);
+    const dst = await server.database('am2');
+    await rows(dst, `CREATE TABLE notes (id serial PRIMARY KEY, body text NOT NULL)`);
+    await rows(dst, `INSERT INTO notes (id, body) VALUES (1000, 'mine')`);
+    const load = (ifExists: 'append' | 'merge') => importArchive({ input: Readable.from([a.bytes]), sink: postgresSink({ endpoint: endpointOf(dst, {}), ifExists }), stateDir: false });
+    const res = await load('append');
+    expect(res.datasets[0]!.actions.join('\n')).toMatch(/appended 50 rows/);
+    // The live sequence had never been used: it now continues after the archive's 50.
+    expect(await rows(dst, `SELECT nextval('notes_id_seq')::int AS v`)).toEqual([{ v: 51 }]);
+    const again = await failure(load('append'));
+    expect(again.code).toBe('TARGET_EXISTS');
+    expect(again.message).toMatch(/already holds 50 row key\(s\)/);
+    await rows(dst, `UPDATE notes SET body = 'changed' WHERE id <= 10`);
+    const merged = await load('merge');
+    expect(merged.datasets[0]!.actions.join('\n')).toMatch(/merged 50 rows/);
+    expect(await rows(dst, `SELECT count(*)::int AS n, count(*) FILTER (WHERE body = 'changed')::int AS c FROM notes`)).toEqual([{ n: 51, c: 0 }]);
+    expect(await rows(dst, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`)).toEqual([]);
   });
 });

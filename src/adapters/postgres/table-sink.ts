@@ -484,6 +484,7 @@ export class TableSink implements DatasetSink {
       } else if (this.mode === 'append') {
         const r = await q(`INSERT INTO ${this.target} (${this.columnList()}) OVERRIDING SYSTEM VALUE SELECT ${this.columnList()} FROM ${this.staged}`);
         actions.push(`appended ${r.rowCount} rows to table ${this.target}`);
+        actions.push(...(await this.advanceSequences(q)));
       } else {
         const pk = this.pk();
         const rest = this.columns.filter((c) => !pk.includes(c.name));
@@ -491,6 +492,7 @@ export class TableSink implements DatasetSink {
         const r = await q(`INSERT INTO ${this.target} (${this.columnList()}) OVERRIDING SYSTEM VALUE SELECT ${this.columnList()} FROM ${this.staged}
           ON CONFLICT (${pk.map(ident).join(', ')}) DO ${rest.length > 0 ? `UPDATE SET ${rest.map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`).join(', ')}` : 'NOTHING'}`);
         actions.push(`merged ${r.rowCount} rows into table ${this.target}`);
+        actions.push(...(await this.advanceSequences(q)));
       }
       await q('COMMIT');
       this.published = true;
@@ -499,6 +501,23 @@ export class TableSink implements DatasetSink {
       await q('ROLLBACK').catch(() => {});
       throw err;
     }
+  }
+
+  /**
+   * After an append or merge, the live table's own sequences are moved up to the archive's values
+   * where they stood lower, so that the next default value never collides with an archived key.
+   * (Sequences are not transactional: an undo leaves them where they are, which is harmless.)
+   */
+  private async advanceSequences(q: Query): Promise<string[]> {
+    const out: string[] = [];
+    for (const s of this.def.sequences) {
+      if (s.lastValue === null) continue;
+      const seq = (await q<{ s: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS s', [this.target, s.column])).rows[0]?.s;
+      if (!seq) continue;
+      const r = await q<{ v: string }>(`SELECT setval($1::regclass, GREATEST($2::bigint, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM ${seq})), true)::text AS v`, [seq, s.lastValue]);
+      out.push(`sequence ${seq} at ${r.rows[0]!.v} (at least the archive's ${s.lastValue})`);
+    }
+    return out;
   }
 
   async undo(): Promise<string> {
