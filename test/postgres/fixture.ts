@@ -46,7 +46,8 @@ export async function createNovamem(url: string, opts: { memories?: number; dim?
         project_id integer REFERENCES projects (id),
         started_at timestamptz NOT NULL,
         duration interval,
-        active boolean NOT NULL DEFAULT true
+        active boolean NOT NULL DEFAULT true,
+        mood mood
       );
       CREATE TABLE memory_entries (
         id bigserial PRIMARY KEY,
@@ -80,9 +81,10 @@ export async function createNovamem(url: string, opts: { memories?: number; dim?
         ('cy@example.org', 'Çy 😀', '\\x', 'busy', NULL, '-Infinity', 1.5, NULL, NULL, NULL, gen_random_uuid(), 9223372036854775807),
         ('dee@example.org', 'Dee', NULL, NULL, ARRAY['x'], 5e-324, 3.4028235e38, '2000-01-01', '00:00:00', '2000-01-01 00:00:00', NULL, 0)`);
     await c.query(`
-      INSERT INTO sessions (id, user_id, project_id, started_at, duration, active)
+      INSERT INTO sessions (id, user_id, project_id, started_at, duration, active, mood)
       SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(i), 12, '0'))::uuid, 1 + i % 4, CASE WHEN i % 3 = 0 THEN NULL ELSE 1 + i % 3 END,
-        '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 hour 0.000001 second', make_interval(months => i % 13, days => i % 31, secs => i * 1.25), i % 2 = 0
+        '2026-01-01T00:00:00Z'::timestamptz + i * interval '1 hour 0.000001 second', make_interval(months => i % 13, days => i % 31, secs => i * 1.25), i % 2 = 0,
+        (ARRAY['calm', 'busy', NULL]::mood[])[1 + i % 3]
       FROM generate_series(1, 20) i`);
     await c.query(`
       INSERT INTO memory_entries (session_id, user_id, content, embedding, small, sparse, metadata, importance, counts, created_at)

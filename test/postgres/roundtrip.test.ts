@@ -112,3 +112,33 @@ describe('postgres: append and merge into a live table', () => {
     expect(await rows(dst, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`)).toEqual([]);
   });
 });
+
+describe('postgres: a run whose last publish fails', () => {
+  let server: PostgresServer;
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('puts back every table and enum type the earlier publishes created', async () => {
+    const src = await server.database('pf');
+    await createNovamem(src, { memories: 20, dim: 4 });
+    const a = await exportDb(src);
+    const dst = await server.database('pf2');
+    const real = postgresSink({ endpoint: endpointOf(dst, {}) });
+    const sink: typeof real = {
+      close: () => real.close(),
+      async dataset(d) {
+        const ds = await real.dataset(d);
+        if (!ds || d.name !== 'users') return ds;
+        return Object.assign(Object.create(ds) as typeof ds, { publish: async () => { throw new Error('the switch was refused (injected by the test)'); } });
+      },
+    };
+    await expect(importArchive({ input: Readable.from([a.bytes]), sink, stateDir: false })).rejects.toThrow(/publishing dataset "users" failed.*put back/);
+    expect(await rows(dst, `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND relkind = 'r'`)).toEqual([]);
+    expect(await rows(dst, `SELECT typname FROM pg_type WHERE typname = 'mood'`)).toEqual([]);
+    expect(await rows(dst, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`)).toEqual([]);
+  });
+});

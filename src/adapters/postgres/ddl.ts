@@ -116,16 +116,27 @@ export function defFromVectors(name: string, schema: JsonObject): { def: TableDe
   return { def: { columns, constraints, indexes, sequences: [], enums: [], extensions: ['vector'], notRestored }, columns: map };
 }
 
-/** CREATE TYPE statements for the enums the staging schema needs, and the type text rewrite. */
-export function enumStatements(def: TableDef, stage: string, existing: Map<string, string[]>): { statements: string[]; retype: (type: string) => string } {
+/**
+ * CREATE TYPE statements for the enums the staging schema needs, and the type text rewrite. An
+ * enum another table of the same run already staged (`staged`: `schema.name` → its staging name)
+ * is used from there, so two tables of one enum share it, as they did in their source.
+ */
+export function enumStatements(def: TableDef, stage: string, existing: Map<string, string[]>, staged: ReadonlyMap<string, string> = new Map()): { statements: string[]; created: Map<string, string>; retype: (type: string) => string } {
   const statements: string[] = [];
   const moved = new Map<string, string>();
+  const created = new Map<string, string>();
   for (const e of def.enums) {
+    const other = staged.get(`${e.schema}.${e.name}`);
+    if (other) {
+      moved.set(e.name, other);
+      continue;
+    }
     const have = existing.get(`${e.schema}.${e.name}`);
     if (have && have.join('\u0000') === e.labels.join('\u0000')) continue; // the target's own, equal: used as it is
     if (have) throw new MemarcError('SCHEMA_MISMATCH', `enum type "${e.schema}.${e.name}" exists on the target with other labels (${have.join(', ')}; the archive's: ${e.labels.join(', ')})`);
     statements.push(`CREATE TYPE ${qname(stage, e.name)} AS ENUM (${e.labels.map(literal).join(', ')})`);
     moved.set(e.name, qname(stage, e.name));
+    created.set(`${e.schema}.${e.name}`, qname(stage, e.name));
   }
   const retype = (type: string): string => {
     for (const e of def.enums) {
@@ -137,7 +148,7 @@ export function enumStatements(def: TableDef, stage: string, existing: Map<strin
     }
     return type;
   };
-  return { statements, retype };
+  return { statements, created, retype };
 }
 
 /** An identity sequence takes its column's type: `AS` is refused there. */

@@ -43,7 +43,7 @@ export function postgresSink(opts: PostgresSinkOptions): Sink {
     return client;
   };
   const selected = opts.tables && opts.tables.length > 0 ? new Set(opts.tables) : null;
-  const run: RunTables = { byDataset: new Map(), targets: new Set() };
+  const run: RunTables = { byDataset: new Map(), targets: new Set(), enums: new Map() };
   return {
     async dataset(d: DatasetDescriptor): Promise<DatasetSink | null> {
       const family = descriptorFamily(d);

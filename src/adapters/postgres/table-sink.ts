@@ -41,6 +41,8 @@ export interface RunTables {
   byDataset: Map<string, { schema: string; table: string; stage: string | null; mode: IfExists | 'create'; ensureKeys?: () => Promise<void> }>;
   /** Every target of the run, `schema.table`. */
   targets: Set<string>;
+  /** Enum types staged by a table of the run (`schema.name` → staging name), which its other tables use too. */
+  enums: Map<string, string>;
 }
 
 export interface TableSinkOptions {
@@ -68,6 +70,8 @@ export class TableSink implements DatasetSink {
   private columns: CopyInColumn[] = [];
   private digest = new DatasetDigest();
   private inTx = false;
+  /** Enum types publish moved from the staging schema into the target's. */
+  private movedEnums: string[] = [];
   /** The COPY of the shard being loaded (one per shard, inside its transaction). */
   private copy: ShardCopy | null = null;
   private done: string[] = [];
@@ -216,7 +220,7 @@ export class TableSink implements DatasetSink {
         const r = await q<{ labels: string[] }>(`SELECT ARRAY(SELECT enumlabel::text FROM pg_enum WHERE enumtypid = t.oid ORDER BY enumsortorder) AS labels FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typname = $2`, [e.schema, e.name]);
         if (r.rows[0]) existing.set(`${e.schema}.${e.name}`, r.rows[0].labels);
       }
-      const { statements, retype } = enumStatements(this.def, this.stage, existing);
+      const { statements, created, retype } = enumStatements(this.def, this.stage, existing, this.o.run.enums);
       await q('BEGIN');
       try {
         await q(`CREATE SCHEMA ${ident(this.stage)}`);
@@ -224,6 +228,7 @@ export class TableSink implements DatasetSink {
         for (const s of createStatements(this.def, this.stage, this.o.target.table, retype)) await q(s);
         await q(`CREATE TABLE ${qname(this.stage, '_memarc_shards')} (entry text PRIMARY KEY)`);
         await q('COMMIT');
+        for (const [k, v] of created) this.o.run.enums.set(k, v);
       } catch (err) {
         await q('ROLLBACK').catch(() => {});
         throw err;
@@ -478,6 +483,7 @@ export class TableSink implements DatasetSink {
         } else actions.push(`created table ${this.target}`);
         for (const t of (await q<{ name: string }>(`SELECT t.typname AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = $1 AND t.typtype = 'e'`, [this.stage])).rows) {
           await q(`ALTER TYPE ${qname(this.stage, t.name)} SET SCHEMA ${ident(schema)}`);
+          this.movedEnums.push(t.name);
           actions.push(`created enum type ${qname(schema, t.name)}`);
         }
         await q(`ALTER TABLE ${this.staged} SET SCHEMA ${ident(schema)}`);
@@ -529,6 +535,9 @@ export class TableSink implements DatasetSink {
       let what: string;
       if (this.mode === 'create' || this.mode === 'replace') {
         await q(`ALTER TABLE ${this.target} SET SCHEMA ${ident(this.stage)}`);
+        // Enum types this publish created go back with it (tables of the run still using them are undone too).
+        for (const e of this.movedEnums) await q(`ALTER TYPE ${qname(schema, e)} SET SCHEMA ${ident(this.stage)}`);
+        this.movedEnums = [];
         if (this.mode === 'replace') {
           await q(`ALTER TABLE ${qname(this.prev, this.o.target.table)} SET SCHEMA ${ident(schema)}`);
           await q(`DROP SCHEMA ${ident(this.prev)}`);
