@@ -116,13 +116,13 @@ export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>
 export function missingAdapter(registry: Registry, d: Pick<DatasetDescriptor, 'name' | 'kind'> & Partial<Pick<DatasetDescriptor, 'family' | 'store'>>): MemarcError {
   const store = d.store !== undefined ? d.store : /^([a-z0-9_-]+)\./.exec(d.kind)?.[1];
   const context = { dataset: d.name, kind: d.kind };
-  const hint = 'memarc inspect lists the archive\'s datasets; restore it with a memarc build that has that adapter';
   const family = familyOf(d);
   // Stores of the same family that could hold the data, were conversion through the neutral schema allowed.
   const sameFamily = family ? registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes)).map((s) => s.name) : [];
   const converters = family ? registry.filter((s) => s.sink && s.flag && s.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores)) : [];
+  const hint = `memarc inspect lists the archive's datasets; restore it with a memarc build that has that adapter${converters.length > 0 ? ', or convert it: name a converting store and the dataset with that store\'s selection option (a conversion is never made unasked)' : ''}`;
   const conversion = converters.length > 0
-    ? `; ${converters.map((s) => `${s.name} (${flagName(s.flag!)})`).join(', ')} can restore it as a conversion through the neutral schema: name ${converters.length === 1 ? 'that store' : 'one of them'} as the target`
+    ? `; ${converters.map((s) => `${s.name} (${flagName(s.flag!)}${s.selection ? ` with ${flagName(s.selection)} ${d.name}` : ''})`).join(', ')} can restore it as a conversion through the neutral schema`
     : sameFamily.length > 0
       ? `; ${sameFamily.join(', ')} restore${sameFamily.length === 1 ? 's' : ''} ${family} datasets only from ${sameFamily.length === 1 ? 'its own store' : 'their own stores'}: conversion between stores is not supported yet`
       : '';

@@ -5,11 +5,14 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { qdrantSource } from '../../src/adapters/qdrant/index.ts';
+import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { REGISTRY } from '../../src/adapters/registry.ts';
 import type { Source } from '../../src/core/adapter.ts';
 import { migrate } from '../../src/core/migrate.ts';
-import { migrateEnds } from '../../src/core/stores.ts';
+import { migrateEnds, restoreSink } from '../../src/core/stores.ts';
+import { exportArchive } from '../../src/core/export.ts';
+import { importArchive } from '../../src/core/import.ts';
+import { Readable, Writable } from 'node:stream';
 import type { PointRecord } from '../../src/format/records.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
@@ -64,6 +67,21 @@ describe('pgvector ↔ Qdrant through migrate', () => {
     expect(res.datasets[0]!.records.point).toBe(150);
     expect(logs.join('\n')).toMatch(/as vectors: id id; vectors embedding → "" \(dense 8, euclid, float32\); payload content, metadata, importance/);
     expect(logs.join('\n')).toMatch(/collection with \{"vectors":\{"size":8,"distance":"Euclid"\}\}/);
+  });
+
+  it('an archive of the table as vectors imports into Qdrant when --collections names it, and only then', async () => {
+    const chunks: Buffer[] = [];
+    const { trailer } = await exportArchive({ sources: [postgresSource({ endpoint: endpointOf(`${src}?table=memory_entries`, {}) })], output: new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) });
+    const archive = Buffer.concat(chunks);
+    // Unasked, it is skipped like any dataset whose own store (Postgres, in this build) is not a target.
+    const unasked = await importArchive({ input: Readable.from([archive]), sink: restoreSink(REGISTRY, new Map([['qdrant', qdrantSink({ url: q.url })]])), stateDir: false });
+    expect(unasked).toMatchObject({ datasets: [], skipped: ['memory_entries'] });
+    const name = collection;
+    const res = await importArchive({ input: Readable.from([archive]), sink: restoreSink(REGISTRY, new Map([['qdrant', qdrantSink({ url: q.url, collections: ['memory_entries'], rename: { memory_entries: name } })]])), stateDir: false });
+    expect(res.datasets[0]!.digest).toBe(trailer.datasets[0]!.digest);
+    const back = await points(qdrantSource({ url: q.url, collections: [name] }));
+    const original = await points(postgresSource({ endpoint: endpointOf(`${src}?table=memory_entries`, {}) }));
+    for (const [id, p] of original) expect(back.get(id)?.vectors).toEqual(p.vectors);
   });
 
   it('moves every vector bit-exactly to Qdrant and back', async () => {

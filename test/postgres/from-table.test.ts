@@ -86,7 +86,7 @@ describe('a table dataset of another store into Postgres', () => {
     const sinks = new Map([['postgres', postgresSink({ endpoint: endpointOf(dst, {}) })]]);
     const err = await failure(importArchive({ input: Readable.from([archive]), sink: restoreSink(REGISTRY, sinks), stateDir: false }));
     expect(err.code).toBe('USAGE');
-    expect(err.message).toMatch(/needs the sqlite adapter, which is not in this build; postgres \(--postgres\) can restore it as a conversion/);
+    expect(err.message).toMatch(/needs the sqlite adapter, which is not in this build; postgres \(--postgres with --tables notes\) can restore it as a conversion/);
 
     const named = new Map([['postgres', postgresSink({ endpoint: endpointOf(dst, {}), tables: ['notes'] })]]);
     const res = await importArchive({ input: Readable.from([archive]), sink: restoreSink(REGISTRY, named), stateDir: false });

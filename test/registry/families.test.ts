@@ -58,7 +58,7 @@ describe('the store that restores a dataset', () => {
     // No converter named as a target: refused, never skipped, and the message says how to convert.
     await expect(restoreSink(REGISTRY, new Map()).dataset(descriptorOf(foreign, 2))).rejects.toMatchObject({
       code: 'USAGE',
-      message: /needs the pgvector adapter, which is not in this build; qdrant \(--qdrant\), postgres \(--postgres\) can restore it as a conversion through the neutral schema/,
+      message: /needs the pgvector adapter, which is not in this build; qdrant \(--qdrant with --collections m\), postgres \(--postgres with --tables m\) can restore it as a conversion through the neutral schema/,
     });
     await expect(restoreSink(REGISTRY, new Map()).dataset(descriptorOf(bare, 2))).rejects.toMatchObject({ code: 'USAGE', message: /table dataset without a native store/ });
   });
