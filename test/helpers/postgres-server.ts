@@ -123,6 +123,9 @@ export async function startPostgres(): Promise<PostgresServer> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
+    if (asNobody && spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-x', bin('postgres')]).status !== 0) {
+      throw new Error(`the server runs as nobody under root, and nobody cannot reach ${bin('postgres')}: install it outside /root (unset MEMARC_SERVERS_DIR, or point it at a directory every user can traverse) and run scripts/setup-postgres.sh`);
+    }
     mkdirSync(data, { mode: 0o700 });
     if (asNobody) {
       const { uid, gid } = nobodyIds();
