@@ -38,6 +38,8 @@ export async function createNovamem(url: string, opts: { memories?: number; dim?
         tz_free timestamp,
         uid uuid,
         big bigint,
+        domain text GENERATED ALWAYS AS (split_part(email, '@', 2)) STORED,
+        handle text GENERATED ALWAYS AS (split_part(email, '@', 1)) VIRTUAL,
         CONSTRAINT users_email_key UNIQUE (email)
       );
       CREATE TABLE sessions (

@@ -36,6 +36,9 @@ describe('postgres: the novamem fixture round-trips', () => {
     const b = await exportDb(dst);
     const byName = (x: typeof a) => Object.fromEntries(x.header.datasets.map((d, i) => [d.name, { schema: d.schema, config: d.native?.config, digest: x.trailer.datasets[i]!.digest }]));
     expect(byName(b)).toEqual(byName(a));
+    // Generated columns (stored and virtual) are computed again by the target.
+    const gen = (url: string) => rows(url, `SELECT email, domain, handle FROM users ORDER BY id`);
+    expect(await gen(dst)).toEqual(await gen(src));
     // Nothing of memarc's is left on the target.
     expect(await rows(dst, `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`)).toEqual([]);
     // The sequences continue where the source's stood.

@@ -29,6 +29,8 @@ export interface ColumnConfig {
   identity?: 'a' | 'd';
   /** A generated column's expression (not copied: the server computes it). */
   generated?: string;
+  /** `s` stored, `v` virtual (PostgreSQL 18). */
+  generatedKind?: 's' | 'v';
 }
 
 export interface ConstraintConfig {
@@ -135,7 +137,7 @@ export async function tableConfig(q: Query, ref: TableRef): Promise<TableConfig>
       notNull: r.notnull,
       ...(r.def !== null && !r.generated ? { default: r.def } : {}),
       ...(r.identity === 'a' || r.identity === 'd' ? { identity: r.identity } : {}),
-      ...(r.generated ? { generated: r.def ?? '' } : {}),
+      ...(r.generated ? { generated: r.def ?? '', generatedKind: r.generated === 'v' ? ('v' as const) : ('s' as const) } : {}),
     };
   });
 

@@ -14,7 +14,7 @@ import { opclassOf } from './vectors.ts';
 
 /** What the staging table is built from: type texts are final (enums already point at their schema). */
 export interface TableDef {
-  columns: Array<{ name: string; type: string; notNull: boolean; default?: string; identity?: 'a' | 'd'; generated?: string }>;
+  columns: Array<{ name: string; type: string; notNull: boolean; default?: string; identity?: 'a' | 'd'; generated?: string; generatedKind?: 's' | 'v' }>;
   constraints: ConstraintConfig[];
   indexes: Array<Pick<IndexConfig, 'name' | 'definition'> & { method: string; columns: string[]; unique: boolean; opclasses?: string[]; options?: string[] }>;
   sequences: SequenceConfig[];
@@ -33,7 +33,7 @@ export function defFromConfig(t: TableConfig): TableDef {
       notNull: c.notNull,
       ...(c.default !== undefined ? { default: c.default } : {}),
       ...(c.identity ? { identity: c.identity } : {}),
-      ...(c.generated !== undefined ? { generated: c.generated } : {}),
+      ...(c.generated !== undefined ? { generated: c.generated, generatedKind: c.generatedKind ?? 's' } : {}),
     })),
     constraints: t.constraints,
     indexes: t.indexes,
@@ -164,7 +164,7 @@ export function createStatements(def: TableDef, stage: string, table: string, re
   const identity = new Map(def.sequences.filter((s) => s.owner === 'i').map((s) => [s.column, s]));
   const cols = def.columns.map((c) => {
     let sql = `${ident(c.name)} ${retype(c.type)}`;
-    if (c.generated !== undefined) return `${sql} GENERATED ALWAYS AS (${c.generated}) STORED`;
+    if (c.generated !== undefined) return `${sql} GENERATED ALWAYS AS (${c.generated}) ${c.generatedKind === 'v' ? 'VIRTUAL' : 'STORED'}${c.notNull ? ' NOT NULL' : ''}`;
     const seq = serial.get(c.name);
     if (seq) sql += ` DEFAULT nextval(${literal(qname(stage, seq.name))}::regclass)`;
     else if (c.default !== undefined) sql += ` DEFAULT ${c.default}`;
