@@ -108,3 +108,14 @@ describe('pgvector ↔ Qdrant through migrate', () => {
     await dropCollections(q.url, q.apiKey, ['memory_entries']);
   });
 });
+
+describe('?table= on a Postgres target', () => {
+  it('names the table of one dataset, and refuses a source of several', async () => {
+    const { postgresSink } = await import('../../src/adapters/postgres/index.ts');
+    const sink = postgresSink({ endpoint: endpointOf('postgres://u@127.0.0.1:1/db', {}), rename: { '*': 'only' }, convert: true });
+    const d = (name: string) => ({ name, kind: 'qdrant.collection', family: 'vectors' as const, store: 'qdrant', schema: { vectors: [] }, fingerprint: {}, source: { type: 'qdrant' } });
+    expect(await sink.dataset(d('a'))).not.toBeNull();
+    await expect(sink.dataset(d('b'))).rejects.toMatchObject({ code: 'USAGE', message: /\?table=only on the target URL names the table of one dataset/ });
+    await sink.close();
+  });
+});

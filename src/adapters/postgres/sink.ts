@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { DatasetDescriptor, DatasetSink, IfExists, Sink } from '../../core/adapter.ts';
 import { descriptorFamily, descriptorStore } from '../../core/adapter.ts';
 import type { TableConfig } from './catalog.ts';
+import { MemarcError } from '../../errors.ts';
 import { connect, release, type PgEndpoint } from './connect.ts';
 import { datasetName, tableOfName } from './neutral.ts';
 import { TableSink, type RunTables } from './table-sink.ts';
@@ -43,6 +44,7 @@ export function postgresSink(opts: PostgresSinkOptions): Sink {
     return client;
   };
   const selected = opts.tables && opts.tables.length > 0 ? new Set(opts.tables) : null;
+  let starTaken: string | null = null;
   const run: RunTables = { byDataset: new Map(), targets: new Set(), enums: new Map() };
   return {
     async dataset(d: DatasetDescriptor): Promise<DatasetSink | null> {
@@ -52,7 +54,12 @@ export function postgresSink(opts: PostgresSinkOptions): Sink {
       const foreign = family === 'vectors' || descriptorStore(d) !== 'postgres';
       if (foreign && !opts.convert && !selected) return null;
       const own = family === 'table' && descriptorStore(d) === 'postgres' ? (d.fingerprint as unknown as TableConfig) : null;
-      const targetName = opts.rename?.[d.name] ?? opts.rename?.['*'] ?? (own ? datasetName(own.schema, own.table) : d.name);
+      const star = opts.rename?.[d.name] === undefined ? opts.rename?.['*'] : undefined;
+      if (star !== undefined && starTaken !== null && starTaken !== d.name) {
+        throw new MemarcError('USAGE', `?table=${star} on the target URL names the table of one dataset, and the source has several ("${starTaken}", "${d.name}", …)`, { hint: 'select one dataset on the source (--collections, --tables), or leave ?table= off the target' });
+      }
+      if (star !== undefined) starTaken = d.name;
+      const targetName = opts.rename?.[d.name] ?? star ?? (own ? datasetName(own.schema, own.table) : d.name);
       const target = tableOfName(targetName);
       run.byDataset.set(d.name, { ...target, stage: null, mode: opts.ifExists ?? 'fail' });
       run.targets.add(`${target.schema}.${target.table}`);
