@@ -24,16 +24,14 @@ import { descriptorFamily, descriptorStore } from '../../core/adapter.ts';
 import type { CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
-import { stringifyJson } from '../../format/json.ts';
-import type { CellValue, PointRecord, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
+import type { RecordByKind, RecordKind } from '../../format/records.ts';
 import { tableConfig, type TableConfig } from './catalog.ts';
 import { codecOf } from './codec.ts';
 import { ident, qname, querier, type PgEndpoint, type Query } from './connect.ts';
 import { encodeRows, ShardCopy, type CopyInColumn } from './copy-in.ts';
-import { copyOut } from './copy-out.ts';
 import { createStatements, foreignKeyStatements, keyStatements, defFromConfig, defFromNeutral, defFromVectors, enumStatements, type TableDef } from './ddl.ts';
 import { copiedColumns, datasetName } from './neutral.ts';
-import { pointOf, type VectorsView } from './vectors.ts';
+import { readBackDigest, Respelled, rowsOf, type VectorColumns } from './table-rows.ts';
 
 /** What the datasets of one run share: where each one's table is staged (for foreign keys). */
 export interface RunTables {
@@ -63,7 +61,7 @@ export class TableSink implements DatasetSink {
   private descriptor!: DatasetDescriptor;
   private ctx!: SinkContext;
   private def!: TableDef;
-  private vectors: Array<{ vector: string; column: string; kind: string }> | null = null;
+  private vectors: VectorColumns | null = null;
   private mode: Mode = 'create';
   private stage = '';
   private prev = '';
@@ -235,7 +233,7 @@ export class TableSink implements DatasetSink {
     }
     this.ownsStage = true;
     if (descriptorFamily(descriptor) === 'table' && descriptorStore(descriptor) !== 'postgres') {
-      this.respelled = { digest: new DatasetDigest({ ...(descriptor.formatMajor ? { major: descriptor.formatMajor } : {}) }), cells: 0, first: [] };
+      this.respelled = new Respelled(descriptor.formatMajor);
     }
     const stagedConfig = await this.liveConfig(q, this.stage, this.o.target.table);
     this.columns = copiedColumns(stagedConfig).map((c) => ({ name: c.name, codec: codecOf(c.pgType)! }));
@@ -248,36 +246,18 @@ export class TableSink implements DatasetSink {
     return { done: this.done };
   }
 
-  private rowsOf<K extends RecordKind>(kind: K, batch: RecordByKind[K][]): Array<Record<string, CellValue>> {
-    if (kind === 'row') return (batch as RowRecord[]).map((r) => r.cells);
-    if (kind === 'point' && this.vectors) {
-      return (batch as PointRecord[]).map((p) => {
-        const cells: Record<string, CellValue> = { id: String(p.id), payload: p.payload === null ? null : { json: p.payload } };
-        for (const v of this.vectors!) {
-          const x = p.vectors[v.vector];
-          if (!x) cells[v.column] = null;
-          else if ('dense' in x) cells[v.column] = { vecf32: x.dense };
-          else if ('sparse' in x) cells[v.column] = { json: { dimension: Math.max(1, ...x.sparse.indices.map((i) => i + 1)), indices: x.sparse.indices, values: x.sparse.values } };
-          else throw new MemarcError('USAGE', `point ${String(p.id)}: pgvector has no multivector type`);
-        }
-        for (const name of Object.keys(p.vectors)) {
-          if (!this.vectors!.some((v) => v.vector === name)) throw new MemarcError('MALFORMED_RECORD', `point ${String(p.id)} has a vector "${name}" the dataset's schema does not declare`);
-        }
-        return cells;
-      });
-    }
-    throw new MemarcError('USAGE', `a Postgres table cannot hold ${kind} records`);
-  }
-
   async write<K extends RecordKind>(kind: K, batch: RecordByKind[K][]): Promise<void> {
     if (this.ctx.dryRun) {
       for (const r of batch) this.digest.add(kind, r);
-      this.rowsOf(kind, batch);
+      rowsOf(kind, batch, this.vectors);
       return;
     }
-    const rows = this.rowsOf(kind, batch);
+    const rows = rowsOf(kind, batch, this.vectors);
     const body = encodeRows(rows, this.columns, (r) => `dataset "${this.descriptor.name}", record ${this.rowsWritten + r + 1}`, false);
-    if (this.respelled) this.expectRespelled(kind, batch, rows);
+    if (this.respelled) {
+      for (const rec of batch) this.digest.add(kind, rec);
+      this.respelled.add(rows, this.columns);
+    }
     const client = await this.o.client();
     if (!this.inTx) {
       await querier(client, this.o.ep, 'loading')('BEGIN');
@@ -288,33 +268,8 @@ export class TableSink implements DatasetSink {
     this.rowsWritten += rows.length;
   }
 
-  /**
-   * A table of another store may spell a value otherwise than Postgres prints it back (a fraction
-   * `.000010` that Postgres prints `.00001`): the same value, another text, another digest. For
-   * such a table the archive's records are digested as they arrive (to prove they are the
-   * trailer's), and so are the same records as Postgres will print them (each cell encoded and
-   * decoded by the column's codec, which keeps values exactly); the read-back must equal the latter.
-   */
-  private respelled: { digest: DatasetDigest; cells: number; first: string[] } | null = null;
-
-  private expectRespelled<K extends RecordKind>(kind: K, batch: RecordByKind[K][], rows: Array<Record<string, CellValue>>): void {
-    const r = this.respelled!;
-    for (const rec of batch) this.digest.add(kind, rec);
-    for (const cells of rows) {
-      const out: Record<string, CellValue> = {};
-      for (const c of this.columns) {
-        const v = cells[c.name] ?? null;
-        const back = v === null ? null : c.codec.decode(c.codec.encode(v));
-        const [a, b] = [stringifyJson(v), stringifyJson(back)];
-        if (a !== b) {
-          r.cells++;
-          if (r.first.length < 3) r.first.push(`column "${c.name}": ${a} → ${b}`);
-        }
-        out[c.name] = back;
-      }
-      r.digest.add('row', { cells: out });
-    }
-  }
+  /** For another store's table: its rows as Postgres will print them (table-rows.ts). */
+  private respelled: Respelled | null = null;
 
   async shardDone(shard: ShardRef): Promise<void> {
     if (this.ctx.dryRun) return;
@@ -339,34 +294,6 @@ export class TableSink implements DatasetSink {
     if (r) return qname(r.schema, r.table);
     return qname(schema, table);
   };
-
-  private async readBack(): Promise<DatasetDigest> {
-    const digest = new DatasetDigest({ ...(this.descriptor.formatMajor ? { major: this.descriptor.formatMajor } : {}) });
-    const client = await this.o.client();
-    const kind: RecordKind = this.vectors ? 'point' : 'row';
-    const view: VectorsView | null = this.vectors
-      ? { id: { name: 'id', type: 'text', pgType: { name: 'text', oid: 25, typtype: 'b' }, typmod: -1, notNull: true }, vectors: this.vectors.map((v) => ({ column: v.column, name: v.vector, kind: v.kind === 'sparse' ? 'sparse' : 'dense', datatype: 'float32', distance: 'cosine' })), payload: [] }
-      : null;
-    if (view) {
-      view.payload = ['payload'];
-      view.payloadJson = 'payload';
-    }
-    let row = 0;
-    for await (const batch of copyOut({
-      client, ep: this.o.ep, what: `table ${this.staged}`, batchRows: 1000, batchBytes: 4 * 1024 * 1024,
-      sql: `COPY ${this.staged} (${this.columns.map((c) => ident(c.name)).join(', ')}) TO STDOUT (FORMAT binary)`,
-      // A payload's numbers keep their written form (spec/FORMAT.md 7.3); jsonb keeps it too.
-      columns: view ? this.columns.map((c) => (c.name === 'payload' ? { ...c, codec: codecOf({ name: 'jsonb', oid: 3802, typtype: 'b' }, { payload: true })! } : c)) : this.columns,
-    })) {
-      for (const cells of batch) {
-        row++;
-        if (view) {
-          digest.add('point', pointOf(view, cells, () => `table ${this.staged}, row ${row}`));
-        } else digest.add(kind, { cells } as RowRecord);
-      }
-    }
-    return digest;
-  }
 
   async verify(expected: DatasetTotals): Promise<CommitReport> {
     const kind: RecordKind = this.vectors ? 'point' : 'row';
@@ -394,7 +321,7 @@ export class TableSink implements DatasetSink {
       if (other && other.ensureKeys && other.ensureKeys !== this.o.run.byDataset.get(this.descriptor.name)?.ensureKeys) await other.ensureKeys();
     }
     await this.longStatements(q, foreignKeyStatements(this.def, this.stage, this.o.target.table, this.refOf));
-    const got = await this.readBack();
+    const got = await readBackDigest({ client: await this.o.client(), ep: this.o.ep, staged: this.staged, columns: this.columns, vectors: this.vectors, ...(this.descriptor.formatMajor ? { formatMajor: this.descriptor.formatMajor } : {}) });
     if (this.respelled) {
       check(this.digest, 'the archive');
       const want = this.respelled.digest;
