@@ -15,6 +15,7 @@ fi
 
 bash scripts/setup-minio.sh
 bash scripts/setup-neo4j.sh
+bash scripts/setup-postgres.sh
 
 if ! command -v jq >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

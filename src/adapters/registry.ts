@@ -9,6 +9,7 @@
  */
 import type { StoreDescriptor } from '../core/descriptor.ts';
 import { falkordbDescriptor } from './falkordb/descriptor.ts';
+import { postgresDescriptor } from './postgres/descriptor.ts';
 import { memoryDescriptor } from './memory/descriptor.ts';
 import { neo4jDescriptor } from './neo4j/descriptor.ts';
 import { qdrantDescriptor } from './qdrant/descriptor.ts';
@@ -20,6 +21,7 @@ export const REGISTRY: readonly StoreDescriptor[] = [
   falkordbDescriptor,
   sqliteDescriptor,
   neo4jDescriptor,
+  postgresDescriptor,
   syntheticDescriptor,
   memoryDescriptor,
 ];

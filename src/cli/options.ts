@@ -51,9 +51,25 @@ export function s3Options(f: S3Flags): S3Options {
 
 /** Every option that the stores of the registry declare for `command`, in registry order. */
 export function addStoreOptions(cmd: Command, registry: Registry, command: StoreCommand): Command {
+  // Stores may share an option (Postgres and SQLite both select with `--tables`): it is added
+  // once, its help naming each store's meaning, and each store's factory reads the same value.
+  const shared = new Map<string, { o: StoreOption; helps: string[] }>();
   for (const store of registry) {
-    for (const o of store.options) if (o.commands.includes(command)) cmd.addOption(storeOption(o));
+    for (const o of store.options) {
+      if (!o.commands.includes(command)) continue;
+      const key = flagName(o.flags);
+      const seen = shared.get(key);
+      if (!seen) {
+        shared.set(key, { o, helps: [o.help] });
+        continue;
+      }
+      if (seen.o.flags !== o.flags || JSON.stringify(seen.o.value ?? null) !== JSON.stringify(o.value ?? null) || seen.o.default !== o.default) {
+        throw new Error(`stores declare ${key} differently (${JSON.stringify(seen.o.flags)} and ${JSON.stringify(o.flags)}): a shared option must be spelt and parsed alike`);
+      }
+      seen.helps.push(o.help);
+    }
   }
+  for (const { o, helps } of shared.values()) cmd.addOption(storeOption({ ...o, help: helps.join('; ') }));
   return cmd;
 }
 

@@ -74,17 +74,13 @@ export function restorersFor(registry: Registry, d: Pick<DatasetDescriptor, 'fam
   return registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores));
 }
 
-/** The stores that restore a dataset's family from other stores (a conversion). */
-function converters(registry: Registry, d: Pick<DatasetDescriptor, 'family' | 'kind'>): StoreDescriptor[] {
-  const family = familyOf(d);
-  return family ? registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores)) : [];
-}
-
 /**
  * One sink over the stores' sinks: each dataset goes to the sink of a store that writes its kind.
  * A dataset whose kind no store of the registry restores is refused (USAGE) when the sink is
  * asked for it, that is from the archive's header, before any target is touched; a dataset of a
- * known kind whose store was not named (no `--<store>` option) is skipped (null), as before.
+ * known kind whose store was not named (no `--<store>` option) is skipped (null), unless a named
+ * store that converts its family takes it (a converter takes another store's dataset on import
+ * only when its selection option names it).
  */
 export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>): Sink {
   return {
@@ -95,10 +91,13 @@ export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>
         const d = await sinks.get(store.name)?.dataset(descriptor);
         if (d) return d;
       }
-      // The native store was not named (its option absent): a named store of the family that
-      // restores from other stores converts the dataset (spec/FORMAT.md 4.6).
-      for (const store of converters(registry, descriptor)) {
-        if (stores.includes(store)) continue;
+      // A conversion is never made unasked: without its native store, a dataset no named store takes is refused.
+      if (restorersOf(registry, descriptor.kind).length === 0) throw missingAdapter(registry, descriptor);
+      // Its native store is not a target of this run: a converter that is one may take it, if its
+      // selection option names the dataset (the converter's sink decides; it declines otherwise).
+      const family = familyOf(descriptor);
+      for (const store of registry) {
+        if (stores.includes(store) || !store.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores)) continue;
         const d = await sinks.get(store.name)?.dataset(descriptor);
         if (d) return d;
       }
@@ -117,13 +116,16 @@ export function restoreSink(registry: Registry, sinks: ReadonlyMap<string, Sink>
 export function missingAdapter(registry: Registry, d: Pick<DatasetDescriptor, 'name' | 'kind'> & Partial<Pick<DatasetDescriptor, 'family' | 'store'>>): MemarcError {
   const store = d.store !== undefined ? d.store : /^([a-z0-9_-]+)\./.exec(d.kind)?.[1];
   const context = { dataset: d.name, kind: d.kind };
-  const hint = 'memarc inspect lists the archive\'s datasets; restore it with a memarc build that has that adapter';
   const family = familyOf(d);
   // Stores of the same family that could hold the data, were conversion through the neutral schema allowed.
   const sameFamily = family ? registry.filter((s) => s.sink && s.datasets.some((x) => x.family === family && x.writes)).map((s) => s.name) : [];
-  const conversion = sameFamily.length > 0
-    ? `; ${sameFamily.join(', ')} restore${sameFamily.length === 1 ? 's' : ''} ${family} datasets only from ${sameFamily.length === 1 ? 'its own store' : 'their own stores'}: conversion between stores is not supported yet`
-    : '';
+  const converters = family ? registry.filter((s) => s.sink && s.flag && s.datasets.some((x) => x.family === family && x.writes && x.fromOtherStores)) : [];
+  const hint = `memarc inspect lists the archive's datasets; restore it with a memarc build that has that adapter${converters.length > 0 ? ', or convert it: name a converting store and the dataset with that store\'s selection option (a conversion is never made unasked)' : ''}`;
+  const conversion = converters.length > 0
+    ? `; ${converters.map((s) => `${s.name} (${flagName(s.flag!)}${s.selection ? ` with ${flagName(s.selection)} ${d.name}` : ''})`).join(', ')} can restore it as a conversion through the neutral schema`
+    : sameFamily.length > 0
+      ? `; ${sameFamily.join(', ')} restore${sameFamily.length === 1 ? 's' : ''} ${family} datasets only from ${sameFamily.length === 1 ? 'its own store' : 'their own stores'}: conversion between stores is not supported yet`
+      : '';
   if (store && !registry.some((s) => s.name === store)) {
     return new MemarcError('USAGE', `dataset '${d.name}' (kind ${d.kind}) needs the ${store} adapter, which is not in this build${conversion}`, { hint, context: { ...context, adapter: store } });
   }
@@ -168,24 +170,29 @@ export interface MigrateRequest extends TargetBase {
 }
 
 /**
- * The source and the sink of a `migrate`: both sides name the same store (by URL scheme). The
- * selection option (`--<names>`) picks datasets of the source only; the sink restores what comes.
+ * The source and the sink of a `migrate`: both sides name the same store (by URL scheme), or the
+ * target restores the source's family from other stores (`fromOtherStores`: a conversion through
+ * the neutral schema). The selection option (`--<names>`) picks datasets of the source only; the
+ * sink restores what comes.
  */
 export async function migrateEnds(registry: Registry, req: MigrateRequest): Promise<{ store: StoreDescriptor; source: Source; sink: Sink }> {
   const store = storeForUrl(registry, req.from, '--from');
   const target = storeForUrl(registry, req.to, '--to');
-  if (store !== target) {
+  // Between two stores only when the target restores a family the source reads from other stores (a conversion).
+  const converts = store !== target && store.datasets.some((r) => r.reads && target.datasets.some((w) => w.family === r.family && w.writes && w.fromOtherStores));
+  if (store !== target && !converts) {
     const pairs = registry.filter((s) => s.schemes.length > 0 && s.source && s.sink).map((s) => `${s.title} to ${s.title}`).join(', ');
-    throw new MemarcError('USAGE', `--from names a ${store.title} server and --to a ${target.title} server: both must be the same kind of store (${pairs})`);
+    throw new MemarcError('USAGE', `--from names a ${store.title} server and --to a ${target.title} server: both must be the same kind of store (${pairs}), or the target must restore the source's family from other stores`);
   }
-  if (!store.source || !store.sink) throw new MemarcError('USAGE', `this build cannot migrate ${store.title}: its adapter ${store.source ? 'restores' : 'exports'} nothing`);
+  if (!store.source || (!converts && !store.sink)) throw new MemarcError('USAGE', `this build cannot migrate ${store.title}: its adapter ${store.source ? 'restores' : 'exports'} nothing`);
   const { env, log, ifExists, rename } = req;
   const source = await store.source({ env, log, options: optionsOf(store, 'migrate', req.flags), endpoint: { url: req.from, side: 'from' } });
   if (!source) throw new Error(`the ${store.name} adapter gave no source for an explicit --from URL`);
   try {
-    const omit = store.selection ? [store.selection] : [];
-    const sink = await store.sink({ env, log, ifExists, ...(rename ? { rename } : {}), options: optionsOf(store, 'migrate', req.flags, omit), endpoint: { url: req.to, side: 'to' } });
-    if (!sink) throw new Error(`the ${store.name} adapter gave no sink for an explicit --to URL`);
+    const omit = target.selection ? [target.selection] : [];
+    if (!target.sink) throw new MemarcError('USAGE', `this build cannot migrate into ${target.title}: its adapter restores nothing`);
+    const sink = await target.sink({ env, log, ifExists, ...(rename ? { rename } : {}), options: optionsOf(target, 'migrate', req.flags, omit), endpoint: { url: req.to, side: 'to' } });
+    if (!sink) throw new Error(`the ${target.name} adapter gave no sink for an explicit --to URL`);
     return { store, source, sink };
   } catch (err) {
     await source.close().catch(() => {});

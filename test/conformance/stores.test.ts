@@ -44,6 +44,37 @@ describeStore('falkordb', { persistent: true, readBack: true, cli: true, keyed: 
   };
 });
 
+describeStore('postgres', { persistent: true, readBack: true, cli: true, keyed: true, staged: true }, async () => {
+  // Synthetic collections, converted to pgvector tables (id text, embedding vector(n), payload jsonb) and read back as vectors.
+  const { startPostgres } = await import('../helpers/postgres-server.ts');
+  const { endpointOf, postgresSink, postgresSource } = await import('../../src/adapters/postgres/index.ts');
+  const { default: pg } = await import('pg');
+  const server = await startPostgres();
+  const db = await server.database('conformance');
+  const client = new pg.Client({ connectionString: db });
+  await client.connect();
+  return {
+    kind: 'qdrant.collection',
+    cliTarget: ['--postgres', db, '--tables', 'data'], // a Qdrant collection: converted because --tables names it
+    sink: (o) => postgresSink({ endpoint: endpointOf(db, {}), convert: true, ...o }),
+    source: (names) => postgresSource({ endpoint: endpointOf(`${db}?table=${encodeURIComponent(names[0]!)}&payload_json=payload`, {}) }),
+    // Tables (staging and kept copies included, as schema.table) and memarc's own schemas.
+    list: async (tag) => {
+      const r = await client.query<{ name: string }>(`
+        SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND (c.relname LIKE '%' || $1 || '%' OR n.nspname LIKE 'memarc%')
+        UNION SELECT nspname FROM pg_namespace WHERE nspname LIKE 'memarc%'`, [tag]);
+      return r.rows.map((x) => x.name).sort();
+    },
+    drop: async (names) => {
+      for (const n of names) await client.query(n.includes('.') ? `DROP TABLE IF EXISTS ${n.split('.').map((x) => `"${x}"`).join('.')} CASCADE` : `DROP SCHEMA IF EXISTS "${n}" CASCADE`).catch(() => {});
+    },
+    close: async () => {
+      await client.end();
+      await server.stop();
+    },
+  };
+});
+
 describeStore('memory', { persistent: false, readBack: false, cli: false, keyed: false }, async () => {
   const sinks: Array<ReturnType<typeof memorySink>> = [];
   return {

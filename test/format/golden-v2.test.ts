@@ -71,7 +71,8 @@ describe('golden archive v2', () => {
     const imp = await runCli(['import', f, '--qdrant', 'http://127.0.0.1:9']);
     expect(imp.code).toBe(2);
     expect(imp.stderr).toContain('needs the pgvector adapter, which is not in this build');
-    expect(imp.stderr).toContain('conversion between stores is not supported yet');
+    // Qdrant converts vectors datasets of other stores, but only when --collections names the dataset.
+    expect(imp.stderr).toContain('qdrant (--qdrant with --collections multimodal), postgres (--postgres with --tables multimodal) can restore it as a conversion through the neutral schema');
   });
 });
 

@@ -42,13 +42,26 @@ describe('the store that restores a dataset', () => {
   });
 
   it('is none for another store of the family: the import refuses the conversion, naming the missing adapter', async () => {
-    expect(restorersFor(REGISTRY, descriptorOf(foreign, 2))).toEqual([]);
-    await expect(restoreSink(REGISTRY, new Map()).dataset(descriptorOf(foreign, 2))).rejects.toMatchObject({
+    // A build whose adapters restore only their own stores.
+    const ownOnly = REGISTRY.map((s) => ({ ...s, datasets: s.datasets.map((d) => ({ ...d, fromOtherStores: false })) })).filter((s) => s.name !== 'postgres');
+    expect(restorersFor(ownOnly, descriptorOf(foreign, 2))).toEqual([]);
+    await expect(restoreSink(ownOnly, new Map()).dataset(descriptorOf(foreign, 2))).rejects.toMatchObject({
       code: 'USAGE',
       message: "dataset 'm' (kind pgvector.vectors) needs the pgvector adapter, which is not in this build; qdrant restores vectors datasets only from its own store: conversion between stores is not supported yet",
     });
-    // SQLite restores table datasets of other stores (a conversion); a build without it refuses them.
-    expect(restorersFor(REGISTRY, descriptorOf(bare, 2)).map((s) => s.name)).toEqual(['sqlite']);
+    await expect(restoreSink(ownOnly, new Map()).dataset(descriptorOf(bare, 2))).rejects.toMatchObject({ code: 'USAGE', message: /table dataset without a native store/ });
+  });
+
+  it('is a converter of this build when the native store is not in it, and only when that converter is named', async () => {
+    expect(restorersFor(REGISTRY, descriptorOf(foreign, 2)).map((s) => s.name)).toEqual(['qdrant', 'postgres']);
+    expect(restorersFor(REGISTRY, descriptorOf(bare, 2)).map((s) => s.name)).toEqual(['sqlite', 'postgres']);
+    // No converter named as a target: refused, never skipped, and the message says how to convert.
+    await expect(restoreSink(REGISTRY, new Map()).dataset(descriptorOf(foreign, 2))).rejects.toMatchObject({
+      code: 'USAGE',
+      message: /needs the pgvector adapter, which is not in this build; qdrant \(--qdrant with --collections m\), postgres \(--postgres with --tables m\) can restore it as a conversion through the neutral schema/,
+    });
+    await expect(restoreSink(REGISTRY, new Map()).dataset(descriptorOf(bare, 2))).rejects.toMatchObject({ code: 'USAGE', message: /table dataset without a native store/ });
+    // A build without a table store refuses table datasets whatever is named.
     const noTables = REGISTRY.filter((s) => !s.datasets.some((x) => x.family === 'table'));
     await expect(restoreSink(noTables, new Map()).dataset(descriptorOf(bare, 2))).rejects.toMatchObject({ code: 'USAGE', message: /table dataset without a native store/ });
   });
@@ -63,7 +76,7 @@ describe('the store that restores a dataset', () => {
       async close() {},
     };
     const converter: StoreDescriptor = { name: 'vecstore', title: 'VecStore', schemes: [], env: [], options: [], datasets: [{ kind: 'qdrant.collection', family: 'vectors', noun: 'sets', reads: false, writes: true, fromOtherStores: true }], sink: async () => sink };
-    const registry = [...REGISTRY, converter];
+    const registry = [...REGISTRY.filter((s) => s.name !== 'postgres').map((s) => ({ ...s, datasets: s.datasets.map((d) => ({ ...d, fromOtherStores: false })) })), converter];
     expect(restorersFor(registry, descriptorOf(foreign, 2)).map((s) => s.name)).toEqual(['vecstore']);
     // Its own store still comes first for a Qdrant dataset.
     expect(restorersFor(registry, descriptorOf(v2, 2)).map((s) => s.name)).toEqual(['qdrant', 'vecstore']);

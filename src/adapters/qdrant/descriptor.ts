@@ -42,7 +42,7 @@ export const qdrantDescriptor: StoreDescriptor = {
     { name: 'MEMARC_FROM_QDRANT_API_KEY', help: 'the API key of the migrate source', side: 'from', fallback: 'QDRANT_API_KEY' },
     { name: 'MEMARC_TO_QDRANT_API_KEY', help: 'the API key of the migrate target', side: 'to', fallback: 'QDRANT_API_KEY' },
   ],
-  datasets: [{ kind: 'qdrant.collection', family: 'vectors', noun: 'collections', reads: true, writes: true }],
+  datasets: [{ kind: 'qdrant.collection', family: 'vectors', noun: 'collections', reads: true, writes: true, fromOtherStores: true }],
   flag: '--qdrant [url]',
   selection: '--collections <names>',
   options: [
@@ -75,6 +75,7 @@ export const qdrantDescriptor: StoreDescriptor = {
       ...collectionsOf(req),
       ...(verify ? { verify } : {}),
       ifExists: req.ifExists,
+      convert: req.endpoint !== undefined,
       ...(req.rename ? { rename: req.rename } : {}),
       log: req.log,
     });

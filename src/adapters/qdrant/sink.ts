@@ -2,7 +2,8 @@
  * Qdrant as a sink: one CollectionSink per selected dataset (collection-sink.ts). Works the same
  * for an archive import (shards) and a server-to-server migration (pseudo-shards).
  */
-import type { DatasetDescriptor, DatasetSink, Sink } from '../../core/adapter.ts';
+import { descriptorFamily, type DatasetDescriptor, type DatasetSink, type Sink } from '../../core/adapter.ts';
+import { convertingSink } from './from-neutral.ts';
 import { QdrantApi } from './api.ts';
 import { CollectionSink, type IfExists, type VerifyMode } from './collection-sink.ts';
 import { QdrantHttp } from './http.ts';
@@ -17,6 +18,8 @@ export interface QdrantSinkOptions {
   rename?: Record<string, string>;
   /** Archive collection names to load (before renaming); all when absent. */
   collections?: string[];
+  /** Convert every vectors dataset of another store (migrate); else only those `collections` names. */
+  convert?: boolean;
   /** Most points per upsert request (default 128). */
   /** `readback` (default): every batch is read back and compared; `count`: exact count and archive digest only. */
   verify?: VerifyMode;
@@ -35,9 +38,13 @@ export function qdrantSink(opts: QdrantSinkOptions): Sink {
   const selected = opts.collections && opts.collections.length > 0 ? new Set(opts.collections) : null;
   return {
     async dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null> {
-      if (descriptor.kind !== 'qdrant.collection') return null;
+      // Another store's vectors dataset is a conversion through the neutral schema (from-neutral.ts).
+      const foreign = descriptor.kind !== 'qdrant.collection';
+      if (foreign && descriptorFamily(descriptor) !== 'vectors') return null;
       if (selected && !selected.has(descriptor.name)) return null;
-      return new CollectionSink({
+      // On import, another store's dataset only when --collections names it (never unasked).
+      if (foreign && !opts.convert && !selected) return null;
+      const sink = new CollectionSink({
         api,
         target: opts.rename?.[descriptor.name] ?? descriptor.name,
         ifExists: opts.ifExists ?? 'fail',
@@ -47,6 +54,7 @@ export function qdrantSink(opts: QdrantSinkOptions): Sink {
         concurrency: Math.min(8, Math.max(1, opts.concurrency ?? 3)),
         log,
       });
+      return foreign ? convertingSink(sink, log) : sink;
     },
     async close() {},
   };

@@ -1,0 +1,102 @@
+/**
+ * The rows a TableSink loads and reads back: archive records as table rows (a point of a vectors
+ * dataset becomes `id`, its vector columns and `payload`: ddl.ts defFromVectors), the digest of
+ * the staging table read back as an export would read it, and, for another store's table, the
+ * archive's rows as Postgres will print them (Respelled).
+ */
+import type pg from 'pg';
+import { MemarcError } from '../../errors.ts';
+import { DatasetDigest } from '../../format/digest.ts';
+import { stringifyJson } from '../../format/json.ts';
+import type { CellValue, PointRecord, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
+import { codecOf } from './codec.ts';
+import { ident, type PgEndpoint } from './connect.ts';
+import type { CopyInColumn } from './copy-in.ts';
+import { copyOut } from './copy-out.ts';
+import { pointOf, type VectorsView } from './vectors.ts';
+
+/** The vector columns of a table built for a vectors dataset: vector name → column. */
+export type VectorColumns = Array<{ vector: string; column: string; kind: string }>;
+
+/** The batch as rows of the table: row records as they are, points through the vector columns. */
+export function rowsOf<K extends RecordKind>(kind: K, batch: RecordByKind[K][], vectors: VectorColumns | null): Array<Record<string, CellValue>> {
+  if (kind === 'row') return (batch as RowRecord[]).map((r) => r.cells);
+  if (kind === 'point' && vectors) {
+    return (batch as PointRecord[]).map((p) => {
+      const cells: Record<string, CellValue> = { id: String(p.id), payload: p.payload === null ? null : { json: p.payload } };
+      for (const v of vectors) {
+        const x = p.vectors[v.vector];
+        if (!x) cells[v.column] = null;
+        else if ('dense' in x) cells[v.column] = { vecf32: x.dense };
+        else if ('sparse' in x) cells[v.column] = { json: { dimension: Math.max(1, ...x.sparse.indices.map((i) => i + 1)), indices: x.sparse.indices, values: x.sparse.values } };
+        else throw new MemarcError('USAGE', `point ${String(p.id)}: pgvector has no multivector type`);
+      }
+      for (const name of Object.keys(p.vectors)) {
+        if (!vectors.some((v) => v.vector === name)) throw new MemarcError('MALFORMED_RECORD', `point ${String(p.id)} has a vector "${name}" the dataset's schema does not declare`);
+      }
+      return cells;
+    });
+  }
+  throw new MemarcError('USAGE', `a Postgres table cannot hold ${kind} records`);
+}
+
+/**
+ * A table of another store may spell a value otherwise than Postgres prints it back (a fraction
+ * `.000010` that Postgres prints `.00001`): the same value, another text, another digest. For
+ * such a table the archive's rows are also digested as Postgres will print them (each cell
+ * encoded and decoded by the column's codec, which keeps values exactly); the read-back must
+ * equal that digest, and the cells spelled otherwise are counted for the report.
+ */
+export class Respelled {
+  readonly digest: DatasetDigest;
+  cells = 0;
+  readonly first: string[] = [];
+
+  constructor(formatMajor?: number) {
+    this.digest = new DatasetDigest({ ...(formatMajor ? { major: formatMajor } : {}) });
+  }
+
+  add(rows: Array<Record<string, CellValue>>, columns: CopyInColumn[]): void {
+    for (const cells of rows) {
+      const out: Record<string, CellValue> = {};
+      for (const c of columns) {
+        const v = cells[c.name] ?? null;
+        const back = v === null ? null : c.codec.decode(c.codec.encode(v));
+        const [a, b] = [stringifyJson(v), stringifyJson(back)];
+        if (a !== b) {
+          this.cells++;
+          if (this.first.length < 3) this.first.push(`column "${c.name}": ${a} → ${b}`);
+        }
+        out[c.name] = back;
+      }
+      this.digest.add('row', { cells: out });
+    }
+  }
+}
+
+/** The staging table read back with binary COPY and digested as its records (rows, or points). */
+export async function readBackDigest(o: { client: pg.Client; ep: PgEndpoint; staged: string; columns: CopyInColumn[]; vectors: VectorColumns | null; formatMajor?: number }): Promise<DatasetDigest> {
+  const digest = new DatasetDigest({ ...(o.formatMajor ? { major: o.formatMajor } : {}) });
+  const view: VectorsView | null = o.vectors
+    ? {
+        id: { name: 'id', type: 'text', pgType: { name: 'text', oid: 25, typtype: 'b' }, typmod: -1, notNull: true },
+        vectors: o.vectors.map((v) => ({ column: v.column, name: v.vector, kind: v.kind === 'sparse' ? 'sparse' : 'dense', datatype: 'float32', distance: 'cosine' })),
+        payload: ['payload'],
+        payloadJson: 'payload',
+      }
+    : null;
+  let row = 0;
+  for await (const batch of copyOut({
+    client: o.client, ep: o.ep, what: `table ${o.staged}`, batchRows: 1000, batchBytes: 4 * 1024 * 1024,
+    sql: `COPY ${o.staged} (${o.columns.map((c) => ident(c.name)).join(', ')}) TO STDOUT (FORMAT binary)`,
+    // A payload's numbers keep their written form (spec/FORMAT.md 7.3); jsonb keeps it too.
+    columns: view ? o.columns.map((c) => (c.name === 'payload' ? { ...c, codec: codecOf({ name: 'jsonb', oid: 3802, typtype: 'b' }, { payload: true })! } : c)) : o.columns,
+  })) {
+    for (const cells of batch) {
+      row++;
+      if (view) digest.add('point', pointOf(view, cells, () => `table ${o.staged}, row ${row}`));
+      else digest.add('row', { cells });
+    }
+  }
+  return digest;
+}
