@@ -51,7 +51,7 @@ export function s3Options(f: S3Flags): S3Options {
 
 /** Every option that the stores of the registry declare for `command`, in registry order. */
 export function addStoreOptions(cmd: Command, registry: Registry, command: StoreCommand): Command {
-  // Stores may share an option (Postgres and SQLite both select with `--tables`): it is added
+  // Stores may share an option (two table stores both select with `--tables`): it is added
   // once, its help naming each store's meaning, and each store's factory reads the same value.
   const shared = new Map<string, { o: StoreOption; helps: string[] }>();
   for (const store of registry) {

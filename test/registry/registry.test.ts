@@ -55,10 +55,17 @@ describe('every descriptor is well-formed', () => {
     unique(REGISTRY.flatMap((d) => d.env.map((e) => e.name)));
   });
 
-  it('each store flag is declared by one store only', () => {
+  it('a store flag declared by two stores is spelt, parsed and defaulted alike (a shared option)', () => {
     for (const command of ['export', 'import', 'migrate'] as const) {
-      const flags = REGISTRY.flatMap((d) => d.options.filter((o) => o.commands.includes(command)).map((o) => flagName(o.flags)));
-      expect(new Set(flags).size, `${command}: ${flags.join(' ')}`).toBe(flags.length);
+      const byFlag = new Map<string, Array<{ flags: string; value: string; default: unknown }>>();
+      for (const d of REGISTRY) {
+        for (const o of d.options.filter((x) => x.commands.includes(command))) {
+          const list = byFlag.get(flagName(o.flags)) ?? [];
+          list.push({ flags: o.flags, value: JSON.stringify(o.value ?? null), default: o.default });
+          byFlag.set(flagName(o.flags), list);
+        }
+      }
+      for (const [flag, decls] of byFlag) for (const d of decls) expect(d, `${command} ${flag}`).toEqual(decls[0]);
     }
   });
 
@@ -109,8 +116,16 @@ describe('the CLI built from the registry', () => {
     }
   });
 
-  it('two stores declaring the same flag cannot both be registered', () => {
-    const twin: StoreDescriptor = { ...REGISTRY.find((d) => d.options.length > 0)!, name: 'twin', schemes: [] };
-    expect(() => buildProgram([...REGISTRY, twin], noRun)).toThrow(/conflicting flag/);
+  it('two stores declaring the same flag differently cannot both be registered; alike, the option is offered once', () => {
+    const base = REGISTRY.find((d) => d.options.some((o) => o.value?.type === 'list'))!;
+    const listOpt = base.options.find((o) => o.value?.type === 'list')!;
+    const clash: StoreDescriptor = { ...base, name: 'twin', schemes: [], flag: undefined, options: [{ ...listOpt, flags: listOpt.flags.replace(/ <[^>]+>/, ' [names]') }] };
+    expect(() => buildProgram([...REGISTRY, clash], noRun)).toThrow(/declare .* differently/);
+    const twin: StoreDescriptor = { ...base, name: 'twin', schemes: [], flag: undefined, options: [{ ...listOpt, help: 'the twin reads it too' }] };
+    const p = buildProgram([...REGISTRY, twin], noRun);
+    const cmd = p.commands.find((c) => listOpt.commands.includes(c.name() as never))!;
+    const offered = cmd.options.filter((o) => o.long === flagName(listOpt.flags));
+    expect(offered).toHaveLength(1);
+    expect(offered[0]!.description).toContain('the twin reads it too');
   });
 });
