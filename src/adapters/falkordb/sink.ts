@@ -379,6 +379,9 @@ class GraphSink implements DatasetSink {
     }
     try {
       await this.settle();
+      // Every edge is written: the key → id map (about 30 bytes a node) is not needed by the
+      // read-back, which builds its own node table.
+      this.keyMap.clear();
       this.actions.push(...(await applySchema(this.client, this.load, schemaFromFingerprint(this.desc.fingerprint, this.desc.name), (m) => this.log(m))));
       const live = new DatasetDigest(this.digestRule());
       await liveDigest(this.client, this.load, live);
