@@ -22,6 +22,7 @@ import { decodeKey, encodeKey, type GraphCheckpoint, type KeyLine } from './chec
 import { FalkorClient, type Reply } from './client.ts';
 import { decode } from './compact.ts';
 import { readEdges, readNodes, SchemaNames } from './reader.ts';
+import { KeyIds } from './key-ids.ts';
 import { prepareQuery } from './params.ts';
 import { applySchema, schemaFromFingerprint } from './schema.ts';
 import { edgeQuery, groupRows, labelsClause, nodeQuery } from './write-batches.ts';
@@ -96,7 +97,7 @@ class GraphSink implements DatasetSink {
   private mode: 'new' | 'replace' | 'append' = 'new';
   private checkpoint: CheckpointFile | null = null;
   private done: string[] = [];
-  private readonly keyMap = new Map<number | string | bigint, number>();
+  private readonly keyMap = new KeyIds();
   private readonly created: number[] = [];
   /** Edges written so far and the highest edge id (for the checkpoint, see checkpoint.ts). */
   private edgeCount = 0;
@@ -379,8 +380,8 @@ class GraphSink implements DatasetSink {
     }
     try {
       await this.settle();
-      // Every edge is written: the key → id map (about 30 bytes a node) is not needed by the
-      // read-back, which builds its own node table.
+      // Every edge is written: the key → id map is not needed by the read-back, which builds
+      // its own node table.
       this.keyMap.clear();
       this.actions.push(...(await applySchema(this.client, this.load, schemaFromFingerprint(this.desc.fingerprint, this.desc.name), (m) => this.log(m))));
       const live = new DatasetDigest(this.digestRule());
