@@ -176,8 +176,9 @@ class NodeTable {
   }
 
   private has(key: number): boolean {
-    const byte = key >>> 3;
-    return byte < this.present.length && (this.present[byte]! & (1 << (key & 7))) !== 0;
+    // Any number may be asked about: only integers within the bitmap are in the dense part.
+    if (!Number.isInteger(key) || key < 0 || key >= this.present.length * 8) return false;
+    return (this.present[Math.floor(key / 8)]! & (1 << (key % 8))) !== 0;
   }
 
   /** Adds a node's hash; false if the key is already there. */

@@ -88,6 +88,9 @@ describe('content digest (property)', () => {
     // … and is refused again once the bound (4 × nodes) has grown past it; so is a dense key.
     expect(() => d.add('node', node(200_000))).toThrow(/node key 200000 is used by two nodes/);
     expect(() => d.add('node', node(59_999n))).toThrow(/node key 59999 is used by two nodes/);
+    // A key of the map whose low 32 bits are a dense key's is not that key.
+    d.add('node', node(2 ** 33 + 2));
+    d.add('edge', { src: 2 ** 33 + 2, dst: 2, type: 'T', props: {} } as EdgeRecord);
     d.add('edge', { src: 200_000, dst: 59_999, type: 'T', props: {} } as EdgeRecord);
     expect(() => d.add('edge', { src: 60_000, dst: 0, type: 'T', props: {} } as EdgeRecord)).toThrow(/edge endpoint 60000/);
   });
