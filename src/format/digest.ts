@@ -186,13 +186,13 @@ class NodeTable {
     // A key seen before may be in either part (the dense bound grows with the nodes).
     if (this.slots.has(key) || (typeof key === 'number' && this.has(key))) return false;
     if (this.isDense(key)) {
-      const byte = key >>> 3;
+      const byte = Math.floor(key / 8);
       if (byte >= this.present.length) {
         const grown = new Uint8Array(Math.max(byte + 1, this.present.length * 2));
         grown.set(this.present);
         this.present = grown;
       }
-      this.present[byte]! |= 1 << (key & 7);
+      this.present[byte]! |= 1 << (key % 8);
       const s = Math.floor(key / DENSE_SLAB);
       const slab = (this.dense[s] ??= Buffer.allocUnsafeSlow(32 * DENSE_SLAB));
       slab.set(hash, (key % DENSE_SLAB) * 32);
