@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
+#!/usr/bin/env -S node --max-semi-space-size=2 --heap-growing-percent=25
 /**
  * The memarc command line. It only parses and dispatches: every command is a library function of
  * the same name (src/index.ts), imported lazily so `memarc inspect` never loads an AWS SDK or a

@@ -6,7 +6,7 @@
  * each sink drops what an interrupted run of this archive left.
  */
 import type { Readable } from 'node:stream';
-import { readArchive, type ReaderOptions } from '../format/reader.ts';
+import { readArchive, type ArchiveEvent, type ReaderOptions } from '../format/reader.ts';
 import type { HeaderDataset } from '../format/header.ts';
 import { Checkpoints, stateDir } from './checkpoint.ts';
 import { datasetFamily, datasetStore, legacyKind, nativeConfig, neutralSchema } from '../format/datasets.ts';
@@ -47,9 +47,17 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
   const sinks = new Map<number, { name: string; sink: DatasetSink; done: Set<string> }>();
   const skipped: string[] = [];
   let keep = false;
+  let events: AsyncGenerator<ArchiveEvent, void, undefined> | null = null;
   try {
     let reports: CommitReport[] = [];
-    for await (const ev of readArchive(opts.input, { ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) })) {
+    events = readArchive(opts.input, { ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) });
+    /** The reader's next event, asked for ahead of time (see 'shard'). */
+    let ahead: Promise<IteratorResult<ArchiveEvent, void>> | null = null;
+    for (;;) {
+      const r: IteratorResult<ArchiveEvent, void> = await (ahead ?? events.next());
+      ahead = null;
+      if (r.done) break;
+      const ev = r.value;
       switch (ev.type) {
         case 'header': {
           const dryRun = opts.dryRun ?? false;
@@ -88,6 +96,11 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
         case 'shard': {
           const s = sinks.get(ev.dataset.index);
           if (!s || s.done.has(ev.shard.entry)) break;
+          // The reader reads and checks the next shard (CPU here) while the sink waits for this
+          // shard's last writes (the server's work); its records reach the sink only after this
+          // shard is durable. Without it the target sat idle during every shard's check.
+          ahead = events.next();
+          ahead.catch(() => {}); // awaited by the loop, or settled before return() below
           await s.sink.shardDone({ entry: ev.shard.entry, kind: ev.shard.kind, seq: ev.shard.seq, records: ev.shard.records });
           break;
         }
@@ -107,8 +120,12 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
   } catch (err) {
     // An interrupt surfaces as whatever the call in progress threw; the signal's reason says what happened.
     const why = opts.signal?.aborted && isMemarcError(opts.signal.reason) ? opts.signal.reason : err;
+    // The reader stops first (after a look-ahead in progress), as a for-await loop's exit would.
+    await events?.return(undefined).catch(() => {});
     throw await abortAll([...sinks.values()], why, keep, opts.log);
   } finally {
+    // A return or break out of the loop: the reader releases its input, as for-await would.
+    await events?.return(undefined).catch(() => {});
     await opts.sink.close().catch(() => {});
   }
 }

@@ -246,6 +246,9 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
 
         if (name === CHECKSUMS_ENTRY) {
           if (checksumsSum !== null) fail('DUPLICATE_SHARD', `${CHECKSUMS_ENTRY} appears twice`, { entry: name });
+          // No record follows (a shard after this entry is refused): the last dataset's node table
+          // and key set go now, before the consumer verifies its targets against the trailer.
+          for (const d of digests.values()) d.dropNodeTable();
           checksumsSum = await readChecksums(entry, lim.maxMetaBytes, headerSum!, seen);
           lastEntry = name;
           lastEnd = entryEnd;

@@ -10,7 +10,6 @@ import type { Readable } from 'node:stream';
 import { MemarcError } from '../errors.ts';
 import { fileInput, fileOutput } from './file.ts';
 import { parseLocation } from './location.ts';
-import { openS3Input, openS3Output } from './s3.ts';
 import { stdinInput, stdoutOutput } from './stdio.ts';
 import type { ArchiveOutput, InputOptions, OutputOptions } from './types.ts';
 
@@ -19,10 +18,21 @@ export type { S3Options } from './s3-client.ts';
 export type { ArchiveInfo, ListOptions, ListResult, PruneOptions, PruneResult, SkippedEntry } from './archives.ts';
 export type { ArchiveHeader } from './header.ts';
 export type { Location } from './location.ts';
-export { listArchives, pruneArchives } from './archives.ts';
 export { parseDuration } from './duration.ts';
 export { parseLocation } from './location.ts';
 export { readArchiveHeader, NotAnArchiveError } from './header.ts';
+
+/**
+ * The AWS SDK is loaded only for an s3:// location: it costs about 18 MiB of RSS, which a file or
+ * pipe export or import would otherwise carry for nothing (bench/RESULTS.md, "The whole job").
+ */
+export async function listArchives(...args: Parameters<typeof import('./archives.ts').listArchives>): ReturnType<typeof import('./archives.ts').listArchives> {
+  return (await import('./archives.ts')).listArchives(...args);
+}
+
+export async function pruneArchives(...args: Parameters<typeof import('./archives.ts').pruneArchives>): ReturnType<typeof import('./archives.ts').pruneArchives> {
+  return (await import('./archives.ts')).pruneArchives(...args);
+}
 
 export async function openInput(location: string, opts: InputOptions = {}): Promise<Readable> {
   const loc = parseLocation(location);
@@ -30,7 +40,7 @@ export async function openInput(location: string, opts: InputOptions = {}): Prom
     case 'stdio':
       return stdinInput();
     case 's3':
-      return openS3Input(loc.bucket, loc.key, opts);
+      return (await import('./s3.ts')).openS3Input(loc.bucket, loc.key, opts);
     case 'file':
       return fileInput(loc.path, opts.signal);
   }
@@ -43,7 +53,7 @@ export async function openOutput(location: string, opts: OutputOptions = {}): Pr
     case 'stdio':
       return stdoutOutput();
     case 's3':
-      return openS3Output(loc.bucket, loc.key, opts);
+      return (await import('./s3.ts')).openS3Output(loc.bucket, loc.key, opts);
     case 'file':
       return fileOutput(loc.path, opts);
   }

@@ -64,6 +64,37 @@ describe('content digest (property)', () => {
     );
   });
 
+  it('is the same whether node keys are dense ids (stored by address) or sparse ones (stored in a map)', () => {
+    fc.assert(
+      fc.property(nonEmptyGraph, (g) => {
+        const rekeyed = (key: (i: number) => NodeKey): Graph => {
+          const to = new Map<NodeKey, NodeKey>(g.nodes.map((n, i) => [n.key, key(i)]));
+          return { nodes: g.nodes.map((n) => ({ ...n, key: to.get(n.key)! })), edges: g.edges.map((e) => ({ ...e, src: to.get(e.src)!, dst: to.get(e.dst)! })) };
+        };
+        const dense = graphDigest(rekeyed((i) => i));
+        expect(graphDigest(rekeyed((i) => i * 1_000_003 + 70_000))).toBe(dense);
+        expect(graphDigest(rekeyed((i) => (i % 2 ? i : i * 1_000_003 + 70_000)))).toBe(dense);
+        expect(dense).toBe(graphDigest(g));
+      }),
+    );
+  });
+
+  it('refuses a repeated node key whether it was stored by address or in the map', () => {
+    const node = (key: NodeKey): NodeRecord => ({ key, labels: ['L'], props: {} });
+    const d = new DatasetDigest();
+    // 200,000 is beyond the dense bound while there are few nodes: it goes to the map …
+    d.add('node', node(200_000));
+    for (let i = 0; i < 60_000; i++) d.add('node', node(i));
+    // … and is refused again once the bound (4 × nodes) has grown past it; so is a dense key.
+    expect(() => d.add('node', node(200_000))).toThrow(/node key 200000 is used by two nodes/);
+    expect(() => d.add('node', node(59_999n))).toThrow(/node key 59999 is used by two nodes/);
+    // A key of the map whose low 32 bits are a dense key's is not that key.
+    d.add('node', node(2 ** 33 + 2));
+    d.add('edge', { src: 2 ** 33 + 2, dst: 2, type: 'T', props: {} } as EdgeRecord);
+    d.add('edge', { src: 200_000, dst: 59_999, type: 'T', props: {} } as EdgeRecord);
+    expect(() => d.add('edge', { src: 60_000, dst: 0, type: 'T', props: {} } as EdgeRecord)).toThrow(/edge endpoint 60000/);
+  });
+
   it('changes when a node or an edge is duplicated or dropped', () => {
     fc.assert(
       fc.property(nonEmptyGraph, fc.nat(), (g, n) => {

@@ -8,7 +8,7 @@ import { nextLimit } from '../../src/adapters/qdrant/source.ts';
 import { TaskPool } from '../../src/adapters/qdrant/pool.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import { validatePoint } from '../../src/adapters/qdrant/validate.ts';
-import { cosineMismatch, pointMismatch } from '../../src/adapters/qdrant/verify.ts';
+import { cosineMismatch, pointMismatch, storedPointMismatch } from '../../src/adapters/qdrant/verify.ts';
 import { qdrantOptionsFromEnv } from '../../src/adapters/qdrant/index.ts';
 import { parseJson, stringifyJson } from '../../src/format/json.ts';
 import { decodeF32, encodeF32, type JsonObject, type PointRecord } from '../../src/format/records.ts';
@@ -144,6 +144,31 @@ describe('read-back rule', () => {
     expect(pointMismatch(archive, { ...same, payload: { a: 2, b: [1, 'x'] } }, specs)).toBe('payload differs: a is 2, the archive has 1');
     expect(pointMismatch(archive, { ...same, vectors: { colbert: same.vectors.colbert! } }, specs)).toBe('vector "bm25": missing');
     expect(pointMismatch({ ...archive, payload: null }, { ...same, payload: {} }, specs)).toBe(null);
+  });
+
+  it('compares a stored point as the server returned it exactly as through its archive form', () => {
+    const specsOf = (distance: string) => vectorSpecs({ params: { vectors: { size: 4, distance } } } as unknown as JsonObject);
+    const a = Float32Array.from(unit([0.3, -0.2, 0.9, 0.1]));
+    const archive: PointRecord = { id: 7, vectors: { '': { dense: encodeF32(a) } }, payload: { n: 1 } };
+    const renormalised = Array.from(a.map((x) => Math.fround(x / Math.fround(1 + 2 ** -23))));
+    const cases: Array<[string, number[] | number[][], JsonObject | null]> = [
+      ['Cosine', Array.from(a), { n: 1 }],
+      ['Cosine', renormalised, { n: 1 }],
+      ['Cosine', Array.from(a.map((x) => x * (1 + 2 ** -11))), { n: 1 }],
+      ['Cosine', Array.from(a).slice(0, 3), { n: 1 }],
+      ['Dot', Array.from(a), { n: 1 }],
+      ['Dot', renormalised, { n: 1 }],
+      ['Dot', Array.from(a), { n: 2 }],
+      ['Dot', [[1, 2]], { n: 1 }],
+    ];
+    const outcomes = cases.map(([distance, vector, payload]) => {
+      const live = { id: 7, vector, payload };
+      const expected = pointMismatch(archive, recordFromQdrant(live), specsOf(distance));
+      expect(storedPointMismatch(archive, live, specsOf(distance))).toBe(expected);
+      return expected === null;
+    });
+    // Both verdicts occur: the cases would catch a comparison that always agreed or always refused.
+    expect(outcomes).toEqual([true, true, false, false, true, false, false, false]);
   });
 });
 

@@ -23,6 +23,7 @@ import { FalkorClient, type Reply } from './client.ts';
 import { decode } from './compact.ts';
 import { convertingSink, isForeignGraph } from './from-neutral.ts';
 import { readEdges, readNodes, SchemaNames } from './reader.ts';
+import { KeyIds } from './key-ids.ts';
 import { prepareQuery } from './params.ts';
 import { applySchema, schemaFromFingerprint } from './schema.ts';
 import { edgeQuery, groupRows, labelsClause, nodeQuery } from './write-batches.ts';
@@ -99,7 +100,7 @@ class GraphSink implements DatasetSink {
   private mode: 'new' | 'replace' | 'append' = 'new';
   private checkpoint: CheckpointFile | null = null;
   private done: string[] = [];
-  private readonly keyMap = new Map<number | string | bigint, number>();
+  private readonly keyMap = new KeyIds();
   private readonly created: number[] = [];
   /** Edges written so far and the highest edge id (for the checkpoint, see checkpoint.ts). */
   private edgeCount = 0;
@@ -382,6 +383,9 @@ class GraphSink implements DatasetSink {
     }
     try {
       await this.settle();
+      // Every edge is written: the key → id map is not needed by the read-back, which builds
+      // its own node table.
+      this.keyMap.clear();
       this.actions.push(...(await applySchema(this.client, this.load, schemaFromFingerprint(this.desc.fingerprint, this.desc.name), (m) => this.log(m))));
       const live = new DatasetDigest(this.digestRule());
       await liveDigest(this.client, this.load, live);

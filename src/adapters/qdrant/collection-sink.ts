@@ -26,13 +26,13 @@ import type { JsonObject, PointRecord, RecordByKind, RecordKind } from '../../fo
 import type { QdrantApi } from './api.ts';
 import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
-import { idKey, qdrantFromRecord, recordFromQdrant, type QdrantId, type QdrantPoint } from './convert.ts';
+import { idKey, qdrantFromRecord, type QdrantId, type QdrantPoint } from './convert.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
 import { TaskPool } from './pool.ts';
 import { predictPayload, type NumberChange } from './payload-compare.ts';
 import { validatePoint } from './validate.ts';
-import { pointMismatch } from './verify.ts';
+import { storedPointMismatch } from './verify.ts';
 
 /** How many changed payload numbers a report names one by one. */
 const CHANGES_LISTED = 10;
@@ -426,7 +426,7 @@ export class CollectionSink implements DatasetSink {
     for (const r of records) {
       const live = byId.get(idKey(r.id));
       const changed: NumberChange[] = [];
-      const problem = live === undefined ? 'is missing after the upsert' : pointMismatch(r, recordFromQdrant(live), this.specs, changed);
+      const problem = live === undefined ? 'is missing after the upsert' : storedPointMismatch(r, live, this.specs, changed);
       if (changed.length > 0) changes.push([r.id, changed]);
       if (problem !== null) {
         throw new MemarcError('VERIFY_FAILED', `point ${String(r.id)} of dataset "${this.name}" in collection "${this.load}" ${live === undefined ? problem : `differs from the archive: ${problem}`}`, {

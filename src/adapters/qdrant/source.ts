@@ -11,7 +11,7 @@ import { vectorsSchema } from './neutral.ts';
 import type { DatasetSource, Source } from '../../core/adapter.ts';
 import { MemarcError } from '../../errors.ts';
 import type { PointRecord, RecordByKind, RecordKind } from '../../format/records.ts';
-import { QdrantApi } from './api.ts';
+import { QdrantApi, type ScrollPage } from './api.ts';
 import { recordFromQdrant, type QdrantId, type QdrantPoint } from './convert.ts';
 import { vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { QdrantHttp } from './http.ts';
@@ -23,7 +23,7 @@ export interface QdrantSourceOptions {
   apiKey?: string;
   /** Collections to export (aliases resolve to their collection); all when absent. */
   collections?: string[];
-  /** Most points per scrolled page (default 256). */
+  /** Most points per scrolled page (default 128; a second page is read while one is written). */
   batchPoints?: number;
   /** Most bytes per scrolled page, as JSON (default 8 MiB). */
   batchBytes?: number;
@@ -72,11 +72,10 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
   const log = opts.log ?? (() => {});
   const http = new QdrantHttp({ url: opts.url, apiKey: opts.apiKey, retry: opts.retry, log });
   const api = new QdrantApi(http);
-  const batchPoints = Math.max(1, opts.batchPoints ?? 256);
+  const batchPoints = Math.max(1, opts.batchPoints ?? 128);
   const batchBytes = Math.max(1024, opts.batchBytes ?? 8 * 1024 * 1024);
 
   async function* scrollAll(collection: string, specs: Map<string, VectorSpec>, signal?: AbortSignal): AsyncGenerator<PointRecord[]> {
-    let offset: QdrantId | null = null;
     let limit = Math.min(FIRST_LIMIT, batchPoints);
     let seenBytes = 0;
     let seenPoints = 0;
@@ -86,23 +85,29 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
         log(`qdrant: warning: collection "${collection}", point ${String(id)}: ${what}; the archive keeps it as the server holds it, but a restore into Qdrant will refuse this point`);
       }
     };
-    for (;;) {
-      const page = await api.scroll(collection, offset, limit, signal);
+    // The next page is asked for as soon as this one's offset is known, so the server reads it
+    // while this one is converted and written: two pages at most, one in flight.
+    let pending: Promise<ScrollPage> | null = api.scroll(collection, null, limit, signal);
+    while (pending) {
+      const page: ScrollPage = await pending;
+      pending = null;
       if (page.points.length > 0) {
         seenBytes += page.bytes;
         seenPoints += page.points.length;
         // The largest recent page dominates: a run of big points after small ones must shrink the limit at once.
         const perPoint = Math.max(seenBytes / seenPoints, page.bytes / page.points.length);
         limit = nextLimit(limit, perPoint, batchPoints, batchBytes);
+      }
+      if (page.next !== null && page.next !== undefined) {
+        pending = api.scroll(collection, page.next, limit, signal);
+        pending.catch(() => {}); // awaited on the next turn; dropped if the consumer stops first
+      }
+      if (page.points.length > 0) {
         pageHazards(page.points, specs, warn);
         yield page.points.map(recordFromQdrant);
       }
-      if (page.next === null || page.next === undefined) {
-        if (hazards > 0) log(`qdrant: warning: collection "${collection}": ${hazards} point(s) hold values Qdrant would not store back as they are${hazards > HAZARDS_NAMED ? ` (the first ${HAZARDS_NAMED} are named above)` : ''}`);
-        return;
-      }
-      offset = page.next;
     }
+    if (hazards > 0) log(`qdrant: warning: collection "${collection}": ${hazards} point(s) hold values Qdrant would not store back as they are${hazards > HAZARDS_NAMED ? ` (the first ${HAZARDS_NAMED} are named above)` : ''}`);
   }
 
   return {

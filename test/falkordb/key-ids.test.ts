@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { KeyIds } from '../../src/adapters/falkordb/key-ids.ts';
+
+describe('KeyIds (archive node key → target id)', () => {
+  it('keeps dense ids, sparse numbers, strings and big integers apart, as a Map would', () => {
+    const k = new KeyIds();
+    const ref = new Map<number | string | bigint, number>();
+    const put = (key: number | string | bigint, id: number): void => {
+      k.set(key, id);
+      ref.set(key, id);
+    };
+    for (let i = 0; i < 70_000; i++) put(i, i * 3 + 1);
+    put(10 ** 12, 5);
+    put('a', 6);
+    put(2n ** 70n, 7);
+    put(1_000_000, -1); // beyond the dense bound at first …
+    for (let i = 70_000; i < 300_000; i++) put(i, i); // … until the bound grows past it
+    put(1_000_000, 8); // the same key again: one entry, the latest id
+    put(5, -1);
+    put(5, 9);
+    const wrong = [...ref].filter(([key, id]) => k.get(key) !== id);
+    expect(wrong).toEqual([]);
+    for (const key of [300_000, 999_999, 'b', 2n ** 71n, -1, 0.5]) {
+      expect(k.get(key)).toBeUndefined();
+      expect(k.has(key)).toBe(false);
+    }
+    k.clear();
+    expect(k.get(5)).toBeUndefined();
+    expect(k.get('a')).toBeUndefined();
+  });
+});
