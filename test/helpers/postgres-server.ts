@@ -14,10 +14,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { freePort } from './ports.ts';
 
 export interface PostgresServer {
   /** The server's maintenance database (`postgres`), or DATABASE_URL. */
@@ -38,14 +38,6 @@ export function pgInstallDir(): string {
     throw new Error(`PostgreSQL not found in ${dir}: run scripts/setup-postgres.sh (or set DATABASE_URL)`);
   }
   return dir;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 function nobodyIds(): { uid: number; gid: number } {

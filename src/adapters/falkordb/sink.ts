@@ -27,6 +27,7 @@ import { KeyIds } from './key-ids.ts';
 import { prepareQuery } from './params.ts';
 import { applySchema, schemaFromFingerprint } from './schema.ts';
 import { edgeQuery, groupRows, labelsClause, nodeQuery } from './write-batches.ts';
+import { readBackDifferences } from '../../core/differences.ts';
 
 export interface FalkorSinkOptions {
   url: string;
@@ -467,13 +468,7 @@ class GraphSink implements DatasetSink {
   }
 
   private check(live: DatasetDigest, expected: DatasetTotals, where: string): void {
-    const diffs: string[] = [];
-    for (const k of ['node', 'edge'] as const) {
-      const got = live.counts[k] ?? 0;
-      const want = expected.records[k] ?? 0;
-      if (got !== want) diffs.push(`${k}s: ${got} found, ${want} expected`);
-    }
-    if (live.hex() !== expected.digest) diffs.push(`digest ${live.hex()} found, ${expected.digest} expected`);
+    const diffs = readBackDifferences(live, expected, ['node', 'edge']);
     if (diffs.length) {
       throw new MemarcError('VERIFY_FAILED', `graph "${this.target}": ${where} disagrees with the archive: ${diffs.join('; ')}`, {
         hint: 'nothing was published; check the server log and try again',

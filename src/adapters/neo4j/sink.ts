@@ -33,6 +33,7 @@ import { applySchema, ident, readSchema, schemaFromConfig, type Neo4jSchema } fr
 import { archivedLabels, KEY_PROP, LABELS_PROP, nodeMatch, runLabels, scopeOf, SEQ_PROP, type RunLabels, type Scope } from './scope.ts';
 import { archiveProps } from './source.ts';
 import { propsToNeo4j } from './values.ts';
+import { readBackDifferences } from '../../core/differences.ts';
 
 export interface Neo4jSinkOptions extends Neo4jConnection {
   ifExists?: IfExists;
@@ -339,13 +340,7 @@ class GraphSink implements DatasetSink {
   }
 
   private check(live: DatasetDigest, expected: DatasetTotals, where: string): void {
-    const diffs: string[] = [];
-    for (const k of ['node', 'edge'] as const) {
-      const got = live.counts[k] ?? 0;
-      const want = expected.records[k] ?? 0;
-      if (got !== want) diffs.push(`${k}s: ${got} found, ${want} expected`);
-    }
-    if (live.hex() !== expected.digest) diffs.push(`digest ${live.hex()} found, ${expected.digest} expected`);
+    const diffs = readBackDifferences(live, expected, ['node', 'edge']);
     if (diffs.length) {
       throw new MemarcError('VERIFY_FAILED', `${this.what}: ${where} disagrees with the archive: ${diffs.join('; ')}`, {
         hint: 'nothing was published; check the server log and try again',
