@@ -49,10 +49,10 @@ describe('pgvector ↔ Qdrant through migrate', () => {
     await c.connect();
     await c.query(`CREATE TABLE memory_entries (id bigint PRIMARY KEY, content text NOT NULL, metadata jsonb, importance numeric(6,3), embedding vector(${DIM}))`);
     await c.query(`CREATE INDEX ON memory_entries USING hnsw (embedding vector_l2_ops)`);
-    // Values that a decimal round trip would blur: subnormals, the largest float32, odd bits. (−0 is left
-    // out: the Qdrant sink sends vectors as JSON numbers, where −0 is written 0, and its read-back refuses that.)
+    // Values that a decimal round trip would blur: subnormals, the largest float32, odd bits, and −0
+    // (which JSON.stringify writes as 0: the Qdrant sink sends it as the text -0.0).
     await c.query(`INSERT INTO memory_entries SELECT i, 'memory ' || i, jsonb_build_object('turn', i, 'tags', jsonb_build_array('a', 'b')), i * 0.125,
-      ARRAY[sin(i)::real, (i * 1e-40)::real, (-1e-45)::real, 3.4028235e38::real, (1.0 / (i + 3))::real, cos(i * 7)::real, (-i - 0.5)::real, 1.17549435e-38::real]::vector
+      ARRAY[sin(i)::real, (i * 1e-40)::real, (CASE WHEN i % 2 = 0 THEN '-0'::real ELSE (-1e-45)::real END), 3.4028235e38::real, (1.0 / (i + 3))::real, cos(i * 7)::real, (-i - 0.5)::real, 1.17549435e-38::real]::vector
       FROM generate_series(0, 149) i`);
     await c.end();
   });

@@ -78,6 +78,27 @@ describe('payload number forms', () => {
     expect(await rawScroll(copy)).toBe(before);
   });
 
+  it('a vector component -0.0 keeps its sign through export and import (JSON.stringify would write 0)', async () => {
+    const name = uniqueName('nz_src');
+    const copy = uniqueName('nz_copy');
+    created.add(name).add(copy);
+    await raw('PUT', `/collections/${name}`, '{"vectors":{"a":{"size":3,"distance":"Dot"},"b":{"size":2,"distance":"Euclid"}}}');
+    await raw('PUT', `/collections/${name}/points?wait=true`, '{"points":[{"id":1,"vector":{"a":[-0.0,1.0,-0.0],"b":[0.5,-0.0]}},{"id":2,"vector":{"a":[0.0,-1.0,2.0],"b":[-0.0,0.0]}}]}');
+    const before = await rawScroll(name);
+    expect(before).toContain('[-0.0,1.0,-0.0]');
+    const chunks: Buffer[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
+    await exportArchive({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name] })], output: out });
+    const res = await importArchive({ input: Readable.from([Buffer.concat(chunks)]), sink: qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [name]: copy } }) });
+    expect(res.datasets[0]!.records.point).toBe(2);
+    expect(await rawScroll(copy)).toBe(before);
+  });
+
   it('fails the read-back when a number changes form on the way in, which the format-1 digest cannot see', async () => {
     const to = uniqueName('nf_form');
     created.add(to);

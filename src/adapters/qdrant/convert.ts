@@ -4,6 +4,7 @@
  * the parsed numbers is exact, and the decimal text of each float32 sent back parses to the same
  * float32 on the server.
  */
+import { rawNumber } from '../../format/json.ts';
 import { decodeF32, encodeF32, type JsonObject, type PointRecord, type VectorValue } from '../../format/records.ts';
 
 export type QdrantId = number | bigint | string;
@@ -44,13 +45,23 @@ export function recordFromQdrant(p: QdrantPoint): PointRecord {
   return { id: p.id, vectors, payload: p.payload ?? null };
 }
 
-/** float32 values as plain numbers for JSON (a loop: Array.from on a typed array is several times slower). */
+/**
+ * float32 values as plain numbers for JSON (a loop: Array.from on a typed array is several times
+ * slower). A -0 component goes as the JSON text `-0.0`, since JSON.stringify writes -0 as `0` and
+ * the server would store another float (its sign bit lost).
+ */
 function numbers(b64: string): number[] {
   const f = decodeF32(b64);
   const out = new Array<number>(f.length);
-  for (let i = 0; i < f.length; i++) out[i] = f[i]!;
+  for (let i = 0; i < f.length; i++) {
+    const x = f[i]!;
+    out[i] = x === 0 && Object.is(x, -0) ? NEGATIVE_ZERO : x;
+  }
   return out;
 }
+
+/** `-0.0` as raw JSON text, typed as the number it stands for in the request body. */
+const NEGATIVE_ZERO = rawNumber('-0.0') as unknown as number;
 
 function toVector(v: VectorValue): QdrantVector {
   if ('dense' in v) return numbers(v.dense);

@@ -148,7 +148,12 @@ export function storedPointMismatch(archive: PointRecord, live: QdrantPoint, spe
 function componentMismatch(fa: Float32Array, fb: Float32Array): string | null {
   if (fa.length !== fb.length) return `${fb.length} components instead of ${fa.length}`;
   for (let i = 0; i < fa.length; i++) {
-    if (!bitsEqual(fa.subarray(i, i + 1), fb.subarray(i, i + 1))) return `component ${i} is ${fb[i]} instead of ${fa[i]}`;
+    if (!bitsEqual(fa.subarray(i, i + 1), fb.subarray(i, i + 1))) return `component ${i} is ${f32Text(fb[i]!)} instead of ${f32Text(fa[i]!)}`;
   }
   return null;
+}
+
+/** A component as a message shows it: -0 with its sign (String(-0) is "0"). */
+function f32Text(x: number): string {
+  return Object.is(x, -0) ? '-0' : String(x);
 }
