@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { MemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
-import { stringifyJson } from '../../format/json.ts';
+import { parseJsonBounded, stringifyJson } from '../../format/json.ts';
 import type { CellValue, PointRecord, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
 import { codecOf } from './codec.ts';
 import { ident, type PgEndpoint } from './connect.ts';
@@ -71,6 +71,50 @@ export class Respelled {
       }
       this.digest.add('row', { cells: out });
     }
+  }
+}
+
+/**
+ * Another store's table may hold a JSON document as text in a column its schema calls `json`
+ * (SQLite keeps JSON as TEXT, and archives text that is not in canonical form as the string it
+ * is: spec/FORMAT.md 15.5). Converted into a json or jsonb column, such a string is parsed as the
+ * document it holds, within the nesting bound of a `json` cell (64 levels); text that is not JSON
+ * stays a string, which the column refuses by name. jsonb keeps neither spacing nor key order, so
+ * the cells parsed are counted and reported: the read-back compares the parsed documents.
+ */
+export class JsonText {
+  cells = 0;
+  private readonly first: string[] = [];
+  private readonly columns: string[];
+  constructor(columns: string[]) {
+    this.columns = columns;
+  }
+
+  parse(rows: Array<Record<string, CellValue>>): Array<Record<string, CellValue>> {
+    if (this.columns.length === 0) return rows;
+    // New row objects where a cell changes: the archive's records stay as read (they are digested too).
+    return rows.map((row) => {
+      let cells = row;
+      for (const c of this.columns) {
+        const v = row[c];
+        if (typeof v !== 'string') continue;
+        let doc: unknown;
+        try {
+          doc = parseJsonBounded(v, 64);
+        } catch {
+          continue; // not JSON (or nested too deep): the codec refuses the string, naming the row
+        }
+        if (cells === row) cells = { ...row };
+        cells[c] = { json: doc } as CellValue;
+        this.cells++;
+        if (this.first.length < 3) this.first.push(`column "${c}": ${v.length > 40 ? `${v.slice(0, 37)}...` : v}`);
+      }
+      return cells;
+    });
+  }
+
+  report(): string {
+    return `${this.cells} cell(s) of JSON text in json columns were parsed into documents (their spacing and key order are not kept), e.g. ${this.first.join('; ')}`;
   }
 }
 

@@ -31,7 +31,7 @@ import { ident, qname, querier, type PgEndpoint, type Query } from './connect.ts
 import { encodeRows, ShardCopy, type CopyInColumn } from './copy-in.ts';
 import { createStatements, foreignKeyStatements, keyStatements, defFromConfig, defFromNeutral, defFromVectors, enumStatements, type TableDef } from './ddl.ts';
 import { copiedColumns, datasetName } from './neutral.ts';
-import { readBackDigest, Respelled, rowsOf, type VectorColumns } from './table-rows.ts';
+import { JsonText, readBackDigest, Respelled, rowsOf, type VectorColumns } from './table-rows.ts';
 
 /** What the datasets of one run share: where each one's table is staged (for foreign keys). */
 export interface RunTables {
@@ -237,6 +237,7 @@ export class TableSink implements DatasetSink {
     }
     const stagedConfig = await this.liveConfig(q, this.stage, this.o.target.table);
     this.columns = copiedColumns(stagedConfig).map((c) => ({ name: c.name, codec: codecOf(c.pgType)! }));
+    if (this.respelled) this.jsonText = new JsonText(copiedColumns(stagedConfig).filter((c) => c.pgType.name === 'json' || c.pgType.name === 'jsonb').map((c) => c.name));
     const entry = this.o.run.byDataset.get(descriptor.name);
     if (entry) {
       entry.stage = this.stage;
@@ -252,7 +253,7 @@ export class TableSink implements DatasetSink {
       rowsOf(kind, batch, this.vectors);
       return;
     }
-    const rows = rowsOf(kind, batch, this.vectors);
+    const rows = this.jsonText ? this.jsonText.parse(rowsOf(kind, batch, this.vectors)) : rowsOf(kind, batch, this.vectors);
     const body = encodeRows(rows, this.columns, (r) => `dataset "${this.descriptor.name}", record ${this.rowsWritten + r + 1}`, false);
     if (this.respelled) {
       for (const rec of batch) this.digest.add(kind, rec);
@@ -270,6 +271,8 @@ export class TableSink implements DatasetSink {
 
   /** For another store's table: its rows as Postgres will print them (table-rows.ts). */
   private respelled: Respelled | null = null;
+  /** Another store's JSON text in json/jsonb columns, parsed (a conversion only). */
+  private jsonText: JsonText | null = null;
 
   async shardDone(shard: ShardRef): Promise<void> {
     if (this.ctx.dryRun) return;
@@ -332,6 +335,7 @@ export class TableSink implements DatasetSink {
     if (this.mode === 'append') await this.refuseCollisions(q);
     const r = report(got.hex());
     r.actions.push(`loaded ${got.counts[kind] ?? 0} rows into ${this.staged}, read back: count and digest equal the archive's${this.respelled ? ' as Postgres prints its values' : ''}`);
+    if (this.jsonText && this.jsonText.cells > 0) r.actions.push(this.jsonText.report());
     if (this.respelled && this.respelled.cells > 0) r.actions.push(`${this.respelled.cells} cell(s) are spelled otherwise by Postgres, with the same value (${this.respelled.first.join('; ')}); its digest is therefore ${got.hex()}, the archive's ${expected.digest}`);
     for (const n of this.def.notRestored) r.actions.push(`not restored: ${n}`);
     return r;

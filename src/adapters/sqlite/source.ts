@@ -184,7 +184,7 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
             }
             for (const [col, m] of mismatches) {
               const type = schema.columns && (schema.columns as JsonObject[]).find((c) => c.name === col)?.type;
-              log(`sqlite: table "${table}", column "${col}" (declared ${JSON.stringify(native.columns.find((c) => c.name === col)!.declared)}, neutral type ${String(type)}): ${m.count} value(s) of another storage class, e.g. ${m.rows.join(', ')}. They are archived as what SQLite holds and restore exactly into SQLite; a conversion to a typed store will refuse them`);
+              log(`sqlite: table "${table}", column "${col}" (declared ${JSON.stringify(native.columns.find((c) => c.name === col)!.declared)}, neutral type ${String(type)}): ${m.count} value(s) of another storage class, e.g. ${m.rows.join(', ')}. They are archived as what SQLite holds and restore exactly into SQLite; a conversion to a typed store refuses them (JSON text excepted, which Postgres parses into documents)`);
             }
           };
           out.push({
