@@ -31,7 +31,7 @@ export class IdSet {
   max = -1;
 
   add(id: number): void {
-    const byte = id >>> 3;
+    const byte = Math.floor(id / 8); // not id >>> 3, which wraps at 2^32
     if (byte >= this.bits.length) {
       const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
       grown.set(this.bits);
@@ -46,7 +46,7 @@ export class IdSet {
   }
 
   has(id: number): boolean {
-    const byte = id >>> 3;
+    const byte = Math.floor(id / 8); // not id >>> 3, which wraps at 2^32
     return byte < this.bits.length && (this.bits[byte]! & (1 << (id & 7))) !== 0;
   }
 }
