@@ -14,6 +14,8 @@ const SQLITE_CORRUPT = 11;
 const SQLITE_FULL = 13;
 const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
+/** Extended code: a read-only connection met a hot journal, which only a writer can roll back. */
+const SQLITE_READONLY_ROLLBACK = 776;
 
 export function sqliteCode(err: unknown): number | null {
   const c = (err as { errcode?: unknown } | null)?.errcode;
@@ -29,6 +31,14 @@ export function sqliteError(err: unknown, what: string): MemarcError {
       hint: 'another process holds a write lock; retry when it is done, or raise --timeout',
       cause: err,
       context: { retriable: true },
+    });
+  }
+  if ((err as { errcode?: unknown } | null)?.errcode === SQLITE_READONLY_ROLLBACK) {
+    // A writer was killed inside a transaction (rollback-journal mode): the file holds its half,
+    // and the journal the pages to put back. memarc reads sources read-only and never rolls it back.
+    return new MemarcError('STORE_ERROR', `${what}: the database has a hot journal: a writer stopped inside a transaction, and a read-only connection cannot roll it back (${msg})`, {
+      hint: 'let the application start again, or open the file once with write access (sqlite3 FILE "PRAGMA quick_check"), which rolls the journal back; then run the export again',
+      cause: err,
     });
   }
   if (code === SQLITE_READONLY || code === SQLITE_IOERR || code === SQLITE_FULL || code === SQLITE_CANTOPEN) {
