@@ -4,29 +4,21 @@
  * refused at export (naming graph, entity and property), or is archived with a warning that
  * names it. Empty graphs and fulltext indexes with every option come back too.
  */
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../../src/adapters/falkordb/index.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
 import { exportGraph, q, redis } from './harness.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 let srv: FalkorServer;
 let r: Redis;
 
 /** Export `graphs` into archive bytes, collecting the log. */
 async function archive(graphs: string[], log: string[] = []): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const out = new Writable({
-    write(c: Buffer, _e, cb) {
-      chunks.push(c);
-      cb();
-    },
-  });
-  await exportArchive({ sources: [falkordbSource({ url: srv.url, graphs, log: (m) => log.push(m) })], output: out });
-  return Buffer.concat(chunks);
+  return (await exportToBuffer({ sources: [falkordbSource({ url: srv.url, graphs, log: (m) => log.push(m) })] })).bytes;
 }
 
 async function restore(bytes: Buffer, rename: Record<string, string>): Promise<void> {

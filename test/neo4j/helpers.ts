@@ -1,12 +1,12 @@
 /** Shared pieces of the Neo4j tests: a driver on the run's server, archives in memory, digests. */
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { Sink, Source } from '../../src/core/adapter.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
 import type { AnyRecord, RecordKind } from '../../src/format/records.ts';
 import { readArchive } from '../../src/format/reader.ts';
 import { neo4jTarget, type Neo4jTarget } from '../helpers/neo4j-server.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 export interface Neo4jTest {
   server: Neo4jTarget;
@@ -37,15 +37,7 @@ export async function neo4jTest(): Promise<Neo4jTest> {
 }
 
 export async function toBuffer(sources: Source[]): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const out = new Writable({
-    write(c: Buffer, _e, cb) {
-      chunks.push(c);
-      cb();
-    },
-  });
-  await exportArchive({ sources, output: out });
-  return Buffer.concat(chunks);
+  return (await exportToBuffer({ sources })).bytes;
 }
 
 export interface ReadBack {

@@ -10,13 +10,13 @@ import { REGISTRY } from '../../src/adapters/registry.ts';
 import type { Source } from '../../src/core/adapter.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { migrateEnds, restoreSink } from '../../src/core/stores.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { PointRecord } from '../../src/format/records.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
 import { endpointOf, postgresSource } from '../../src/adapters/postgres/index.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 const DIM = 8;
 
@@ -70,9 +70,7 @@ describe('pgvector ↔ Qdrant through migrate', () => {
   });
 
   it('an archive of the table as vectors imports into Qdrant when --collections names it, and only then', async () => {
-    const chunks: Buffer[] = [];
-    const { trailer } = await exportArchive({ sources: [postgresSource({ endpoint: endpointOf(`${src}?table=memory_entries`, {}) })], output: new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) });
-    const archive = Buffer.concat(chunks);
+    const { trailer, bytes: archive } = await exportToBuffer({ sources: [postgresSource({ endpoint: endpointOf(`${src}?table=memory_entries`, {}) })] });
     // Unasked, it is skipped like any dataset whose own store (Postgres, in this build) is not a target.
     const unasked = await importArchive({ input: Readable.from([archive]), sink: restoreSink(REGISTRY, new Map([['qdrant', qdrantSink({ url: q.url })]])), stateDir: false });
     expect(unasked).toMatchObject({ datasets: [], skipped: ['memory_entries'] });

@@ -4,16 +4,16 @@
  * `table` (public) or `schema.table`; a frozen server fails the export within its deadline; a
  * replace that would orphan another table's foreign key is refused before anything is written.
  */
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointOf, postgresSink, postgresSource } from '../../src/adapters/postgres/index.ts';
 import { importArchive } from '../../src/core/import.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import type { Source } from '../../src/core/adapter.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
 import { failure } from '../helpers/failure.ts';
 import { exportDb, rows } from './helpers.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 let server: PostgresServer;
 beforeAll(async () => {
@@ -112,9 +112,7 @@ describe('postgres restore of a hostile archive', () => {
       },
       close: () => real.close(),
     };
-    const chunks: Buffer[] = [];
-    await exportArchive({ sources: [forgedSource], output: new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) });
-    const forged = Buffer.concat(chunks);
+    const forged = (await exportToBuffer({ sources: [forgedSource] })).bytes;
     const dst = await server.database('hostile');
     await rows(dst, 'CREATE TABLE victim (id int)');
     const err = await failure(importArchive({ input: Readable.from([forged]), sink: postgresSink({ endpoint: endpointOf(dst, {}) }), stateDir: false }));

@@ -6,18 +6,18 @@
  * archive's values as Postgres prints them where it does not (a fraction `.000010` is `.00001`),
  * which the report says.
  */
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointOf, postgresSink } from '../../src/adapters/postgres/index.ts';
 import { REGISTRY } from '../../src/adapters/registry.ts';
 import type { Source } from '../../src/core/adapter.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { restoreSink } from '../../src/core/stores.ts';
 import { encodeF32, type JsonObject, type RecordByKind, type RecordKind, type RowRecord } from '../../src/format/records.ts';
 import { failure } from '../helpers/failure.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
 import { exportDb, rows } from './helpers.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 const SCHEMA = {
   columns: [
@@ -72,9 +72,8 @@ describe('a table dataset of another store into Postgres', () => {
   // digest: the trailer's, as the other store spelled the values
   beforeAll(async () => {
     server = await startPostgres();
-    const chunks: Buffer[] = [];
-    const { trailer } = await exportArchive({ sources: [sqliteSource(40)], output: new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } }) });
-    archive = Buffer.concat(chunks);
+    const { trailer, bytes } = await exportToBuffer({ sources: [sqliteSource(40)] });
+    archive = bytes;
     digest = trailer.datasets[0]!.digest;
   });
   afterAll(async () => {

@@ -5,9 +5,8 @@
  */
 import { Checkpoints, stateDir } from '../../src/core/checkpoint.ts';
 import { commitOne } from '../../src/core/restore.ts';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
 import { startFaultProxy, type FaultProxy, type Match } from '../helpers/fault-proxy.ts';
@@ -15,6 +14,7 @@ import { checkpointOf, dropCheckpoint, dropCollections, qdrantTarget, uniqueName
 import { collectionNames, exportAll, loadInto, rest, totalsOf, type Exported } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
 import { failure } from '../helpers/failure.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 let q: QdrantTarget;
 let proxy: FaultProxy;
@@ -125,10 +125,7 @@ describe('resume', () => {
   it('keeps the loaded collection and its checkpoint when the server stays unavailable, and --resume finishes it', async () => {
     const to = uniqueName('ft_unavail');
     created.add(to);
-    const chunks: Buffer[] = [];
-    const out = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c); cb(); } });
-    await exportArchive({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.named] })], output: out, shardMaxRecords: 10 });
-    const archive = Buffer.concat(chunks);
+    const archive = (await exportToBuffer({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.named] })], shardMaxRecords: 10 })).bytes;
     // The first upserts land; then the server answers 503 until the retries give up.
     const late: Match = (m, p) => upsert(m, p) && proxy.requests.filter((r) => upsert(r.method, r.path)).length > 3;
     proxy.failNext(1000, 503, { match: late });

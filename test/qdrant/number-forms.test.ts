@@ -7,10 +7,9 @@
  */
 import { DatasetDigest } from '../../src/format/digest.ts';
 import { gunzipSync } from 'node:zlib';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { rawNumber } from '../../src/format/json.ts';
 import { encodeF32, type JsonObject, type PointRecord } from '../../src/format/records.ts';
@@ -22,6 +21,7 @@ import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { failure } from '../helpers/failure.ts';
 import { qdrantHeaders, qdrantPerFile, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { collectionNames, loadInto, totalsOf } from './drive.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 let q: QdrantTarget;
 const created = qdrantPerFile((t) => (q = t));
@@ -57,15 +57,7 @@ describe('payload number forms', () => {
     const before = await rawScroll(name);
     expect(before).toContain('"score":1.0,"five":5.0,"neg":-0.0,"big":12345678901234567891');
 
-    const chunks: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk);
-        cb();
-      },
-    });
-    await exportArchive({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name] })], output: out });
-    const archive = Buffer.concat(chunks);
+    const archive = (await exportToBuffer({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name] })] })).bytes;
     // The archive's NDJSON carries the server's lexemes.
     const shard = (await unpack(archive)).find((e) => e.header.name.endsWith('.ndjson.gz'))!;
     const ndjson = gunzipSync(shard.body).toString();
@@ -86,15 +78,8 @@ describe('payload number forms', () => {
     await raw('PUT', `/collections/${name}/points?wait=true`, '{"points":[{"id":1,"vector":{"a":[-0.0,1.0,-0.0],"b":[0.5,-0.0]}},{"id":2,"vector":{"a":[0.0,-1.0,2.0],"b":[-0.0,0.0]}}]}');
     const before = await rawScroll(name);
     expect(before).toContain('[-0.0,1.0,-0.0]');
-    const chunks: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk);
-        cb();
-      },
-    });
-    await exportArchive({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name] })], output: out });
-    const res = await importArchive({ input: Readable.from([Buffer.concat(chunks)]), sink: qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [name]: copy } }) });
+    const archive = (await exportToBuffer({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name] })] })).bytes;
+    const res = await importArchive({ input: Readable.from([archive]), sink: qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [name]: copy } }) });
     expect(res.datasets[0]!.records.point).toBe(2);
     expect(await rawScroll(copy)).toBe(before);
   });

@@ -5,14 +5,13 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFingerprints, qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { startQdrantEmulator, type RunningEmulator } from '../qdrant-emulator/index.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { exportAll, totalsOf } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
-import { Writable } from 'node:stream';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 let q: QdrantTarget;
 let other: RunningEmulator | null = null;
@@ -59,17 +58,10 @@ describe('qdrant under the core', () => {
   });
 
   it('exports an archive and imports it with an equal digest', async () => {
-    const chunks: Buffer[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        chunks.push(chunk);
-        cb();
-      },
-    });
-    await exportArchive({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.sparse, seeded.named] })], output: out });
+    const { bytes } = await exportToBuffer({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.sparse, seeded.named] })] });
     const rename = { [seeded.sparse]: uniqueName('pl_imp_s'), [seeded.named]: uniqueName('pl_imp_n') };
     for (const n of Object.values(rename)) created.add(n);
-    const res = await importArchive({ input: Readable.from([Buffer.concat(chunks)]), sink: qdrantSink({ url: q.url, apiKey: q.apiKey, rename }) });
+    const res = await importArchive({ input: Readable.from([bytes]), sink: qdrantSink({ url: q.url, apiKey: q.apiKey, rename }) });
     const orig = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.sparse, seeded.named] }));
     for (const o of orig) {
       const report = res.datasets.find((d) => d.dataset === o.descriptor.name)!;

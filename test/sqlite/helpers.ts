@@ -2,23 +2,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
 import type { Source } from '../../src/core/adapter.ts';
-import { exportArchive } from '../../src/core/export.ts';
 import type { AnyRecord } from '../../src/format/records.ts';
 import { readArchive } from '../../src/format/reader.ts';
+import { exportToBuffer } from '../helpers/archive.ts';
 
 export async function archiveOf(sources: Source[], opts: { shardMaxRecords?: number; log?: (m: string) => void } = {}): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  const out = new Writable({
-    write(c: Buffer, _e, cb) {
-      chunks.push(c);
-      cb();
-    },
-  });
-  await exportArchive({ sources, output: out, ...(opts.shardMaxRecords ? { shardMaxRecords: opts.shardMaxRecords } : {}), ...(opts.log ? { log: opts.log } : {}) });
-  return Buffer.concat(chunks);
+  return (await exportToBuffer({ sources, ...(opts.shardMaxRecords ? { shardMaxRecords: opts.shardMaxRecords } : {}), ...(opts.log ? { log: opts.log } : {}) })).bytes;
 }
 
 /** The trailer's digest of each dataset, by name. */
