@@ -1,10 +1,11 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../../src/adapters/falkordb/index.ts';
 import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
 import { content, ctx, exportGraph, load, q, redis } from './harness.ts';
+import { falkordbPerFile } from './per-file.ts';
 
 let srv: FalkorServer;
 let r: Redis;
@@ -15,15 +16,10 @@ const seed = async (g: string): Promise<void> => {
   await q(r, g, 'MATCH (a:N) WHERE a.i % 2 = 0 CREATE (a)-[:Y]->(a)');
 };
 
-beforeAll(async () => {
-  srv = await startFalkorDB();
-  r = redis(srv.url);
+falkordbPerFile(async (s, c) => {
+  srv = s;
+  r = c;
   await seed('src');
-});
-
-afterAll(async () => {
-  r?.disconnect();
-  await srv?.stop();
 });
 
 describe('falkordb faults', () => {

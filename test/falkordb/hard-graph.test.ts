@@ -5,13 +5,14 @@
  * names it. Empty graphs and fulltext indexes with every option come back too.
  */
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../../src/adapters/falkordb/index.ts';
 import { importArchive } from '../../src/core/import.ts';
-import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
-import { exportGraph, q, redis } from './harness.ts';
+import { type FalkorServer } from '../helpers/falkordb-server.ts';
+import { exportGraph, q } from './harness.ts';
 import { exportToBuffer } from '../helpers/archive.ts';
+import { falkordbPerFile } from './per-file.ts';
 
 let srv: FalkorServer;
 let r: Redis;
@@ -31,9 +32,9 @@ async function row(graph: string, cypher: string): Promise<string[]> {
   return res[1][0]!.map((c) => String(c[1]));
 }
 
-beforeAll(async () => {
-  srv = await startFalkorDB();
-  r = redis(srv.url);
+falkordbPerFile(async (s, c) => {
+  srv = s;
+  r = c;
   await q(r, 'hard', `CREATE
     (a:H {max: 1.7976931348623157e308, max2: 1.7976931348623155e308, nmax: -1.7976931348623157e308, tiny: 2.0^-1074, third: 1.0 / 3,
       nan: 0.0 / 0.0, inf: 1.0 / 0.0, negz: -0.0, big: 9223372036854775807,
@@ -49,11 +50,6 @@ beforeAll(async () => {
   await q(r, 'hard', "CALL db.idx.fulltext.createNodeIndex({label: 'M', language: 'german', stopwords: ['und', 'der']}, {field: 'text', weight: 2.5, nostem: true}, {field: 'title', phonetic: 'dm:en'})");
   await q(r, 'hard', "CREATE FULLTEXT INDEX FOR ()-[e:E]-() ON (e.a, e.b) OPTIONS {language: 'french', stopwords: ['le']}");
   await q(r, 'empty', 'RETURN 1'); // a graph key without any node
-});
-
-afterAll(async () => {
-  r?.disconnect();
-  await srv?.stop();
 });
 
 describe('falkordb hard graph', () => {

@@ -9,13 +9,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { falkordbSource } from '../../src/adapters/falkordb/index.ts';
 import type { JsonObject } from '../../src/format/records.ts';
 import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { exportGraph, q, redis } from './harness.ts';
+import { falkordbPerFile } from './per-file.ts';
 
 let srv: FalkorServer;
 let r: Redis;
@@ -23,14 +24,9 @@ let r: Redis;
 const count = async (rr: Redis, g: string, what: string): Promise<number> =>
   Number(((await q(rr, g, `MATCH ${what} RETURN count(*)`)) as [unknown, string[][][]])[1][0]![0]![1]);
 
-beforeAll(async () => {
-  srv = await startFalkorDB();
-  r = redis(srv.url);
-});
-
-afterAll(async () => {
-  r?.disconnect();
-  await srv?.stop();
+falkordbPerFile(async (s, c) => {
+  srv = s;
+  r = c;
 });
 
 describe('falkordb live export', () => {

@@ -2,23 +2,19 @@
  * The page connection (page-connection.ts) carries every page of an export: it must reach the
  * same database as the main connection, authenticate the same way, and fail like it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { FalkorClient } from '../../src/adapters/falkordb/client.ts';
-import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
+import { type FalkorServer } from '../helpers/falkordb-server.ts';
 import { content, exportGraph, q, redis } from './harness.ts';
+import { falkordbPerFile } from './per-file.ts';
 
 let srv: FalkorServer;
 let r: Redis;
 
-beforeAll(async () => {
-  srv = await startFalkorDB();
-  r = redis(srv.url);
-});
-
-afterAll(async () => {
-  r?.disconnect();
-  await srv?.stop();
+falkordbPerFile(async (s, c) => {
+  srv = s;
+  r = c;
 });
 
 describe('falkordb page connection', () => {

@@ -1,16 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { falkordbSink, falkordbSource } from '../../src/adapters/falkordb/index.ts';
 import { decodeF32 } from '../../src/format/records.ts';
 import { startFalkorDB, type FalkorServer } from '../helpers/falkordb-server.ts';
 import { content, ctx, exportGraph, load, q, redis } from './harness.ts';
+import { falkordbPerFile } from './per-file.ts';
 
 let srv: FalkorServer;
 let r: Redis;
 
-beforeAll(async () => {
-  srv = await startFalkorDB();
-  r = redis(srv.url);
+falkordbPerFile(async (s, c) => {
+  srv = s;
+  r = c;
   // Multi-label nodes, nodes without any `id`, a self-loop, parallel edges, every property type.
   await q(r, 'full', `CREATE
     (a:Person:Agent {name: 'alice', big: 9007199254740993, neg: -9223372036854775808, d: 0.1 + 0.2, one: 1.0, negz: -0.0, tiny: 2.0^-1074, huge: 1.2345678901234567e307,
@@ -32,11 +33,6 @@ beforeAll(async () => {
   await q(r, 'full', 'CREATE INDEX FOR (n:Person) ON (n.name)');
   await r.call('GRAPH.CONSTRAINT', 'CREATE', 'full', 'UNIQUE', 'NODE', 'Person', 'PROPERTIES', '1', 'name');
   await r.call('GRAPH.CONSTRAINT', 'CREATE', 'full', 'MANDATORY', 'RELATIONSHIP', 'KNOWS', 'PROPERTIES', '1', 'since');
-});
-
-afterAll(async () => {
-  r?.disconnect();
-  await srv?.stop();
 });
 
 describe('falkordb export', () => {
