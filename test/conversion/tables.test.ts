@@ -13,7 +13,7 @@ import { createOpenMemoryDb } from '../../src/adapters/synthetic/index.ts';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import { rows } from '../postgres/helpers.ts';
-import { scratch } from '../sqlite/helpers.ts';
+import { scratch, withDb } from '../sqlite/helpers.ts';
 
 const dir = scratch();
 let server: PostgresServer;
@@ -53,14 +53,11 @@ function notes(n: number): Note[] {
 }
 
 function readNotes(path: string): Note[] {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
+  return withDb(path, (db) => {
     const stmt = db.prepare('SELECT id, title, score, big, ok, blob, created FROM notes ORDER BY id');
     stmt.setReadBigInts(true);
     return (stmt.all() as Note[]).map((r) => ({ ...r, score: r.score === null ? null : Number(r.score) }));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 describe('tables between SQLite and Postgres', () => {
@@ -128,9 +125,7 @@ describe('tables between SQLite and Postgres', () => {
     const ok = await runCli(['import', a, '--postgres', pg, '--tables', 'users,apps']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.toString() + ok.stderr.toString()).toMatch(/\d+ cell\(s\) of JSON text in json columns were parsed into documents/);
-    const db = new DatabaseSync(src, { readOnly: true });
-    const logs = db.prepare('SELECT id, metadata FROM users ORDER BY id').all() as Array<{ id: string; metadata: string | null }>;
-    db.close();
+    const logs = withDb(src, (db) => db.prepare('SELECT id, metadata FROM users ORDER BY id').all() as Array<{ id: string; metadata: string | null }>);
     const inPg = await rows(pg, 'SELECT id::text AS id, metadata FROM users ORDER BY users.id::text');
     expect(inPg.map((r) => [r.id, r.metadata])).toEqual([...logs].sort((x, y) => (String(x.id) < String(y.id) ? -1 : 1)).map((r) => [String(r.id), r.metadata === null ? null : JSON.parse(r.metadata)]));
 

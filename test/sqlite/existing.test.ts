@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { sqliteSink, sqliteSource } from '../../src/adapters/sqlite/index.ts';
 import { importArchive } from '../../src/core/import.ts';
 import { failure } from '../helpers/failure.ts';
-import { archiveOf, scratch } from './helpers.ts';
+import { archiveOf, scratch, withDb } from './helpers.ts';
 
 const dir = scratch();
 
@@ -32,14 +32,7 @@ function archiveDb(path: string, rows: Array<[number, string]>): void {
   db.close();
 }
 
-const all = (path: string, sql: string) => {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return db.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
-};
+const all = (path: string, sql: string) => withDb(path, (db) => db.prepare(sql).all().map((r) => ({ ...r })));
 
 describe('SQLite: restore into an existing database', () => {
   it('a dry run of an append refuses the keys the table holds, writing nothing', async () => {

@@ -8,6 +8,7 @@ import type { Source } from '../../src/core/adapter.ts';
 import type { AnyRecord } from '../../src/format/records.ts';
 import { readArchive } from '../../src/format/reader.ts';
 import { exportToBuffer } from '../helpers/archive.ts';
+import { DatabaseSync } from 'node:sqlite';
 
 export async function archiveOf(sources: Source[], opts: { shardMaxRecords?: number; log?: (m: string) => void } = {}): Promise<Buffer> {
   return (await exportToBuffer({ sources, ...(opts.shardMaxRecords ? { shardMaxRecords: opts.shardMaxRecords } : {}), ...(opts.log ? { log: opts.log } : {}) })).bytes;
@@ -41,4 +42,14 @@ export function scratch(): () => Promise<string> {
     dirs.push(d);
     return d;
   };
+}
+
+/** Runs `read` on a read-only connection to the database at `path`, and closes it. */
+export function withDb<T>(path: string, read: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
 }

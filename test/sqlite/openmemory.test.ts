@@ -14,19 +14,14 @@ import { createOpenMemoryDb, syntheticSource } from '../../src/adapters/syntheti
 import { importArchive } from '../../src/core/import.ts';
 import { qdrantPerFile, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { runCli } from '../helpers/run-cli.ts';
-import { archiveOf, digestsOf, scratch } from './helpers.ts';
+import { archiveOf, digestsOf, scratch, withDb } from './helpers.ts';
 
 const dir = scratch();
 let q: QdrantTarget;
 const created = qdrantPerFile((t) => (q = t));
 
 function schemaOf(path: string): Array<[string, string, string | null]> {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
-    return (db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all() as Array<{ type: string; name: string; sql: string | null }>).map((r) => [r.type, r.name, r.sql]);
-  } finally {
-    db.close();
-  }
+  return withDb(path, (db) => (db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all() as Array<{ type: string; name: string; sql: string | null }>).map((r) => [r.type, r.name, r.sql]));
 }
 
 describe('OpenMemory: SQLite metadata and Qdrant vectors in one archive', () => {

@@ -12,24 +12,21 @@ import { sqliteSink, sqliteSource } from '../../src/adapters/sqlite/index.ts';
 import { bindOf, cellOf, ruleOf, storageCell, type SqliteValue } from '../../src/adapters/sqlite/types.ts';
 import { importArchive } from '../../src/core/import.ts';
 import type { RowRecord } from '../../src/format/records.ts';
-import { archiveOf, digestsOf, recordsOf, scratch } from './helpers.ts';
+import { archiveOf, digestsOf, recordsOf, scratch, withDb } from './helpers.ts';
 import { writeTables } from './tables.ts';
 
 const dir = scratch();
 
 /** Every value of a table as [typeof, value] pairs, in rowid order. */
 function dump(path: string, table: string): unknown[] {
-  const db = new DatabaseSync(path, { readOnly: true });
-  try {
+  return withDb(path, (db) => {
     const cols = (db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as Array<{ name: string }>).map((c) => c.name);
     const q = db.prepare(`SELECT ${cols.map((c) => `typeof("${c}"), "${c}"`).join(', ')} FROM "${table}" ORDER BY 2`);
     q.setReadBigInts(true);
     q.setReturnArrays(true);
     // Object.is keeps -0 apart from 0; JSON would not.
     return (q.all() as unknown as unknown[][]).map((r) => r.map((v) => (typeof v === 'number' && Object.is(v, -0) ? '-0' : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
-  } finally {
-    db.close();
-  }
+  });
 }
 
 describe('SQLite values', () => {
