@@ -162,7 +162,26 @@ interface PhaseResult {
   secs: number;
   rssMiB: number;
   records: number;
+  /** The client process's CPU time (user + system), ms. */
+  cpuMs: number;
 }
+
+/** CPU time (user + system) of a process, ms, from /proc/<pid>/stat (Linux); 0 elsewhere. */
+function procCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime and stime, fields 14 and 15
+  } catch {
+    return 0;
+  }
+}
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const selfCpuMs = (): number => {
+  const c = process.cpuUsage();
+  return Math.round((c.user + c.system) / 1000);
+};
 
 const peakMiB = (): number => Math.round(peakRssKiB() / 1024);
 
@@ -190,7 +209,7 @@ async function bareExport(qdrantUrl: string, falkorUrl: string, name: string, n:
     records += (await q(`CYPHER lo=${lo} hi=${lo + width} MATCH (a)-[e]->() WHERE id(a) >= $lo AND id(a) < $hi RETURN e`)).length;
   }
   r.disconnect();
-  return { secs: (performance.now() - t) / 1000, rssMiB: peakMiB(), records };
+  return { secs: (performance.now() - t) / 1000, rssMiB: peakMiB(), records, cpuMs: selfCpuMs() };
 }
 
 async function bareImport(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<PhaseResult> {
@@ -229,7 +248,7 @@ async function bareImport(qdrantUrl: string, falkorUrl: string, name: string, n:
     }
   }
   r.disconnect();
-  return { secs: (performance.now() - t) / 1000, rssMiB: peakMiB(), records };
+  return { secs: (performance.now() - t) / 1000, rssMiB: peakMiB(), records, cpuMs: selfCpuMs() };
 }
 
 // --- the parent: servers, phases, the table ---
@@ -253,18 +272,20 @@ function cli(argv: string[], env: Record<string, string> = {}): PhaseResult {
   });
   const secs = (performance.now() - t) / 1000;
   if (res.status !== 0) throw new Error(`memarc ${argv[0]} failed (exit ${res.status}): ${res.stdout.slice(0, 2000)} ${res.stderr.slice(0, 2000)}`);
-  const rssMiB = Math.round(Number(readFileSync(rssFile, 'utf8').split('\n')[0]) / 1024);
+  const [kib, extra] = readFileSync(rssFile, 'utf8').split('\n');
+  const rssMiB = Math.round(Number(kib) / 1024);
+  const cpuMs = (JSON.parse(extra || '{}') as { cpuMs?: number }).cpuMs ?? 0;
   rmSync(dir, { recursive: true, force: true });
   const doc = JSON.parse(res.stdout) as { datasets?: Array<{ records?: Record<string, number> }>; trailer?: { datasets: Array<{ records: Record<string, number> }> } };
   const sets = doc.datasets ?? doc.trailer?.datasets ?? [];
   const records = sets.reduce((a, d) => a + Object.values(d.records ?? {}).reduce((x, y) => x + y, 0), 0);
-  return { secs, rssMiB, records };
+  return { secs, rssMiB, records, cpuMs };
 }
 
-async function emulator(): Promise<{ url: string; stop: () => void }> {
+async function emulator(): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
   const proc = spawn(process.execPath, ['--max-old-space-size=16384', path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0', '--double-floats'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
-  return { url: line.trim(), stop: () => proc.kill('SIGTERM') };
+  return { url: line.trim(), pid: proc.pid, stop: () => proc.kill('SIGTERM') };
 }
 
 async function main(): Promise<void> {
@@ -275,6 +296,7 @@ async function main(): Promise<void> {
   let fSrc: FalkorServer | undefined;
   let fDst: FalkorServer | undefined;
   const rows: string[] = [];
+  const cpuRows: string[] = [];
   const work = mkdtempSync(path.join(os.tmpdir(), 'memarc-job-'));
   try {
     fSrc = await startFalkorDB();
@@ -287,10 +309,22 @@ async function main(): Promise<void> {
       process.stderr.write(`populated ${n} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
       const archive = path.join(work, `${name}.memarc`);
 
-      const be = child('bare-export', ['--qdrant', qSrc.url, '--falkordb', fSrc.url, '--name', name, '--n', String(n)]);
-      const me = cli(['export', '--qdrant', qSrc.url, '--collections', name, '--falkordb', fSrc.url, '--graphs', name, '-o', archive]);
-      const bi = child('bare-import', ['--qdrant', qDst.url, '--falkordb', fDst.url, '--name', `bare_${n}`, '--n', String(n)]);
-      const mi = cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst.url]);
+      // Each phase's CPU: the client's own, and the servers' from /proc before and after.
+      const servers = (): [number, number] => [procCpuMs(qSrc.pid) + procCpuMs(qDst.pid), procCpuMs(fSrc!.pid()) + procCpuMs(fDst!.pid())];
+      const cpuOf = (what: string, run: () => PhaseResult): PhaseResult => {
+        const [q0, f0] = servers();
+        const x = run();
+        const [q1, f1] = servers();
+        cpuRows.push(`| ${n.toLocaleString('en')} | ${what} | ${(x.cpuMs / 1000).toFixed(1)} s | ${((q1 - q0) / 1000).toFixed(1)} s | ${((f1 - f0) / 1000).toFixed(1)} s | ${((x.cpuMs + q1 - q0 + f1 - f0) / 1000).toFixed(1)} s |`);
+        return x;
+      };
+      const be = cpuOf('bare export', () => child('bare-export', ['--qdrant', qSrc.url, '--falkordb', fSrc!.url, '--name', name, '--n', String(n)]));
+      const me = cpuOf('memarc export', () => cli(['export', '--qdrant', qSrc.url, '--collections', name, '--falkordb', fSrc!.url, '--graphs', name, '-o', archive]));
+      const bi = cpuOf('bare import', () => child('bare-import', ['--qdrant', qDst.url, '--falkordb', fDst!.url, '--name', `bare_${n}`, '--n', String(n)]));
+      const mi = cpuOf('memarc import, read-back', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url]));
+      // For the CPU table only: what the read-back costs, and what reading and checking the archive alone costs.
+      cpuOf('memarc import, `--verify count`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--verify', 'count', '--rename', `${name}=cnt_${n}`]));
+      cpuOf('memarc import, `--dry-run`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--dry-run', '--rename', `${name}=dry_${n}`]));
       const mq = cli(['migrate', '--from', qSrc.url, '--to', qDst.url, '--collections', name, '--rename', `${name}=mig_${n}`]);
       const mf = cli(['migrate', '--from', fSrc.url, '--to', fDst.url, '--graphs', name, '--rename', `${name}=mig_${n}`]);
       for (const [what, x] of [['bare export', be], ['export', me], ['bare import', bi], ['import', mi]] as const) {
@@ -307,9 +341,9 @@ async function main(): Promise<void> {
       rmSync(archive, { force: true });
       // Free the servers' memory before the next size.
       for (const url of [qSrc.url, qDst.url]) {
-        for (const c of [name, `bare_${n}`, `mig_${n}`]) await fetch(`${url}/collections/${c}`, { method: 'DELETE' }).then((r) => r.body?.cancel());
+        for (const c of [name, `bare_${n}`, `mig_${n}`, `cnt_${n}`]) await fetch(`${url}/collections/${c}`, { method: 'DELETE' }).then((r) => r.body?.cancel());
       }
-      for (const [url, gs] of [[fSrc.url, [name]], [fDst.url, [name, `bare_${n}`, `mig_${n}`]]] as const) {
+      for (const [url, gs] of [[fSrc.url, [name]], [fDst.url, [name, `bare_${n}`, `mig_${n}`, `cnt_${n}`]]] as const) {
         const r = new Redis(url);
         for (const g of gs) await r.call('DEL', g);
         r.disconnect();
@@ -326,6 +360,10 @@ async function main(): Promise<void> {
   console.log('| N | operation | memarc CLI | bare client loops | ratio (bare / memarc) | memarc peak RSS | bare peak RSS |');
   console.log('|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
+  console.log('\nCPU time of each phase (user + system): the client process, the two Qdrant emulators, the two FalkorDB servers\n');
+  console.log('| N | phase | client | Qdrant emulators | FalkorDB | total |');
+  console.log('|---:|---|---:|---:|---:|---:|');
+  for (const r of cpuRows) console.log(r);
 }
 
 if (values.phase) {

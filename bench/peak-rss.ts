@@ -1,6 +1,7 @@
 /**
  * Preloaded into a measured CLI process (`node --import bench/peak-rss.ts src/cli/main.ts …`):
- * writes the process's peak RSS in KiB to MEMARC_PEAK_RSS_FILE when it exits, however it exits.
+ * writes the process's peak RSS in KiB and its CPU time to MEMARC_PEAK_RSS_FILE when it exits,
+ * however it exits.
  * With MEMARC_MEMORY_SAMPLE=1 it also samples process.memoryUsage() every 50 ms and writes the
  * largest heap, external and array-buffer figures beside it (where memory grows, not just how much).
  */
@@ -18,6 +19,10 @@ if (process.env.MEMARC_MEMORY_SAMPLE === '1') {
 if (file) {
   process.on('exit', () => {
     const kib = peakRssKiB();
-    writeFileSync(file, process.env.MEMARC_MEMORY_SAMPLE === '1' ? `${kib}\n${JSON.stringify(Object.fromEntries(Object.entries(max).map(([k, v]) => [k, Math.round(v / 2 ** 20)])))}\n` : String(kib));
+    // Line 1: peak RSS in KiB. Line 2: the process's CPU time (user + system) in ms, and with
+    // sampling the largest heap figures in MiB.
+    const cpu = process.cpuUsage();
+    const extra = process.env.MEMARC_MEMORY_SAMPLE === '1' ? Object.fromEntries(Object.entries(max).map(([k, v]) => [k, Math.round(v / 2 ** 20)])) : {};
+    writeFileSync(file, `${kib}\n${JSON.stringify({ cpuMs: Math.round((cpu.user + cpu.system) / 1000), ...extra })}\n`);
   });
 }

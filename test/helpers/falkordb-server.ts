@@ -22,6 +22,8 @@ export interface FalkorServer {
   freeze(stopped: boolean): void;
   /** Starts the server again on the same port (empty: nothing is persisted). */
   restart(): Promise<void>;
+  /** The running server's process id (benches read its CPU time from /proc). */
+  pid(): number | undefined;
 }
 
 function binDir(): string {
@@ -108,5 +110,6 @@ export async function startFalkorDB(opts: { password?: string; /** More redis-se
       await terminate('SIGKILL');
       await launch();
     },
+    pid: () => (child as ChildProcess | null)?.pid,
   };
 }
