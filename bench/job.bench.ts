@@ -2,8 +2,11 @@
  * The whole job, as an operator runs it: one memory system of AutoMem's shape (a Qdrant collection
  * of N memories with 768-dim Cosine vectors and ~300-character payloads, plus a FalkorDB graph of N
  * Memory nodes and 2N relationships), exported into one archive, imported into fresh targets with
- * the default verification, and migrated server to server. Every memarc phase is the CLI itself
- * (`src/cli/main.ts` with the CLI's V8 flags) in its own child process; every baseline is a bare
+ * the default verification, and migrated server to server. Every memarc phase is the CLI as an
+ * installed package runs it, in its own child process: `bin/memarc.js` executed through its
+ * shebang (the V8 flags and malloc settings on it), running the compiled `dist/` (built first), so
+ * neither Node's TypeScript stripper nor the sources' text is in the figures (`--cli source` runs
+ * `src/cli/main.ts` with the CLI's V8 flags instead, as a checkout does). Every baseline is a bare
  * client loop in its own child process, on the same servers, in the same run:
  *
  * - bare export: a @qdrant/js-client-rest scroll loop, then GRAPH.RO_QUERY pages of nodes by id
@@ -12,17 +15,19 @@
  *   (reading back their ids) and UNWIND MATCH-by-id CREATE of the edges. It checks nothing.
  *
  * Peak RSS is each child's own high-water mark (VmHWM, bench/peak.ts) (the CLI's is reported by
- * bench/peak-rss.ts, preloaded with --import). Servers (two Qdrant emulators, two FalkorDB) run in
+ * bench/peak-rss.js, preloaded with --import). Servers (two Qdrant emulators, two FalkorDB) run in
  * their own processes, so their memory and CPU are not the client's. The emulators print floats
  * as doubles (--double-floats), as bench/qdrant.bench.ts runs them: shortest float32 printing
  * would make the emulator the bottleneck of both sides.
  *
- *   node bench/job.bench.ts [--sizes 10000,100000] [--full]   (--full adds 1,000,000)
+ *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu]
+ *     --full adds 1,000,000; --phases leaves out what it does not name (bare: the bare loops; cpu:
+ *     the `--verify count` and `--dry-run` imports of the CPU table).
  *   node bench/job.bench.ts --phase populate --qdrant URL --falkordb URL --name NAME --n N   (fill servers of your own)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -55,8 +60,11 @@ const { values } = parseArgs({
     falkordb: { type: 'string' },
     name: { type: 'string' },
     'v8-default': { type: 'boolean' },
+    cli: { type: 'string', default: 'package' },
+    phases: { type: 'string', default: 'export,import,migrate,bare,cpu' },
   },
 });
+const PHASES = new Set(values.phases!.split(','));
 
 // --- the data: deterministic, from a pool, so generating it is not charged to either side ---
 
@@ -259,15 +267,48 @@ function child(phase: string, args: string[]): PhaseResult {
   return JSON.parse(res.stdout.trim().split('\n').pop()!) as PhaseResult;
 }
 
+/**
+ * How the CLI is started. `package`: the layout of an installed package (bin/, dist/,
+ * package.json, node_modules) in a temporary directory, with dist/ freshly compiled; the bin is
+ * executed itself, so its shebang's `env` settings and V8 flags apply, with this Node first on
+ * PATH and bench/peak-rss.js preloaded through NODE_OPTIONS. `source`: Node on src/cli/main.ts.
+ */
+interface CliStart {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+function cliStart(work: string): CliStart {
+  const preload = path.join(ROOT, 'bench/peak-rss.js');
+  if (values.cli === 'source') return { file: process.execPath, args: [...childV8Flags(process.argv), '--import', preload, path.join(ROOT, 'src/cli/main.ts')], env: {} };
+  if (values.cli !== 'package') throw new Error(`--cli is package or source, not ${values.cli}`);
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('tsc -p tsconfig.build.json failed');
+  const pkg = path.join(work, 'package');
+  mkdirSync(path.join(pkg, 'bin'), { recursive: true });
+  copyFileSync(path.join(ROOT, 'bin/memarc.js'), path.join(pkg, 'bin/memarc.js'));
+  chmodSync(path.join(pkg, 'bin/memarc.js'), 0o755);
+  copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
+  symlinkSync(path.join(ROOT, 'dist'), path.join(pkg, 'dist'));
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
+  return {
+    file: path.join(pkg, 'bin/memarc.js'),
+    args: [],
+    env: { PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, NODE_OPTIONS: `--import=${preload}` },
+  };
+}
+let START: CliStart;
+
 /** Runs the memarc CLI; returns wall time and the CLI process's own peak RSS. */
 function cli(argv: string[], env: Record<string, string> = {}): PhaseResult {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'memarc-job-rss-'));
   const rssFile = path.join(dir, 'rss');
   const t = performance.now();
-  const res = spawnSync(process.execPath, [...childV8Flags(process.argv), '--import', path.join(ROOT, 'bench/peak-rss.ts'), path.join(ROOT, 'src/cli/main.ts'), ...argv, '--json', '--no-progress'], {
+  const res = spawnSync(START.file, [...START.args, ...argv, '--json', '--no-progress'], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env, MEMARC_PEAK_RSS_FILE: rssFile },
+    env: { ...process.env, ...START.env, ...env, MEMARC_PEAK_RSS_FILE: rssFile },
     maxBuffer: 1 << 26,
   });
   const secs = (performance.now() - t) / 1000;
@@ -298,6 +339,7 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const cpuRows: string[] = [];
   const work = mkdtempSync(path.join(os.tmpdir(), 'memarc-job-'));
+  START = cliStart(work);
   try {
     fSrc = await startFalkorDB();
     fDst = await startFalkorDB();
@@ -318,26 +360,34 @@ async function main(): Promise<void> {
         cpuRows.push(`| ${n.toLocaleString('en')} | ${what} | ${(x.cpuMs / 1000).toFixed(1)} s | ${((q1 - q0) / 1000).toFixed(1)} s | ${((f1 - f0) / 1000).toFixed(1)} s | ${((x.cpuMs + q1 - q0 + f1 - f0) / 1000).toFixed(1)} s |`);
         return x;
       };
-      const be = cpuOf('bare export', () => child('bare-export', ['--qdrant', qSrc.url, '--falkordb', fSrc!.url, '--name', name, '--n', String(n)]));
+      const phase = (what: string, run: () => PhaseResult): PhaseResult | undefined => (PHASES.has(what) ? run() : undefined);
+      const be = phase('bare', () => cpuOf('bare export', () => child('bare-export', ['--qdrant', qSrc.url, '--falkordb', fSrc!.url, '--name', name, '--n', String(n)])));
+      // The export always runs: the imports need its archive.
       const me = cpuOf('memarc export', () => cli(['export', '--qdrant', qSrc.url, '--collections', name, '--falkordb', fSrc!.url, '--graphs', name, '-o', archive]));
-      const bi = cpuOf('bare import', () => child('bare-import', ['--qdrant', qDst.url, '--falkordb', fDst!.url, '--name', `bare_${n}`, '--n', String(n)]));
-      const mi = cpuOf('memarc import, read-back', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url]));
+      const bi = phase('bare', () => cpuOf('bare import', () => child('bare-import', ['--qdrant', qDst.url, '--falkordb', fDst!.url, '--name', `bare_${n}`, '--n', String(n)])));
+      const mi = phase('import', () => cpuOf('memarc import, read-back', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url])));
       // For the CPU table only: what the read-back costs, and what reading and checking the archive alone costs.
-      cpuOf('memarc import, `--verify count`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--verify', 'count', '--rename', `${name}=cnt_${n}`]));
-      cpuOf('memarc import, `--dry-run`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--dry-run', '--rename', `${name}=dry_${n}`]));
-      const mq = cli(['migrate', '--from', qSrc.url, '--to', qDst.url, '--collections', name, '--rename', `${name}=mig_${n}`]);
-      const mf = cli(['migrate', '--from', fSrc.url, '--to', fDst.url, '--graphs', name, '--rename', `${name}=mig_${n}`]);
+      phase('cpu', () => cpuOf('memarc import, `--verify count`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--verify', 'count', '--rename', `${name}=cnt_${n}`])));
+      phase('cpu', () => cpuOf('memarc import, `--dry-run`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--dry-run', '--rename', `${name}=dry_${n}`])));
+      const mq = phase('migrate', () => cli(['migrate', '--from', qSrc.url, '--to', qDst.url, '--collections', name, '--rename', `${name}=mig_${n}`]));
+      const mf = phase('migrate', () => cli(['migrate', '--from', fSrc!.url, '--to', fDst!.url, '--graphs', name, '--rename', `${name}=mig_${n}`]));
       for (const [what, x] of [['bare export', be], ['export', me], ['bare import', bi], ['import', mi]] as const) {
-        if (x.records !== records) throw new Error(`${what} of ${n} saw ${x.records} records, expected ${records}`);
+        if (x && x.records !== records) throw new Error(`${what} of ${n} saw ${x.records} records, expected ${records}`);
       }
-      if (mq.records + mf.records !== records) throw new Error(`migrate of ${n} moved ${mq.records + mf.records} records, expected ${records}`);
+      if (mq && mf && mq.records + mf.records !== records) throw new Error(`migrate of ${n} moved ${mq.records + mf.records} records, expected ${records}`);
       const size = statSync(archive).size;
-      const fmt = (s: number): string => `${s.toFixed(1)} s`;
+      const fmt = (s: number | undefined): string => (s === undefined ? '—' : `${s.toFixed(1)} s`);
       const rate = (s: number): string => `${Math.round(records / s).toLocaleString('en')}/s`;
-      rows.push(`| ${n.toLocaleString('en')} | export → ${(size / 2 ** 20).toFixed(0)} MiB | ${fmt(me.secs)} (${rate(me.secs)}) | ${fmt(be.secs)} | **${(be.secs / me.secs).toFixed(2)}×** | ${me.rssMiB} MiB | ${be.rssMiB} MiB |`);
-      rows.push(`| | import, read-back verified | ${fmt(mi.secs)} (${rate(mi.secs)}) | ${fmt(bi.secs)} | **${(bi.secs / mi.secs).toFixed(2)}×** | ${mi.rssMiB} MiB | ${bi.rssMiB} MiB |`);
-      rows.push(`| | migrate (Qdrant, then FalkorDB) | ${fmt(mq.secs + mf.secs)} (${rate(mq.secs + mf.secs)}) | ${fmt(be.secs + bi.secs)} (bare export + import) | **${((be.secs + bi.secs) / (mq.secs + mf.secs)).toFixed(2)}×** | ${Math.max(mq.rssMiB, mf.rssMiB)} MiB | ${Math.max(be.rssMiB, bi.rssMiB)} MiB |`);
-      process.stderr.write(`done ${n}:\n${rows.slice(-3).join('\n')}\n`);
+      const ratio = (bare: number | undefined, mine: number): string => (bare === undefined ? '—' : `**${(bare / mine).toFixed(2)}×**`);
+      const mib = (x: PhaseResult | undefined): string => (x ? `${x.rssMiB} MiB` : '—');
+      const before = rows.length;
+      rows.push(`| ${n.toLocaleString('en')} | export → ${(size / 2 ** 20).toFixed(0)} MiB | ${fmt(me.secs)} (${rate(me.secs)}) | ${fmt(be?.secs)} | ${ratio(be?.secs, me.secs)} | ${me.rssMiB} MiB | ${mib(be)} |`);
+      if (mi) rows.push(`| | import, read-back verified | ${fmt(mi.secs)} (${rate(mi.secs)}) | ${fmt(bi?.secs)} | ${ratio(bi?.secs, mi.secs)} | ${mi.rssMiB} MiB | ${mib(bi)} |`);
+      if (mq && mf) {
+        const bare = be && bi ? be.secs + bi.secs : undefined;
+        rows.push(`| | migrate (Qdrant, then FalkorDB) | ${fmt(mq.secs + mf.secs)} (${rate(mq.secs + mf.secs)}) | ${bare === undefined ? '—' : `${fmt(bare)} (bare export + import)`} | ${ratio(bare, mq.secs + mf.secs)} | ${Math.max(mq.rssMiB, mf.rssMiB)} MiB | ${be && bi ? `${Math.max(be.rssMiB, bi.rssMiB)} MiB` : '—'} |`);
+      }
+      process.stderr.write(`done ${n}:\n${rows.slice(before).join('\n')}\n`);
       rmSync(archive, { force: true });
       // Free the servers' memory before the next size.
       for (const url of [qSrc.url, qDst.url]) {
@@ -356,7 +406,8 @@ async function main(): Promise<void> {
     await fDst?.stop();
     rmSync(work, { recursive: true, force: true });
   }
-  console.log(`Whole job, AutoMem shape (N memories: ${DIM}-dim Cosine + ~300-char payloads in Qdrant; N Memory nodes + 2N edges in FalkorDB), records = 4N; Node ${process.version}, V8 flags: ${childV8Flags(process.argv).join(' ') || '(defaults)'}\n`);
+  const how = values.cli === 'source' ? `src/cli/main.ts, V8 flags: ${childV8Flags(process.argv).join(' ') || '(defaults)'}` : `the package's bin/memarc.js on dist/, as its shebang runs it (${readFileSync(path.join(ROOT, 'bin/memarc.js'), 'utf8').split('\n')[0]!.slice(2)})`;
+  console.log(`Whole job, AutoMem shape (N memories: ${DIM}-dim Cosine + ~300-char payloads in Qdrant; N Memory nodes + 2N edges in FalkorDB), records = 4N; Node ${process.version}; the CLI: ${how}\n`);
   console.log('| N | operation | memarc CLI | bare client loops | ratio (bare / memarc) | memarc peak RSS | bare peak RSS |');
   console.log('|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);

@@ -11,7 +11,7 @@
  *   vs a bare loop that streams the bare export's bytes into `COPY … FROM STDIN (FORMAT binary)`.
  *
  * Every phase is its own process; peak RSS is that process's own (VmHWM: bench/peak.ts, loaded
- * with `--import bench/peak-rss.ts` into the CLI; GNU time's %M for pg_dump and pg_restore).
+ * with `--import bench/peak-rss.js` into the CLI; GNU time's %M for pg_dump and pg_restore).
  *
  * Usage: node bench/postgres.bench.ts [--rows 100000] [--dim 768]
  */
@@ -68,7 +68,7 @@ interface Run {
 function cli(args: string[]): Run {
   const rssFile = path.join(tmp, `rss-${Math.random().toString(36).slice(2)}`);
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--max-semi-space-size=2', '--import', path.join(ROOT, 'bench/peak-rss.ts'), path.join(ROOT, 'src/cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--max-semi-space-size=2', '--import', path.join(ROOT, 'bench/peak-rss.js'), path.join(ROOT, 'src/cli/main.ts'), ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, MEMARC_PEAK_RSS_FILE: rssFile, MEMARC_STATE_DIR: path.join(tmp, 'state') }, maxBuffer: 64 * 1024 * 1024,
   });
   const secs = (performance.now() - t0) / 1000;

@@ -76,7 +76,7 @@ export function buildProgram(registry: Registry, run: Runner): Command {
     .description(`export ${holdings(registry, 'source', true)} into one archive`)
     .option('-o, --output <location>', 'a path, - for stdout, or s3://bucket/key', '-'), registry, 'export')
     .option('--force', 'overwrite an existing archive')
-    .option('--shard-max-bytes <size>', 'roll shards over at this many bytes of NDJSON (default 8MiB)', sizeOption('--shard-max-bytes'))
+    .option('--shard-max-bytes <size>', 'roll shards over at this many bytes of NDJSON (default 4MiB)', sizeOption('--shard-max-bytes'))
     .option('--shard-max-records <n>', 'roll shards over at this many records (default 100000)', countOption('--shard-max-records', { min: 1 }))
     .option('--gzip-level <n>', 'gzip level 1-9 (default 1)', countOption('--gzip-level', { min: 1, max: 9 })))
     .action(run(async () => (await import('./commands/export.ts')).exportCommand));

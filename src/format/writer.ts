@@ -32,7 +32,7 @@ import { COUNT_VALUES_ABOVE, countValues } from './line-values.ts';
 import { leftGarbage } from './collect.ts';
 import { DEFAULT_LIMITS } from './reader.ts';
 
-export const DEFAULT_SHARD_MAX_RAW_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_SHARD_MAX_RAW_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SHARD_MAX_RECORDS = 100_000;
 
 /**

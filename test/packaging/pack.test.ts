@@ -66,6 +66,18 @@ describe('the packed package', () => {
     for (const cmd of ['export', 'import', 'verify', 'inspect', 'migrate', 'ls', 'prune']) expect(r.stdout).toContain(cmd);
   });
 
+  it('the installed bin runs with the malloc settings and V8 flags of its shebang', async () => {
+    // A preload reports what the bin's process really got: its environment and V8 flags.
+    const probe = path.join(dir, 'probe.mjs');
+    const report = path.join(dir, 'probe.json');
+    await writeFile(probe, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(report)}, JSON.stringify({ arena: process.env.MALLOC_ARENA_MAX ?? null, mmap: process.env.MALLOC_MMAP_THRESHOLD_ ?? null, execArgv: process.execArgv }));\n`);
+    const bin = path.join(dir, 'app/node_modules/.bin/memarc');
+    const r = await run(bin, ['--version'], { env: { ...env, NODE_OPTIONS: `--import=${probe}` } });
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const got = JSON.parse(await readFile(report, 'utf8')) as { arena: string | null; mmap: string | null; execArgv: string[] };
+    expect(got).toEqual({ arena: '1', mmap: '131072', execArgv: ['--max-semi-space-size=2', '--heap-growing-percent=25'] });
+  });
+
   it('import { exportArchive, importArchive, verifyArchive } from "memarc" type-checks and runs', async () => {
     const app = path.join(dir, 'app');
     await writeFile(

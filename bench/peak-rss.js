@@ -1,0 +1,42 @@
+/**
+ * Preloaded into a measured CLI process (`node --import bench/peak-rss.js …`, or
+ * `NODE_OPTIONS=--import=…/bench/peak-rss.js memarc …`): writes the process's peak RSS in KiB and
+ * its CPU time to MEMARC_PEAK_RSS_FILE when it exits, however it exits.
+ * With MEMARC_MEMORY_SAMPLE=1 it also samples process.memoryUsage() every 50 ms and writes the
+ * largest heap, external and array-buffer figures beside it (where memory grows, not just how much).
+ *
+ * Plain JavaScript on purpose: preloading a .ts file would load Node's TypeScript stripper (about
+ * 18 MiB) into a process that, installed from the package, runs compiled JavaScript and never
+ * loads it. For the same reason it reads VmHWM itself rather than importing bench/peak.ts.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** Peak RSS in KiB: VmHWM (Linux; see bench/peak.ts for why not maxRSS), else maxRSS. */
+function peakRssKiB() {
+  try {
+    const m = /VmHWM:\s+(\d+)\s*kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
+
+const file = process.env.MEMARC_PEAK_RSS_FILE;
+const max = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+if (process.env.MEMARC_MEMORY_SAMPLE === '1') {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    for (const k of Object.keys(max)) max[k] = Math.max(max[k], m[k]);
+  }, 50).unref();
+}
+if (file) {
+  process.on('exit', () => {
+    const kib = peakRssKiB();
+    // Line 1: peak RSS in KiB. Line 2: the process's CPU time (user + system) in ms, and with
+    // sampling the largest heap figures in MiB.
+    const cpu = process.cpuUsage();
+    const extra = process.env.MEMARC_MEMORY_SAMPLE === '1' ? Object.fromEntries(Object.entries(max).map(([k, v]) => [k, Math.round(v / 2 ** 20)])) : {};
+    writeFileSync(file, `${kib}\n${JSON.stringify({ cpuMs: Math.round((cpu.user + cpu.system) / 1000), ...extra })}\n`);
+  });
+}
