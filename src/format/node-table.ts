@@ -134,6 +134,8 @@ export class NodeTable {
     this.closed = true;
     this.file?.close();
     this.file = null;
+    // Freed now rather than at the next collection, which may come after the next graph's table has grown.
+    for (const b of [this.cache, ...this.slabs, ...this.dense]) if (b) free(b);
     this.cache = Buffer.alloc(0);
     this.slots.clear();
     this.slabs.length = 0;
@@ -204,4 +206,9 @@ export class NodeTable {
     this.file!.read(this.scratch, 0, 32, k * 32);
     return this.scratch.toString('hex');
   }
+}
+
+/** Releases the memory of a buffer that owns its ArrayBuffer (allocUnsafeSlow): detached, it is freed at once. */
+function free(b: Buffer): void {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.buffer instanceof ArrayBuffer) b.buffer.transfer(0);
 }
