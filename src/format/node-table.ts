@@ -8,9 +8,10 @@
  *   memory, in slabs of 256 hashes: 32 bytes and a bit a node.
  * - Dense keys from `memoryKeys` up keep theirs in a temporary file (spill-file.ts, under TMPDIR,
  *   unlinked at once) at (k − memoryKeys) × 32: past the threshold a node costs one bit of memory
- *   and 32 bytes of disk. Writes go through 16 slabs of 256 hashes (128 KiB), flushed whole when
- *   full, so nodes added in key order are written in 8 KiB runs, in order; a lookup of a hash still
- *   there costs no call, any other one positioned read of 32 bytes.
+ *   and 32 bytes of disk. Writes go through a cache of 16 slabs of 256 hashes (128 KiB); the least
+ *   recently used slab is written out, in runs of the hashes it holds, when another is needed, so
+ *   nodes added in key order are written in 8 KiB runs, in order. A lookup of a hash still cached
+ *   costs no call, any other one positioned read of 32 bytes.
  * - A key that is not a non-negative integer below max(65,536, 4 × (nodes + 1)) goes to a Map from
  *   key to a slot in slabs of 4,096 hashes in memory (about 60 bytes a node). So the dense part
  *   never spans more than four ids per node, whatever keys an archive holds: at most 4 bits of
