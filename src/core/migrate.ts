@@ -51,24 +51,28 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
       current = { name: d.name, sink };
       await sink.open(d, ctx);
       const digest = new DatasetDigest();
-      for (const kind of FAMILIES[descriptorFamily(d)]) {
-        let seq = 0;
-        let inShard = 0;
-        for await (const batch of ds.batches(kind, opts.signal)) {
-          for (const rec of batch) {
-            const problem = recordProblem(kind, rec);
-            if (problem) throw new MemarcError('MALFORMED_RECORD', `${d.name}: a ${kind} record from the source is invalid: ${problem}`, { context: { dataset: d.name } });
-            digest.add(kind, rec);
+      try {
+        for (const kind of FAMILIES[descriptorFamily(d)]) {
+          let seq = 0;
+          let inShard = 0;
+          for await (const batch of ds.batches(kind, opts.signal)) {
+            for (const rec of batch) {
+              const problem = recordProblem(kind, rec);
+              if (problem) throw new MemarcError('MALFORMED_RECORD', `${d.name}: a ${kind} record from the source is invalid: ${problem}`, { context: { dataset: d.name } });
+              digest.add(kind, rec);
+            }
+            await sink.write(kind, batch, opts.signal);
+            opts.onRecords?.(batch.length);
+            inShard += batch.length;
+            if (inShard >= shardRecords) {
+              await sink.shardDone({ entry: `${runId}/${d.name}/${kind}-${++seq}`, kind, seq, records: inShard });
+              inShard = 0;
+            }
           }
-          await sink.write(kind, batch, opts.signal);
-          opts.onRecords?.(batch.length);
-          inShard += batch.length;
-          if (inShard >= shardRecords) {
-            await sink.shardDone({ entry: `${runId}/${d.name}/${kind}-${++seq}`, kind, seq, records: inShard });
-            inShard = 0;
-          }
+          if (inShard > 0) await sink.shardDone({ entry: `${runId}/${d.name}/${kind}-${++seq}`, kind, seq, records: inShard });
         }
-        if (inShard > 0) await sink.shardDone({ entry: `${runId}/${d.name}/${kind}-${++seq}`, kind, seq, records: inShard });
+      } finally {
+        digest.dropNodeTable(); // a big graph's node table holds a temporary file
       }
       pending.push({ name: d.name, sink, expected: { records: Object.fromEntries(FAMILIES[descriptorFamily(d)].map((k) => [k, digest.counts[k] ?? 0])), digest: digest.hex() } });
       current = null;

@@ -7,13 +7,15 @@
  * Graph records are hashed without their archive keys, which mean nothing outside one archive:
  * a node by its labels (sorted) and properties, an edge by its type, properties and the hashes of
  * its two endpoint nodes. So a restored graph, whose internal ids differ, has the same digest.
- * That needs a key → node-hash table (NodeTable): 33 bytes a node for the dense integer keys a
- * store export writes, about 60 for other keys; with the point and row key sets (key-set.ts), the
- * one place where memory grows with a dataset (with its record count, not the archive size).
+ * That needs a key → node-hash table (node-table.ts): for the dense integer keys a store export
+ * writes, 33 bytes a node up to 262,144 nodes, then one bit of memory and 32 bytes of a temporary
+ * file; about 60 bytes of memory for other keys. With the point and row key sets (key-set.ts),
+ * the one place where memory grows with a dataset (with its record count, not the archive size).
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson, updateCanonical, type NumberRule } from './canonical.ts';
 import { addHash128, addPointId, KeySet } from './key-set.ts';
+import { NodeTable, type NodeTableOptions } from './node-table.ts';
 import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind, RowRecord } from './records.ts';
 
 /** The digest rules of a format major version: record-hash prefixes and how payload numbers canonicalise. */
@@ -149,77 +151,6 @@ export class DuplicateNodeKeyError extends NodeKeyError {
   }
 }
 
-const SLAB_HASHES = 4096;
-/** Hashes per slab of the dense part: small, so that a gap in the keys costs little. */
-const DENSE_SLAB = 256;
-/** Keys below this always go to the dense part; above it, only keys below 4 × (nodes + 1) do. */
-const DENSE_FLOOR = 65_536;
-
-/**
- * The hashes of a graph's nodes by key, to resolve edge endpoints. Store exports key nodes by
- * their internal ids, small integers handed out densely, so those keys are addresses: the hash
- * of key k sits at k × 32 in slabs of 256 hashes, with one presence bit per key (32 bytes and a
- * bit a node, measured 33 bytes at 1 M nodes; a Map from key to slot took 94). A key that is not
- * a non-negative integer below max(65,536, 4 × (nodes + 1)) goes to a Map from key to a slot in
- * slabs of 4,096 hashes instead (about 60 bytes a node). So the dense part never spans more than
- * four ids per node: at most 128 bytes and 4 bits a node, whatever keys an archive holds.
- */
-class NodeTable {
-  private readonly slots = new Map<number | string | bigint, number>();
-  private readonly slabs: Buffer[] = [];
-  private readonly dense: Array<Buffer | undefined> = [];
-  private present = new Uint8Array(1024);
-  private denseCount = 0;
-
-  private isDense(key: number | string | bigint): key is number {
-    return typeof key === 'number' && Number.isInteger(key) && key >= 0 && (key < DENSE_FLOOR || key < 4 * (this.denseCount + this.slots.size + 1));
-  }
-
-  private has(key: number): boolean {
-    // Any number may be asked about: only integers within the bitmap are in the dense part.
-    if (!Number.isInteger(key) || key < 0 || key >= this.present.length * 8) return false;
-    return (this.present[Math.floor(key / 8)]! & (1 << (key % 8))) !== 0;
-  }
-
-  /** Adds a node's hash; false if the key is already there. */
-  add(key: number | string | bigint, hash: Uint8Array): boolean {
-    // A key seen before may be in either part (the dense bound grows with the nodes).
-    if (this.slots.has(key) || (typeof key === 'number' && this.has(key))) return false;
-    if (this.isDense(key)) {
-      const byte = Math.floor(key / 8);
-      if (byte >= this.present.length) {
-        const grown = new Uint8Array(Math.max(byte + 1, this.present.length * 2));
-        grown.set(this.present);
-        this.present = grown;
-      }
-      this.present[byte]! |= 1 << (key % 8);
-      const s = Math.floor(key / DENSE_SLAB);
-      const slab = (this.dense[s] ??= Buffer.allocUnsafeSlow(32 * DENSE_SLAB));
-      slab.set(hash, (key % DENSE_SLAB) * 32);
-      this.denseCount++;
-      return true;
-    }
-    const slot = this.slots.size;
-    const slab = Math.floor(slot / SLAB_HASHES);
-    if (slab === this.slabs.length) this.slabs.push(Buffer.allocUnsafeSlow(32 * SLAB_HASHES));
-    this.slabs[slab]!.set(hash, (slot % SLAB_HASHES) * 32);
-    this.slots.set(key, slot);
-    return true;
-  }
-
-  /** The node's hash as 64 hex digits, or undefined for a key no node has. */
-  hex(key: number | string | bigint): string | undefined {
-    if (typeof key === 'number' && this.has(key)) {
-      const at = (key % DENSE_SLAB) * 32;
-      return this.dense[Math.floor(key / DENSE_SLAB)]!.toString('hex', at, at + 32);
-    }
-    const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
-    const at = (slot % SLAB_HASHES) * 32;
-    return this.slabs[Math.floor(slot / SLAB_HASHES)]!.toString('hex', at, at + 32);
-  }
-}
-
 export interface DigestOptions {
   /** The format major version whose digest rule applies (section 8); default DIGEST_MAJOR. */
   major?: number;
@@ -231,6 +162,8 @@ export interface DigestOptions {
   uniqueKeys?: boolean;
   /** Table datasets: the primary key columns of the schema. */
   primaryKey?: readonly string[];
+  /** Where the node table keeps its hashes (node-table.ts); tests lower its memory threshold. */
+  nodeTable?: NodeTableOptions;
 }
 
 /** Accumulates the digest of one dataset. Feed nodes before edges. */
@@ -244,12 +177,14 @@ export class DatasetDigest {
   readonly major: number;
   private readonly unique: boolean;
   private readonly primaryKey: readonly string[];
+  private readonly nodeTableOptions: NodeTableOptions;
 
   constructor(opts: DigestOptions = {}) {
     this.major = opts.major ?? DIGEST_MAJOR;
     this.rule = ruleOf(this.major);
     this.unique = opts.uniqueKeys ?? false;
     this.primaryKey = opts.primaryKey ?? [];
+    this.nodeTableOptions = opts.nodeTable ?? {};
   }
 
   /** Adds one record; returns its SHA-256 (hex) for callers that compare record by record. */
@@ -275,7 +210,7 @@ export class DatasetDigest {
       case 'node': {
         const n = record as NodeRecord;
         h = sha256(prefix.node, { labels: [...n.labels].sort(), props: n.props } as unknown as Json);
-        const table = (this.nodeHashes ??= new NodeTable());
+        const table = (this.nodeHashes ??= new NodeTable(this.nodeTableOptions));
         if (!table.add(normKey(n.key), h)) throw new DuplicateNodeKeyError(n.key);
         break;
       }
@@ -317,8 +252,14 @@ export class DatasetDigest {
     return out;
   }
 
-  /** Releases the node-hash table once edges are done (and the key set, the dataset being complete). */
+  /**
+   * Releases the node-hash table once edges are done (and the key set, the dataset being
+   * complete): its memory, and the temporary file of a big graph's hashes. Every owner of a
+   * digest that may see nodes calls it when the dataset is done, on error paths too. Idempotent;
+   * hex() and counts stay.
+   */
   dropNodeTable(): void {
+    this.nodeHashes?.close();
     this.nodeHashes = null;
     this.keys = null;
   }

@@ -285,6 +285,9 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
     done = true;
     yield { type: 'trailer', trailer, digests: decode ? new Map([...digests].map(([i, d]) => [i, d.hex()])) : null, unknownEntries };
   } finally {
+    // However the read ends (done, refused, or the consumer stopped early): a big graph's node
+    // table holds a temporary file.
+    for (const d of digests.values()) d.dropNodeTable();
     if (!done) {
       extract.destroy();
       await feeding.catch(() => {});

@@ -228,10 +228,19 @@ export class ArchiveWriter {
   }
 
   private async produce(pack: tar.Pack, sections: AsyncIterable<Section> | Iterable<Section>, signal: AbortSignal): Promise<void> {
-    const checksums: string[] = [];
-    const trailerShards: TrailerShard[] = [];
     const major = this.header.formatVersion.major;
     const digests = this.header.datasets.map((d) => new DatasetDigest({ major, uniqueKeys: true, primaryKey: primaryKeyOf(d) }));
+    try {
+      await this.produceWith(pack, sections, signal, digests);
+    } finally {
+      // A big graph's node table holds a temporary file: released on a refused record or an abort too.
+      for (const d of digests) d.dropNodeTable();
+    }
+  }
+
+  private async produceWith(pack: tar.Pack, sections: AsyncIterable<Section> | Iterable<Section>, signal: AbortSignal, digests: DatasetDigest[]): Promise<void> {
+    const checksums: string[] = [];
+    const trailerShards: TrailerShard[] = [];
     const tables = this.header.datasets.map((d) => (d.family === 'table' ? tableColumns(d) : null));
     const sums = this.header.datasets.map((d): TrailerDataset => ({ index: d.index, name: d.name, records: Object.fromEntries(d.recordKinds.map((k) => [k, 0])), shards: 0, bytes: 0, rawBytes: 0, digest: '' }));
 

@@ -229,6 +229,7 @@ export function convertingSink(inner: DatasetSink, d: DatasetDescriptor): Datase
     },
     shardDone: (shard: ShardRef) => inner.shardDone(shard),
     async verify(expected: DatasetTotals): Promise<CommitReport> {
+      want.dropNodeTable(); // every record is in; a big graph's node table holds a temporary file
       const r = await inner.verify({ records: expected.records, digest: want.hex() });
       const lines = [...conv.report(from, dry), ...schema.notRestored.map((n) => `${dry ? 'would not restore' : 'NOT restored'}: ${n}`)];
       return { ...r, digest: expected.digest, actions: [...lines, ...r.actions] };
@@ -237,7 +238,10 @@ export function convertingSink(inner: DatasetSink, d: DatasetDescriptor): Datase
     publish: (): Promise<PublishResult> => inner.publish(),
     undo: () => inner.undo(),
     finish: () => inner.finish(),
-    abort: (err: unknown): Promise<AbortOutcome> => inner.abort(err, false),
+    abort: (err: unknown): Promise<AbortOutcome> => {
+      want.dropNodeTable();
+      return inner.abort(err, false);
+    },
     discard: (_desc, ctx) => inner.discard(own, ctx),
   };
 }

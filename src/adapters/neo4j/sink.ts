@@ -297,7 +297,14 @@ class GraphSink implements DatasetSink {
     return this.want ? this.want.hex() : expected.digest;
   }
 
+  /** Every record is in: the digests' sums and counts stay, their node tables (a temporary file for a big graph) go. */
+  private dropNodeTables(): void {
+    this.dry?.dropNodeTable();
+    this.want?.dropNodeTable();
+  }
+
   async verify(expected: DatasetTotals): Promise<CommitReport> {
+    this.dropNodeTables();
     if (this.conversion) this.actions.push(...this.conversion.report(this.dry !== null));
     if (this.dry) {
       this.check(this.dry, expected, 'the archive records');
@@ -335,6 +342,7 @@ class GraphSink implements DatasetSink {
     } catch (err) {
       throw this.client.wrap(err, this.what);
     } finally {
+      into.dropNodeTable(); // only the sum and counts are wanted
       await s.close().catch(() => {});
     }
   }
@@ -450,6 +458,7 @@ class GraphSink implements DatasetSink {
 
   async abort(err: unknown, keep = false): Promise<AbortOutcome> {
     void err;
+    this.dropNodeTables();
     if (this.dry || !this.loading || this.finished || this.published) return { kept: false, message: `${this.what}: nothing was written` };
     this.finished = true;
     if (keep && this.checkpoint && this.mode !== 'append') {

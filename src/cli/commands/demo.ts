@@ -86,7 +86,11 @@ export async function demo({ g, signal }: CommandContext, flags: { count: number
     for (const td of again.trailer.datasets) independent.set(td.name, td.digest);
     for (const ds of await synthetic().open()) {
       const d = new DatasetDigest();
-      for (const kind of FAMILIES[descriptorFamily(ds.descriptor)]) for await (const batch of ds.batches(kind)) for (const r of batch) d.add(kind, r);
+      try {
+        for (const kind of FAMILIES[descriptorFamily(ds.descriptor)]) for await (const batch of ds.batches(kind)) for (const r of batch) d.add(kind, r);
+      } finally {
+        d.dropNodeTable();
+      }
       independent.set(ds.descriptor.name, d.hex());
     }
     const rows = exported.trailer.datasets.map((td) => {
