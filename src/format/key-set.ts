@@ -14,11 +14,17 @@
  * bytes a key in the tables, about 30 of RSS, peak included; the single table: 35.7 and 63.
  * An add costs about 0.15-0.25 µs, a repeated key as much.
  *
+ * The hash is seeded per set with a random 32-bit value, so an archive cannot be built to make its
+ * keys collide: with a fixed seed the mix can be run backwards, and 5,000 crafted u64 ids then all
+ * fall into one segment and one run of slots, so each add probes every key before it (n² work, a
+ * CPU denial of service). test/format/key-set.test.ts builds such ids.
+ *
  * Point ids are stored exactly (a u64 id as the words 0, 0, hi, lo with tag 1; a UUID as its 128
  * bits with tag 2), so a point id is never refused falsely. Row primary keys are stored as the
  * first 128 bits of a SHA-256 (tag 3): two different keys collide with probability at most
  * n²/2^129 for n rows (below 10^-20 for a billion rows).
  */
+import { randomInt } from 'node:crypto';
 
 const EMPTY = 0;
 const SEGMENT_BITS = 8;
@@ -41,10 +47,17 @@ export class KeySet {
   private size = 0;
   private slotBytes = 0;
   private peak = 0;
+  private probes = 0;
+  private readonly seed: number;
+
+  /** `seed`: the hash seed, random by default (a fixed one is for tests only). */
+  constructor(opts: { seed?: number } = {}) {
+    this.seed = (opts.seed ?? randomInt(2 ** 32)) >>> 0;
+  }
 
   /** Adds a key; false when it is already there. `tag` (1…255) keeps kinds of key apart. */
   add(tag: number, a: number, b: number, c: number, d: number): boolean {
-    const h = mix(tag, a, b, c, d);
+    const h = mix(this.seed, tag, a, b, c, d);
     const seg = h & (SEGMENTS - 1);
     if (this.sizes[seg]! >= this.limits[seg]!) this.grow(seg);
     const tags = this.tags[seg]!;
@@ -52,7 +65,8 @@ export class KeySet {
     const n = tags.length;
     // The high 24 bits of the hash scaled to the table (tables are not powers of two).
     let i = ((h >>> SEGMENT_BITS) * n) / (1 << (32 - SEGMENT_BITS)) | 0;
-    for (;;) {
+    for (let probe = 1; ; probe++) {
+      if (probe > this.probes) this.probes = probe;
       const t = tags[i]!;
       const w = i * 4;
       if (t === EMPTY) {
@@ -80,6 +94,11 @@ export class KeySet {
     return this.slotBytes;
   }
 
+  /** The longest run of slots an add has looked at (1 when no key ever met another's slot). */
+  get longestProbe(): number {
+    return this.probes;
+  }
+
   /** The most bytes the tables ever held at once, a growing segment and its successor included. */
   get peakBytes(): number {
     return this.peak;
@@ -98,7 +117,7 @@ export class KeySet {
     this.limits[seg] = Math.floor(slots * MAX_LOAD);
     if (!oldTags || !oldWords) return;
     try {
-      reinsert(oldTags, oldWords, tags, words);
+      reinsert(this.seed, oldTags, oldWords, tags, words);
     } finally {
       // Freed now, not at the next collection: left to the collector, the old tables of many
       // segments piled up between collections and cost 50-73 bytes of RSS a key at 1 M keys
@@ -110,7 +129,7 @@ export class KeySet {
 }
 
 /** Puts every key of the old table of a segment into its new one (every key is distinct: only a free slot is looked for). */
-function reinsert(oldTags: Uint8Array, oldWords: Uint32Array, tags: Uint8Array, words: Uint32Array): void {
+function reinsert(seed: number, oldTags: Uint8Array, oldWords: Uint32Array, tags: Uint8Array, words: Uint32Array): void {
   const slots = tags.length;
   for (let j = 0; j < oldTags.length; j++) {
     const t = oldTags[j]!;
@@ -120,7 +139,7 @@ function reinsert(oldTags: Uint8Array, oldWords: Uint32Array, tags: Uint8Array, 
     const b = oldWords[w + 1]!;
     const c = oldWords[w + 2]!;
     const d = oldWords[w + 3]!;
-    let i = ((mix(t, a, b, c, d) >>> SEGMENT_BITS) * slots) / (1 << (32 - SEGMENT_BITS)) | 0;
+    let i = ((mix(seed, t, a, b, c, d) >>> SEGMENT_BITS) * slots) / (1 << (32 - SEGMENT_BITS)) | 0;
     while (tags[i] !== EMPTY) if (++i === slots) i = 0;
     tags[i] = t;
     const v = i * 4;
@@ -132,8 +151,8 @@ function reinsert(oldTags: Uint8Array, oldWords: Uint32Array, tags: Uint8Array, 
 }
 
 /** A 32-bit mix of the key (murmur3's finaliser after each word): sequential ids spread evenly. */
-function mix(tag: number, a: number, b: number, c: number, d: number): number {
-  let h = Math.imul(tag ^ a, 0x85ebca6b);
+export function mix(seed: number, tag: number, a: number, b: number, c: number, d: number): number {
+  let h = Math.imul(seed ^ tag ^ a, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   h ^= h >>> 16;
   h = Math.imul(h ^ b, 0x85ebca6b);

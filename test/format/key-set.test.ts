@@ -4,7 +4,7 @@
  * step, the moment a segment grows included.
  */
 import { describe, expect, it } from 'vitest';
-import { addHash128, addPointId, KeySet } from '../../src/format/key-set.ts';
+import { addHash128, addPointId, KeySet, mix } from '../../src/format/key-set.ts';
 
 /** The documented bound: 17-byte slots at least 53 % full (32 bytes a key), plus each segment's first table. */
 const PER_KEY = 32;
@@ -22,7 +22,51 @@ const KINDS: Array<{ name: string; tag: number; key: (i: number) => [number, num
   { name: 'random-looking words (UUID-like)', tag: 2, key: (i) => [Math.imul(i, 0x9e3779b1) >>> 0, i, Math.imul(i ^ 0x5bd1e995, 0x85ebca6b) >>> 0, ~i >>> 0] },
 ];
 
+/** One round of the set's mix (murmur3's finaliser after a word), and its inverse. */
+const round = (h: number, w: number): number => {
+  let x = Math.imul(h ^ w, 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return x ^ (x >>> 16);
+};
+const inverse = (c: number): number => {
+  let inv = c;
+  for (let i = 0; i < 5; i++) inv = Math.imul(inv, 2 - Math.imul(c, inv));
+  return inv;
+};
+/** The x with round(x, 0) === h. */
+const unround = (h: number): number => {
+  let x = h ^ (h >>> 16);
+  x = Math.imul(x, inverse(0xc2b2ae35));
+  x = x ^ (x >>> 13) ^ (x >>> 26);
+  return Math.imul(x, inverse(0x85ebca6b));
+};
+
+/**
+ * u64 point ids (tag 1, high word 0) whose hashes under `seed` are k << 8 for k = 0, 1, 2…: one
+ * segment, and home slots at the very start of it. What an archive could carry if the seed were
+ * known.
+ */
+function collidingIds(seed: number, n: number): number[] {
+  const before = round(round(round(seed ^ 1, 0), 0), 0);
+  return Array.from({ length: n }, (_, k) => (unround((k << 8) >>> 0) ^ before) >>> 0);
+}
+
 describe('KeySet', () => {
+  it('seeds its hash at random, so ids crafted to collide under a known seed do not', () => {
+    const ids = collidingIds(0, 5000);
+    // The attack works against a known seed: every id lands in one run of slots, and adding
+    // them costs n² probes.
+    for (const id of ids.slice(0, 50)) expect(mix(0, 1, 0, 0, 0, id) >>> 0 & 0xff).toBe(0);
+    const known = new KeySet({ seed: 0 });
+    for (const id of ids) expect(addPointId(known, id)).toBe(true);
+    expect(known.longestProbe).toBeGreaterThan(4000);
+    // The default seed is random: the same ids spread like any others.
+    const seeded = new KeySet();
+    for (const id of ids) expect(addPointId(seeded, id)).toBe(true);
+    expect(seeded.longestProbe).toBeLessThan(64);
+    for (const id of ids.slice(0, 100)) expect(addPointId(seeded, id)).toBe(false);
+  });
+
   it('frees a segment\'s old table when it grows, not at the next collection', () => {
     // Left to the collector, the old tables of 1 M adds piled up to 35-42 MiB beside the set's 22.
     // First in this file: after the tests above, collections ran often enough to hide it.
