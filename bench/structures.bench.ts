@@ -28,7 +28,7 @@ import { addPointId, KeySet } from '../src/format/key-set.ts';
 import { MEMORY_KEYS, NodeTable } from '../src/format/node-table.ts';
 import { KeySetBefore } from './key-set-before.ts';
 import { peakRssKiB } from './peak.ts';
-import { childV8Flags } from './v8-flags.ts';
+import { CLI_MALLOC_ENV, childEnv, childV8Flags } from './v8-flags.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const args = process.argv.slice(2);
@@ -175,7 +175,7 @@ function child(name: string, n: number): void {
 type Result = ReturnType<typeof JSON.parse>;
 
 function run(name: string, n: number): Result {
-  const r = spawnSync(process.execPath, ['--expose-gc', ...childV8Flags(args), SELF, '--child', name, '--n', String(n)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const r = spawnSync(process.execPath, ['--expose-gc', ...childV8Flags(args), SELF, '--child', name, '--n', String(n)], { encoding: 'utf8', maxBuffer: 1 << 20, env: childEnv(args) });
   if (r.status !== 0) throw new Error(`child ${name} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -188,7 +188,7 @@ function main(): void {
   const only = arg('only')?.split(',');
   const names = Object.keys(CASES).filter((k) => !only || only.some((o) => k === o || k.startsWith(`${o}-`)));
   console.log(`Per-record structures, ${n.toLocaleString('en-US')} entries each, one child process each.`);
-  console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}/${process.arch}, Node ${process.version}, ${cpus().length} cores, V8 flags: ${childV8Flags(args).join(' ') || '(defaults)'} --expose-gc.\n`);
+  console.log(`Measured ${new Date().toISOString().slice(0, 10)} on ${process.platform}/${process.arch}, Node ${process.version}, ${cpus().length} cores, V8 flags: ${childV8Flags(args).join(' ') || '(defaults)'} --expose-gc, malloc: ${args.includes('--v8-default') ? '(defaults)' : Object.entries(CLI_MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ')}.\n`);
   console.log('| structure | variant | bytes an entry after GC: rss / heapUsed / external / arrayBuffers | peak RSS (over the RSS before filling, per entry) | add | lookup, random | lookup, in key order | notes |');
   console.log('|---|---|---|---|---:|---:|---:|---|');
   for (const name of names) {
