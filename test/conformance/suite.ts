@@ -21,7 +21,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -188,6 +188,8 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
     let big: Buffer;
     let bigDigest: string;
     let archivePath: string;
+    /** The directory of the two archives written for the CLI cases; removed after the suite. */
+    let confDir: string | undefined;
     let bigPath: string;
     const tag = `cf${randomUUID().slice(0, 8)}`;
     const created: string[] = [];
@@ -215,13 +217,14 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       [bigDigest] = (await trailerDigests(big)) as [string];
       const { mkdtemp, writeFile } = await import('node:fs/promises');
       const { tmpdir } = await import('node:os');
-      const dir = await mkdtemp(join(tmpdir(), 'memarc-conf-'));
+      const dir = (confDir = await mkdtemp(join(tmpdir(), 'memarc-conf-')));
       archivePath = join(dir, 'small.memarc');
       bigPath = join(dir, 'big.memarc');
       await writeFile(archivePath, archive);
       await writeFile(bigPath, big);
     });
     afterAll(async () => {
+      if (confDir) await rm(confDir, { recursive: true, force: true });
       if (!store) return;
       await store.drop(await store.list(tag)).catch(() => {});
       await store.close();
