@@ -22,6 +22,7 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { MemarcError } from '../errors.ts';
+import { parsePlainJson } from '../format/json.ts';
 
 /** The state directory: explicit, else MEMARC_STATE_DIR, else XDG_STATE_HOME/memarc, else ~/.local/state/memarc. */
 export function stateDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -92,7 +93,7 @@ export class CheckpointFile {
       throw this.fail('read', err);
     }
     try {
-      const doc = JSON.parse(text) as { kind?: string; version?: number; target?: CheckpointTarget; state?: T };
+      const doc = parsePlainJson(text) as { kind?: string; version?: number; target?: CheckpointTarget; state?: T };
       if (doc.kind !== 'memarc.checkpoint' || doc.version !== 2 || doc.target?.target !== this.target.target) return null;
       return doc.state ?? null;
     } catch {
@@ -142,7 +143,7 @@ export class CheckpointFile {
   }
 
   /** The journal's lines; a torn last line (a kill during the append) is ignored. */
-  async *journal<T>(parse: (text: string) => unknown = JSON.parse): AsyncGenerator<T> {
+  async *journal<T>(parse: (text: string) => unknown = parsePlainJson): AsyncGenerator<T> {
     let fh;
     try {
       fh = await open(this.journalPath, 'r');

@@ -16,14 +16,130 @@ function reviver(this: unknown, _key: string, value: unknown, context?: { source
   return value;
 }
 
+type Reviver = (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+
+/*
+ * Member names written with escapes. V8's JSON.parse (Node 24 to at least 26, open upstream as
+ * nodejs/node#63785) can misread one: once the process has parsed an object whose member name
+ * holds a backslash, a later escaped name of the same decoded length whose escaped text starts with
+ * that name is read as that name (`"\\""` comes back as `\\`, in the same place after the same
+ * members). The name it is misread as is the escaped text up to and past its first escape, so it
+ * always holds a backslash: when no name of the result holds one, the engine's parse is exact.
+ * Otherwise (rare) the text is parsed again as arrays, which have no names, and the objects are
+ * built from those (test/format/json-keys.test.ts puts the engine into that state first).
+ */
+
+/** The index of the `"` that closes the string opening at `open`, or -1 when the text ends first. */
+function stringEnd(text: string, open: number): number {
+  let j = open + 1;
+  for (;;) {
+    j = text.indexOf('"', j);
+    if (j < 0) return -1;
+    let b = j - 1;
+    while (text.charCodeAt(b) === 0x5c) b--;
+    if ((j - 1 - b) % 2 === 0) return j;
+    j++;
+  }
+}
+
+const NAMED = /[{}[\]":]/g;
+
+/**
+ * Valid JSON text with every object written as an array: `{"a":1}` as `[0,"a",1]` and `[1]` as
+ * `[1,1]` (a leading 0 marks an object, 1 an array). Strings and numbers are copied as written,
+ * so a reviver sees each number's source text as before.
+ */
+function objectsAsArrays(text: string): string {
+  const out: string[] = [];
+  const re = new RegExp(NAMED.source, 'g');
+  let from = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const i = m.index;
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      re.lastIndex = stringEnd(text, i) + 1;
+      if (re.lastIndex === 0) break;
+      continue;
+    }
+    out.push(text.slice(from, i));
+    from = i + 1;
+    if (c === 0x7b || c === 0x5b) {
+      let k = i + 1;
+      while (text.charCodeAt(k) <= 0x20) k++;
+      const empty = text.charCodeAt(k) === c + 2; // '}' follows '{' by 2, ']' follows '[' by 2
+      out.push(c === 0x7b ? (empty ? '[0' : '[0,') : empty ? '[1' : '[1,');
+    } else out.push(c === 0x3a ? ',' : ']');
+  }
+  out.push(text.slice(from));
+  return out.join('');
+}
+
+interface Frame {
+  src: unknown[];
+  i: number;
+  obj: Record<string, unknown> | null;
+  arr: unknown[] | null;
+}
+
+function frame(src: unknown[]): Frame {
+  return src[0] === 0 ? { src, i: 1, obj: {}, arr: null } : { src, i: 1, obj: null, arr: [] };
+}
+
+function put(f: Frame, v: unknown): void {
+  if (f.obj === null) {
+    f.arr!.push(v);
+    f.i++;
+    return;
+  }
+  const k = f.src[f.i] as string;
+  // JSON.parse defines members; assigning `__proto__` would set the prototype instead.
+  if (k === '__proto__') Object.defineProperty(f.obj, k, { value: v, writable: true, enumerable: true, configurable: true });
+  else f.obj[k] = v;
+  f.i += 2;
+}
+
+/** Builds the objects of objectsAsArrays's form back; iterative, so any depth is safe. */
+function arraysAsObjects(root: unknown): unknown {
+  if (!Array.isArray(root)) return root;
+  const stack = [frame(root)];
+  for (;;) {
+    const f = stack[stack.length - 1]!;
+    if (f.i < f.src.length) {
+      const v = f.src[f.obj === null ? f.i : f.i + 1];
+      if (Array.isArray(v)) stack.push(frame(v));
+      else put(f, v);
+      continue;
+    }
+    stack.pop();
+    const done = f.obj ?? f.arr;
+    if (stack.length === 0) return done;
+    put(stack[stack.length - 1]!, done);
+  }
+}
+
+/** JSON.parse(text, revive) for valid JSON text, immune to the misread names above. */
+function parseNamed(text: string, revive?: Reviver): unknown {
+  return arraysAsObjects(JSON.parse(objectsAsArrays(text), revive as ((k: string, v: unknown) => unknown) | undefined));
+}
+
+/** JSON.parse with member names read exactly (see above); no other difference. */
+export function parsePlainJson(text: string): unknown {
+  const v = JSON.parse(text);
+  return flags(v, 0) & NAMES ? parseNamed(text) : v;
+}
+
 export function parseJson(text: string): unknown {
   const v = JSON.parse(text);
-  if (!hasUnsafeInteger(v, 0)) return v;
+  const r = flags(v, 0);
+  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
+  if (!(r & UNSAFE)) return v;
   return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
 }
 
 const UNSAFE = 1;
 const TOO_DEEP = 2;
+/** A member name holding a backslash: the parse may have misread a name (see above). */
+const NAMES = 4;
 
 /**
  * parseJson for untrusted text: throws NestingError when arrays and objects nest more than
@@ -35,11 +151,12 @@ export function parseJsonBounded(text: string, maxDepth: number): unknown {
   const v = JSON.parse(text);
   const r = scan(v, 0, maxDepth);
   if (r & TOO_DEEP) throw new NestingError(maxDepth);
+  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
   if (!(r & UNSAFE)) return v;
   return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
 }
 
-/** Flags: UNSAFE (an integer a double cannot keep) and TOO_DEEP; stops at TOO_DEEP. */
+/** Flags: UNSAFE (an integer a double cannot keep), NAMES and TOO_DEEP; stops at TOO_DEEP. */
 function scan(v: unknown, depth: number, max: number): number {
   if (typeof v === 'number') return (v >= 9007199254740992 || v <= -9007199254740992) && Number.isInteger(v) ? UNSAFE : 0;
   if (typeof v !== 'object' || v === null) return 0;
@@ -58,6 +175,7 @@ function scan(v: unknown, depth: number, max: number): number {
     return r;
   }
   for (const k in v) {
+    if (k.indexOf('\\') >= 0) r |= NAMES;
     r |= scan((v as Record<string, unknown>)[k], depth + 1, max);
     if (r & TOO_DEEP) return r;
   }
@@ -65,24 +183,32 @@ function scan(v: unknown, depth: number, max: number): number {
 }
 
 /**
- * Whether a parsed value holds an integer a double could not keep exactly (only then is the text
- * parsed again). Numbers inside arrays are checked inline: a response of vectors is mostly arrays
- * of numbers, and a call per number would cost more than the parse.
+ * Flags UNSAFE (an integer a double could not keep exactly: only then is the text parsed again)
+ * and NAMES. Numbers inside arrays are checked inline: a response of vectors is mostly arrays of
+ * numbers, and a call per number would cost more than the parse. Past 1,000 levels the names are
+ * taken as suspect (the parse again, without a reviver, is iterative).
  */
-function hasUnsafeInteger(v: unknown, depth: number): boolean {
-  if (typeof v === 'number') return v >= 9007199254740992 || v <= -9007199254740992 ? Number.isInteger(v) : false;
-  if (typeof v !== 'object' || v === null || depth > 1000) return false;
+function flags(v: unknown, depth: number): number {
+  if (typeof v === 'number') return (v >= 9007199254740992 || v <= -9007199254740992) && Number.isInteger(v) ? UNSAFE : 0;
+  if (typeof v !== 'object' || v === null) return 0;
+  if (depth > 1000) return NAMES;
+  let r = 0;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (typeof x === 'number') {
-        if ((x >= 9007199254740992 || x <= -9007199254740992) && Number.isInteger(x)) return true;
-      } else if (typeof x === 'object' && x !== null && hasUnsafeInteger(x, depth + 1)) return true;
+        if ((x >= 9007199254740992 || x <= -9007199254740992) && Number.isInteger(x)) r |= UNSAFE;
+      } else if (typeof x === 'object' && x !== null) r |= flags(x, depth + 1);
+      if (r === (UNSAFE | NAMES)) return r;
     }
-    return false;
+    return r;
   }
-  for (const k in v) if (hasUnsafeInteger((v as Record<string, unknown>)[k], depth + 1)) return true;
-  return false;
+  for (const k in v) {
+    if (k.indexOf('\\') >= 0) r |= NAMES;
+    r |= flags((v as Record<string, unknown>)[k], depth + 1);
+    if (r === (UNSAFE | NAMES)) return r;
+  }
+  return r;
 }
 
 function replacer(_key: string, value: unknown): unknown {
@@ -157,7 +283,8 @@ export function mayHoldLexemes(text: string): boolean {
 
 /** Parses JSON keeping every number whose text `String(n)` would not print (as RawNumber) and big integers (as bigint). */
 export function parseJsonLexemes(text: string): unknown {
-  return JSON.parse(text, keepLexeme as (k: string, v: unknown) => unknown);
+  const v = JSON.parse(text, keepLexeme as (k: string, v: unknown) => unknown);
+  return flags(v, 0) & NAMES ? parseNamed(text, keepLexeme) : v;
 }
 
 const STRUCTURE = /[{}[\]"]/g;
@@ -180,15 +307,8 @@ export function memberSpans(text: string, depth: number, key: string): Array<[nu
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       // A string: its end is the next quote not escaped by an odd run of backslashes.
-      let j = i + 1;
-      for (;;) {
-        j = text.indexOf('"', j);
-        if (j < 0) return spans;
-        let b = j - 1;
-        while (text.charCodeAt(b) === 0x5c) b--;
-        if ((j - 1 - b) % 2 === 0) break;
-        j++;
-      }
+      const j = stringEnd(text, i);
+      if (j < 0) return spans;
       if (level === depth && j - i === key.length + 1 && text.startsWith(key, i + 1)) {
         let k = j + 1;
         while (text.charCodeAt(k) <= 0x20) k++;

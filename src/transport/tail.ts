@@ -20,6 +20,7 @@
  */
 import { MemarcError } from '../errors.ts';
 import { validateTrailer, type Trailer } from '../format/header.ts';
+import { parsePlainJson } from '../format/json.ts';
 
 const BLOCK = 512;
 /** Read first: the trailer of an archive of a few thousand shards fits. */
@@ -73,7 +74,7 @@ function classify(tail: Buffer, size: number, whole: boolean, opts: TailOptions)
 function checkTrailer(data: Buffer, size: number, opts: TailOptions): Completeness {
   let trailer: Trailer;
   try {
-    trailer = validateTrailer(JSON.parse(data.toString('utf8')));
+    trailer = validateTrailer(parsePlainJson(data.toString('utf8')));
   } catch (err) {
     if (err instanceof SyntaxError || err instanceof MemarcError || err instanceof RangeError) {
       return incomplete(`its trailer.json is not a valid trailer: ${err.message}`);

@@ -9,40 +9,12 @@
 import { isRawNumber } from '../../src/format/json.ts';
 import { formatF32 } from './float32.ts';
 
-type ReviverContext = { source?: string };
-type Reviver = (this: unknown, key: string, value: unknown, context?: ReviverContext) => unknown;
-
-
-const keepBigIntegers: Reviver = (_key, value, context) => {
-  if (typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined) {
-    const src = context.source;
-    if (/^-?\d+$/.test(src)) return BigInt(src);
-  }
-  return value;
-};
-
-/** Parses JSON text; integers outside ±(2^53−1) come back as `bigint`. */
-export function parseJson(text: string): unknown {
-  // The reviver is costly on large vector batches, so parse again with it only when the plain
-  // parse met a number that lost integer precision.
-  const plain: unknown = JSON.parse(text);
-  return hasUnsafeInteger(plain) ? JSON.parse(text, keepBigIntegers as Parameters<typeof JSON.parse>[1]) : plain;
-}
-
-function hasUnsafeInteger(root: unknown): boolean {
-  const stack: unknown[] = [root];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'number') {
-      if (Number.isInteger(v) && !Number.isSafeInteger(v)) return true;
-    } else if (Array.isArray(v)) {
-      for (const x of v) stack.push(x);
-    } else if (typeof v === 'object' && v !== null) {
-      for (const x of Object.values(v)) stack.push(x);
-    }
-  }
-  return false;
-}
+/**
+ * Parses JSON text; integers outside ±(2^53−1) come back as `bigint`. This is memarc's own reader
+ * (src/format/json.ts), because the engine's JSON.parse can misread escaped member names that
+ * Qdrant's serde_json reads exactly (nodejs/node#63785): the emulator must store what was sent.
+ */
+export { parseJson } from '../../src/format/json.ts';
 
 /**
  * How float32 vector values are printed: `float32`, as Qdrant does (shortest float32 digits, a few
