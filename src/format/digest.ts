@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson, updateCanonical, type NumberRule } from './canonical.ts';
-import { addHash128, addPointId, KeySet } from './key-set.ts';
+import { addHash128, KeySet } from './key-set.ts';
+import { PointIdGuard } from './point-ids.ts';
 import { NodeTable, type NodeTableOptions } from './node-table.ts';
 import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind, RowRecord } from './records.ts';
 
@@ -162,7 +163,7 @@ export interface DigestOptions {
   uniqueKeys?: boolean;
   /** Table datasets: the primary key columns of the schema. */
   primaryKey?: readonly string[];
-  /** Where the node table keeps its hashes (node-table.ts); tests lower its memory threshold. */
+  /** Where the node table keeps its hashes (node-table.ts), and the point-id guard its ids (point-ids.ts); tests lower its memory threshold. */
   nodeTable?: NodeTableOptions;
 }
 
@@ -173,6 +174,7 @@ export class DatasetDigest {
   readonly counts: Partial<Record<RecordKind, number>> = {};
   private nodeHashes: NodeTable | null = null;
   private keys: KeySet | null = null;
+  private pointIds: PointIdGuard | null = null;
   private readonly rule: DigestRule;
   readonly major: number;
   private readonly unique: boolean;
@@ -194,7 +196,7 @@ export class DatasetDigest {
     switch (kind) {
       case 'point': {
         const p = record as PointRecord;
-        if (this.unique && !addPointId((this.keys ??= new KeySet()), p.id)) throw new DuplicatePointIdError(p.id);
+        if (this.unique && !(this.pointIds ??= new PointIdGuard(this.nodeTableOptions)).add(p.id)) throw new DuplicatePointIdError(p.id);
         h = pointHash(p, this.major);
         break;
       }
@@ -261,6 +263,8 @@ export class DatasetDigest {
   dropNodeTable(): void {
     this.nodeHashes?.close();
     this.nodeHashes = null;
+    this.pointIds?.close();
+    this.pointIds = null;
     this.keys = null;
   }
 }

@@ -167,8 +167,8 @@ export function mix(seed: number, tag: number, a: number, b: number, c: number, 
   return h >>> 0;
 }
 
-const TAG_U64 = 1;
-const TAG_UUID = 2;
+export const TAG_U64 = 1;
+export const TAG_UUID = 2;
 export const TAG_HASH = 3;
 
 /**

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemarcError } from '../errors.ts';
 
-const HINT = 'memarc keeps the node hashes of a big graph in a temporary file (32 bytes a node); free space there, or set TMPDIR to a directory with room';
+const HINT = 'memarc keeps what a big dataset would otherwise hold in memory (the node hashes of a graph, the point ids of a collection) in a temporary file of up to 32 bytes a record; free space there, or set TMPDIR to a directory with room';
 
 /** Closes the descriptor of a file whose owner was collected without closing it. */
 const forgotten = new FinalizationRegistry<{ fd: number; dir: string | null }>((held) => release(held.fd, held.dir));
