@@ -8,7 +8,8 @@
  *   threshold (all in memory: the table before the file), and against its Map path (keys outside
  *   the dense range; before dense addressing every key took it);
  * - KeySet (src/format/key-set.ts): integer point ids, against the single table that doubles
- *   (bench/key-set-before.ts);
+ *   (bench/key-set-before.ts), and PointIdGuard (src/format/point-ids.ts), which needs no set
+ *   while the ids come in increasing order;
  * - KeyIds (src/adapters/falkordb/key-ids.ts): dense keys → node ids, against a Map.
  *
  * Per entry: `process.memoryUsage()` after a forced collection (rss, heapUsed, external,
@@ -16,7 +17,7 @@
  * its RSS before filling; time per add, per lookup of a random present key, and per lookup in key
  * order. The children run with the CLI's V8 flags (bench/v8-flags.ts) and --expose-gc.
  *
- *   node bench/structures.bench.ts [--n 1000000] [--only node-table,key-set,key-ids] [--v8-default]
+ *   node bench/structures.bench.ts [--n 1000000] [--only node-table,key-set,point-ids,key-ids] [--v8-default]
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +28,7 @@ import { KeyIds } from '../src/adapters/falkordb/key-ids.ts';
 import { addPointId, KeySet } from '../src/format/key-set.ts';
 import { MEMORY_KEYS, NodeTable } from '../src/format/node-table.ts';
 import { KeySetBefore } from './key-set-before.ts';
+import { PointIdGuard } from '../src/format/point-ids.ts';
 import { peakRssKiB } from './peak.ts';
 import { CLI_MALLOC_ENV, childEnv, childV8Flags } from './v8-flags.ts';
 
@@ -103,6 +105,16 @@ const CASES: Record<string, { structure: string; variant: string; make: () => Su
       return { add: (i) => addPointId(s, i * 7), get: (i) => (addPointId(s, i * 7) ? undefined : true), notes: () => ({ bytes: s.bytes, peakBytes: s.peakBytes }) };
     },
   },
+  'point-ids': {
+    structure: 'PointIdGuard',
+    variant: 'point ids i × 7 in increasing order: the last id kept, every id in a temporary file (now)',
+    make: () => {
+      const g = new PointIdGuard();
+      // A lookup is a repeated add: the first one is out of order and builds the KeySet from the
+      // file, so lookups time the set, and the figures after filling the ordered mode alone.
+      return { add: (i) => g.add(i * 7), get: (i) => (g.add(i * 7) ? undefined : true) };
+    },
+  },
   'key-set-before': {
     structure: 'KeySet',
     variant: 'point ids i × 7, one table that doubles (before)',
@@ -114,7 +126,7 @@ const CASES: Record<string, { structure: string; variant: string; make: () => Su
   },
   'key-ids': {
     structure: 'KeyIds',
-    variant: 'dense keys → node ids in a Float64Array (now)',
+    variant: 'dense keys → node ids in a Uint32Array (now)',
     make: () => {
       const k = new KeyIds();
       return { add: (i) => k.set(i, i * 3 + 1), get: (i) => k.get(i) };

@@ -18,6 +18,9 @@ describe('KeyIds (archive node key → target id)', () => {
     put(1_000_000, 8); // the same key again: one entry, the latest id
     put(5, -1);
     put(5, 9);
+    put(7, 2 ** 32 - 1); // ids that a Uint32 slot cannot hold (the top value marks "none")
+    put(8, 2 ** 40);
+    put(8, 3);
     const wrong = [...ref].filter(([key, id]) => k.get(key) !== id);
     expect(wrong).toEqual([]);
     for (const key of [300_000, 999_999, 'b', 2n ** 71n, -1, 0.5]) {

@@ -1,15 +1,18 @@
 /**
  * Archive node key → the node's id in the target, for the edges of an import. Archives written
  * from a store key nodes by their source ids, small integers handed out densely, so those keys
- * index a Float64Array (8 bytes a key, NaN for none); other keys (strings, big or sparse numbers:
- * beyond max(65,536, 4 × (keys + 1))) go to a Map (about 30 bytes a key, measured). At a million
- * nodes that is 8 to 16 MiB (while the array doubles; each old array is freed as soon as it is
- * copied) where a Map of every key took 29.
+ * index a Uint32Array of target ids (4 bytes a key, NONE for none: FalkorDB hands out ids densely
+ * from 0 too, so below 2^32 - 1); other keys (strings, big or sparse numbers: beyond max(65,536,
+ * 4 × (keys + 1))), and ids that do not fit, go to a Map (about 30 bytes a key, measured). At a
+ * million nodes that is 4 to 8 MiB (while the array doubles; each old array is freed as soon as
+ * it is copied) where a Map of every key took 29 and a Float64Array 8 to 16.
  */
 const DENSE_FLOOR = 65_536;
+/** No id for this key (ids from here up go to the Map). */
+const NONE = 0xffffffff;
 
 export class KeyIds {
-  private dense: Float64Array<ArrayBuffer> = new Float64Array(1024).fill(NaN);
+  private dense: Uint32Array<ArrayBuffer> = new Uint32Array(1024).fill(NONE);
   private readonly other = new Map<number | string | bigint, number>();
   private count = 0;
 
@@ -20,7 +23,7 @@ export class KeyIds {
   get(key: number | string | bigint): number | undefined {
     if (typeof key === 'number' && key >= 0 && key < this.dense.length && Number.isInteger(key)) {
       const id = this.dense[key]!;
-      if (!Number.isNaN(id)) return id;
+      if (id !== NONE) return id;
     }
     return this.other.get(key);
   }
@@ -34,13 +37,18 @@ export class KeyIds {
       this.other.set(key, id);
       return;
     }
-    if (!this.isDense(key) && !(typeof key === 'number' && key < this.dense.length && !Number.isNaN(this.dense[key]!))) {
+    const held = typeof key === 'number' && key >= 0 && key < this.dense.length && Number.isInteger(key) && this.dense[key]! !== NONE;
+    if ((!this.isDense(key) && !held) || !(id >= 0 && id < NONE && Number.isInteger(id))) {
+      if (held) {
+        this.dense[key as number] = NONE;
+        this.count--;
+      }
       this.other.set(key, id);
       this.count++;
       return;
     }
     if (key >= this.dense.length) {
-      const grown = new Float64Array(Math.max(key + 1, this.dense.length * 2)).fill(NaN);
+      const grown = new Uint32Array(Math.max(key + 1, this.dense.length * 2)).fill(NONE);
       grown.set(this.dense);
       // Freed now, not at the next collection (as KeySet's old tables): left to the collector,
       // the old arrays kept RSS at 19.3 bytes a key at 1 M keys for 8.4 live
@@ -48,13 +56,13 @@ export class KeyIds {
       this.dense.buffer.transfer(0);
       this.dense = grown;
     }
-    if (Number.isNaN(this.dense[key]!)) this.count++;
+    if (this.dense[key] === NONE) this.count++;
     this.dense[key] = id;
   }
 
   clear(): void {
     this.dense.buffer.transfer(0);
-    this.dense = new Float64Array(0);
+    this.dense = new Uint32Array(0);
     this.other.clear();
     this.count = 0;
   }
