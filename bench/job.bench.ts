@@ -283,14 +283,15 @@ function cliStart(work: string): CliStart {
   const preload = path.join(ROOT, 'bench/peak-rss.js');
   if (values.cli === 'source') return { file: process.execPath, args: [...childV8Flags(process.argv), '--import', preload, path.join(ROOT, 'src/cli/main.ts')], env: {} };
   if (values.cli !== 'package') throw new Error(`--cli is package or source, not ${values.cli}`);
-  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('tsc -p tsconfig.build.json failed');
   const pkg = path.join(work, 'package');
+  // Compiled into the package's own fresh dist/: no file left in the checkout's dist/ by an older
+  // build can be picked up, and the checkout's dist/ is not touched while the bench runs.
+  const build = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('tsc -p tsconfig.build.json failed');
   mkdirSync(path.join(pkg, 'bin'), { recursive: true });
   copyFileSync(path.join(ROOT, 'bin/memarc.js'), path.join(pkg, 'bin/memarc.js'));
   chmodSync(path.join(pkg, 'bin/memarc.js'), 0o755);
   copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
-  symlinkSync(path.join(ROOT, 'dist'), path.join(pkg, 'dist'));
   symlinkSync(path.join(ROOT, 'node_modules'), path.join(pkg, 'node_modules'));
   return {
     file: path.join(pkg, 'bin/memarc.js'),
