@@ -78,6 +78,11 @@ export class NodeTable {
     return this.spilledCount;
   }
 
+  /** Nodes kept in the Map (keys outside the dense range: strings, big or sparse numbers). */
+  get mapped(): number {
+    return this.slots.size;
+  }
+
   private isDense(key: number | string | bigint): key is number {
     return typeof key === 'number' && Number.isInteger(key) && key >= 0 && (key < DENSE_FLOOR || key < 4 * (this.denseCount + this.slots.size + 1));
   }

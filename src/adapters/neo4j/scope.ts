@@ -14,6 +14,8 @@
  * is ever archived. Properties beginning with `__memarc_` exist only on staged nodes and edges.
  */
 import { createHash } from 'node:crypto';
+import { normKey } from '../../format/digest.ts';
+import type { NodeKey } from '../../format/records.ts';
 import { ident } from './schema.ts';
 
 export const RESERVED_LABEL = 'memarc_';
@@ -59,4 +61,22 @@ export function runLabels(target: string, runId: string): RunLabels {
     fresh: `memarc_new_${target}_${slug}`,
     index: `memarc_stage_${target}_${slug}_key`,
   };
+}
+
+/** An archive key as the text stored in `__memarc_key`: the integer 5 and the string "5" differ. */
+export function keyText(k: NodeKey): string {
+  const n = normKey(k);
+  return typeof n === 'string' ? `s:${n}` : `i:${String(n)}`;
+}
+
+/**
+ * The archive key back from its `__memarc_key` text, for the read-back's digest: integer keys as
+ * numbers, so its node table keeps dense keys by address (33 bytes a node, past 262,144 nodes one
+ * bit and a temporary file) rather than a Map of strings (about 90 bytes a node at 1 M).
+ */
+export function keyOf(text: string): NodeKey {
+  if (/^i:-?\d+$/.test(text)) return normKey(BigInt(text.slice(2)));
+  // "s:" and its string. Anything else was not written by memarc: kept as it is, so the
+  // read-back's digest differs from the archive's (or its node table refuses a repeated key).
+  return text.startsWith('s:') ? text.slice(2) : text;
 }

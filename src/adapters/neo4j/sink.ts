@@ -25,12 +25,12 @@
 import { descriptorStore, type AbortOutcome, type CommitReport, type DatasetDescriptor, type DatasetSink, type DatasetTotals, type IfExists, type OpenResult, type PublishResult, type ShardRef, type Sink, type SinkContext } from '../../core/adapter.ts';
 import type { CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError } from '../../errors.ts';
-import { DatasetDigest, normKey } from '../../format/digest.ts';
-import type { EdgeRecord, NodeKey, NodeRecord, RecordByKind, RecordKind, TypedValue } from '../../format/records.ts';
+import { DatasetDigest } from '../../format/digest.ts';
+import type { EdgeRecord, NodeRecord, RecordByKind, RecordKind, TypedValue } from '../../format/records.ts';
 import { Neo4jClient, type Neo4jConnection } from './client.ts';
 import { convertedRecord, graphConversion, neutralSchema, type Conversion } from './convert.ts';
 import { applySchema, ident, readSchema, schemaFromConfig, type Neo4jSchema } from './schema.ts';
-import { archivedLabels, KEY_PROP, LABELS_PROP, nodeMatch, runLabels, scopeOf, SEQ_PROP, type RunLabels, type Scope } from './scope.ts';
+import { archivedLabels, KEY_PROP, keyOf, keyText, LABELS_PROP, nodeMatch, runLabels, scopeOf, SEQ_PROP, type RunLabels, type Scope } from './scope.ts';
 import { archiveProps } from './source.ts';
 import { propsToNeo4j } from './values.ts';
 import { readBackDifferences } from '../../core/differences.ts';
@@ -66,12 +66,6 @@ export function neo4jSink(opts: Neo4jSinkOptions): Sink {
       await client.close();
     },
   };
-}
-
-/** An archive key as the text stored in `__memarc_key`: the integer 5 and the string "5" differ. */
-function keyText(k: NodeKey): string {
-  const n = normKey(k);
-  return typeof n === 'string' ? `s:${n}` : `i:${String(n)}`;
 }
 
 class GraphSink implements DatasetSink {
@@ -333,10 +327,10 @@ class GraphSink implements DatasetSink {
       const drop = () => void s.close().catch(() => {});
       for await (const r of this.client.records(tx.run(`MATCH (n:${stage}) RETURN n.${ident(KEY_PROP)} AS k, n.${ident(LABELS_PROP)} AS l, properties(n) AS p`), this.what, drop)) {
         const k = r.get('k') as string;
-        into.add('node', { key: k, labels: archivedLabels(this.scope, r.get('l') as string[]), props: archiveProps(r.get('p') as Record<string, unknown>, () => `staged node ${k}`, skip) });
+        into.add('node', { key: keyOf(k), labels: archivedLabels(this.scope, r.get('l') as string[]), props: archiveProps(r.get('p') as Record<string, unknown>, () => `staged node ${k}`, skip) });
       }
       for await (const r of this.client.records(tx.run(`MATCH (a:${stage})-[e]->(b:${stage}) RETURN a.${ident(KEY_PROP)} AS s, b.${ident(KEY_PROP)} AS d, type(e) AS t, properties(e) AS p`), this.what, drop)) {
-        into.add('edge', { src: r.get('s') as string, dst: r.get('d') as string, type: r.get('t') as string, props: archiveProps(r.get('p') as Record<string, unknown>, () => 'staged relationship', skip) });
+        into.add('edge', { src: keyOf(r.get('s') as string), dst: keyOf(r.get('d') as string), type: r.get('t') as string, props: archiveProps(r.get('p') as Record<string, unknown>, () => 'staged relationship', skip) });
       }
       await tx.commit();
     } catch (err) {
