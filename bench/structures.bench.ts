@@ -6,7 +6,8 @@
  * - NodeTable (src/format/node-table.ts): dense keys 0…N-1 with the default memory threshold
  *   (262,144 keys in memory, the rest in a temporary file), against the same table with no
  *   threshold (all in memory: the table before the file), and against its Map path (keys outside
- *   the dense range; before dense addressing every key took it);
+ *   the dense range; before dense addressing every key took it) and keys as text (`i:N`, as
+ *   the Neo4j read-back held them before it turned them back into numbers);
  * - KeySet (src/format/key-set.ts): integer point ids, against the single table that doubles
  *   (bench/key-set-before.ts), and PointIdGuard (src/format/point-ids.ts), which needs no set
  *   while the ids come in increasing order;
@@ -86,6 +87,14 @@ const CASES: Record<string, { structure: string; variant: string; make: () => Su
     make: () => {
       const t = new NodeTable({ memoryKeys: Infinity });
       return { add: (i) => t.add(i, hashOf(i)), get: (i) => t.hex(i) };
+    },
+  },
+  'node-table-text': {
+    structure: 'NodeTable',
+    variant: 'keys as the text Neo4j stages them under (`i:N`): the Neo4j read-back before it turned them back into numbers',
+    make: () => {
+      const t = new NodeTable();
+      return { add: (i) => t.add(`i:${i}`, hashOf(i)), get: (i) => t.hex(`i:${i}`) };
     },
   },
   'node-table-map': {
