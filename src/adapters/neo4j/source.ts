@@ -15,6 +15,7 @@
  * export when no record arrives for `timeoutMs`.
  */
 import type { DatasetSource, Source } from '../../core/adapter.ts';
+import { IdSet } from '../../core/id-set.ts';
 import { MemarcError } from '../../errors.ts';
 import type { EdgeRecord, JsonObject, NodeRecord, RecordByKind, RecordKind, TypedValue } from '../../format/records.ts';
 import { Neo4jClient, type Neo4jConnection } from './client.ts';
@@ -126,7 +127,7 @@ export function neo4jSource(opts: Neo4jSourceOptions): Source {
 }
 
 class GraphRead {
-  private readonly ids = new Set<number | bigint>();
+  private readonly ids = new IdSet();
   private nodes = 0;
   private edges = 0;
   private leftOut = 0;
