@@ -4,7 +4,7 @@
  * its own, against what it replaced, in the same run:
  *
  * - NodeTable (src/format/node-table.ts): dense keys 0…N-1 with the default memory threshold
- *   (262,144 keys in memory, the rest in a temporary file), against the same table with no
+ *   (65,536 keys in memory, the rest in a temporary file), against the same table with no
  *   threshold (all in memory: the table before the file), and against its Map path (keys outside
  *   the dense range; before dense addressing every key took it) and keys as text (`i:N`, as
  *   the Neo4j read-back held them before it turned them back into numbers);

@@ -8,7 +8,7 @@
  * a node by its labels (sorted) and properties, an edge by its type, properties and the hashes of
  * its two endpoint nodes. So a restored graph, whose internal ids differ, has the same digest.
  * That needs a key → node-hash table (node-table.ts): for the dense integer keys a store export
- * writes, 33 bytes a node up to 262,144 nodes, then one bit of memory and 32 bytes of a temporary
+ * writes, 33 bytes a node up to 65,536 nodes, then one bit of memory and 32 bytes of a temporary
  * file; about 60 bytes of memory for other keys. With the point and row key sets (key-set.ts),
  * the one place where memory grows with a dataset (with its record count, not the archive size).
  */

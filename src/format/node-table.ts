@@ -4,7 +4,7 @@
  * small integers handed out densely, so those keys are addresses: the hash of key k is found at
  * k × 32, with one presence bit per key in memory.
  *
- * - Dense keys below `memoryKeys` (262,144 by default: 8 MiB of hashes) keep their hashes in
+ * - Dense keys below `memoryKeys` (65,536 by default: 2 MiB of hashes) keep their hashes in
  *   memory, in slabs of 256 hashes: 32 bytes and a bit a node.
  * - Dense keys from `memoryKeys` up keep theirs in a temporary file (spill-file.ts, under TMPDIR,
  *   unlinked at once) at (k − memoryKeys) × 32: past the threshold a node costs one bit of memory
@@ -17,11 +17,12 @@
  *   never spans more than four ids per node, whatever keys an archive holds: at most 4 bits of
  *   memory a node, and 128 bytes of disk.
  *
- * Why 262,144: below it a graph never touches the disk and a lookup costs what it did; past it
- * the table's memory stays at 8.4 MiB (about 6 % of the whole job's 150 MiB target) whatever the
- * graph. Measured at 1 M nodes (bench/structures.bench.ts, bench/RESULTS.md "Per-record
- * structures"): 11.5 bytes of RSS a node instead of 37.6, adds as fast, a random lookup 0.65-0.75
- * µs from the file against 0.21 in memory, so an edge's digest (two lookups) costs about 1 µs
+ * Why 65,536: below it a graph never touches the disk and a lookup costs what it did; past it
+ * the table's memory stays at 2.1 MiB whatever the graph. It was 262,144 (8.4 MiB); at 1 M nodes
+ * a FalkorDB export then peaked at 136 MiB against 129 now, in the same time (bench/RESULTS.md).
+ * Measured at 1 M nodes (bench/structures.bench.ts, bench/RESULTS.md "Per-record structures"):
+ * about 11 bytes of RSS a node at 262,144 instead of 37, adds as fast, a random lookup 0.65-0.8
+ * µs from the file against 0.2-0.3 in memory, so an edge's digest (two lookups) costs about 1 µs
  * more than its 7-9 µs.
  *
  * `close()` releases the file; the owner (DatasetDigest.dropNodeTable) must call it when the
@@ -36,8 +37,8 @@ export interface NodeTableOptions {
   spillFile?: () => SpillFile;
 }
 
-/** 8 MiB of hashes in memory: see the class comment and bench/RESULTS.md. */
-export const MEMORY_KEYS = 262_144;
+/** 2 MiB of hashes in memory: see the class comment and bench/RESULTS.md. */
+export const MEMORY_KEYS = 65_536;
 const SLAB_HASHES = 4096;
 /** Hashes per slab of the dense part: small, so that a gap in the keys costs little. */
 const DENSE_SLAB = 256;

@@ -71,7 +71,7 @@ export function keyText(k: NodeKey): string {
 
 /**
  * The archive key back from its `__memarc_key` text, for the read-back's digest: integer keys as
- * numbers, so its node table keeps dense keys by address (33 bytes a node, past 262,144 nodes one
+ * numbers, so its node table keeps dense keys by address (33 bytes a node, past 65,536 nodes one
  * bit and a temporary file) rather than a Map of strings (about 90 bytes a node at 1 M).
  */
 export function keyOf(text: string): NodeKey {
