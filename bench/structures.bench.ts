@@ -121,7 +121,7 @@ const CASES: Record<string, { structure: string; variant: string; make: () => Su
       const g = new PointIdGuard();
       // A lookup is a repeated add: the first one is out of order and builds the KeySet from the
       // file, so lookups time the set, and the figures after filling the ordered mode alone.
-      return { add: (i) => g.add(i * 7), get: (i) => (g.add(i * 7) ? undefined : true) };
+      return { add: (i) => addPointId(g, i * 7), get: (i) => (addPointId(g, i * 7) ? undefined : true) };
     },
   },
   'key-set-before': {

@@ -3,6 +3,8 @@
  * below max(2^20, 16 × (ids + 1)) are bits in a Uint8Array (one bit an id up to the highest:
  * 125 KiB for a million dense ids, where a Set of numbers took 21 MB of heap, measured); any other id
  * (negative, sparse, a bigint) goes to a Set, so no id can make the bitmap grow past 16 bits a member.
+ * Used by the FalkorDB live export (the archived node ids, and the highest of them) and the Neo4j
+ * export (the exported node ids).
  */
 const DENSE_FLOOR = 1 << 20;
 
@@ -10,12 +12,15 @@ export class IdSet {
   private bits = new Uint8Array(1024);
   private readonly other = new Set<number | bigint>();
   private count = 0;
+  /** The highest integer id added (number ids only), -1 for none. */
+  max = -1;
 
   get size(): number {
     return this.count + this.other.size;
   }
 
   add(id: number | bigint): void {
+    if (typeof id === 'number' && id > this.max) this.max = id;
     // An id kept in the Set while the bound was lower stays there.
     if (this.other.size > 0 && this.other.has(id)) return;
     if (typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < Math.max(DENSE_FLOOR, 16 * (this.size + 1))) {
@@ -47,5 +52,6 @@ export class IdSet {
     this.bits = new Uint8Array(0);
     this.other.clear();
     this.count = 0;
+    this.max = -1;
   }
 }

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson, updateCanonical, type NumberRule } from './canonical.ts';
-import { addHash128, KeySet } from './key-set.ts';
+import { addHash128, addPointId, KeySet } from './key-set.ts';
 import { PointIdGuard } from './point-ids.ts';
 import { NodeTable, type NodeTableOptions } from './node-table.ts';
 import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind, RowRecord } from './records.ts';
@@ -196,7 +196,7 @@ export class DatasetDigest {
     switch (kind) {
       case 'point': {
         const p = record as PointRecord;
-        if (this.unique && !(this.pointIds ??= new PointIdGuard(this.nodeTableOptions)).add(p.id)) throw new DuplicatePointIdError(p.id);
+        if (this.unique && !addPointId((this.pointIds ??= new PointIdGuard(this.nodeTableOptions)), p.id)) throw new DuplicatePointIdError(p.id);
         h = pointHash(p, this.major);
         break;
       }

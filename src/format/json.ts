@@ -125,12 +125,12 @@ function parseNamed(text: string, revive?: Reviver): unknown {
 /** JSON.parse with member names read exactly (see above); no other difference. */
 export function parsePlainJson(text: string): unknown {
   const v = JSON.parse(text);
-  return flags(v, 0) & NAMES ? parseNamed(text) : v;
+  return flags(v) & NAMES ? parseNamed(text) : v;
 }
 
 export function parseJson(text: string): unknown {
   const v = JSON.parse(text);
-  const r = flags(v, 0);
+  const r = flags(v);
   if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
   if (!(r & UNSAFE)) return v;
   return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
@@ -149,18 +149,23 @@ const NAMES = 4;
  */
 export function parseJsonBounded(text: string, maxDepth: number): unknown {
   const v = JSON.parse(text);
-  const r = scan(v, 0, maxDepth);
+  const r = scan(v, 0, maxDepth, TOO_DEEP);
   if (r & TOO_DEEP) throw new NestingError(maxDepth);
   if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
   if (!(r & UNSAFE)) return v;
   return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
 }
 
-/** Flags: UNSAFE (an integer a double cannot keep), NAMES and TOO_DEEP; stops at TOO_DEEP. */
-function scan(v: unknown, depth: number, max: number): number {
+/**
+ * Flags UNSAFE (an integer a double could not keep exactly: only then is the text parsed again)
+ * and NAMES; an object or array `max` levels down adds `deep` and, when that is TOO_DEEP, stops
+ * the walk. Numbers inside arrays are checked inline: a response of vectors is mostly arrays of
+ * numbers, and a call per number would cost more than the parse.
+ */
+function scan(v: unknown, depth: number, max: number, deep: number): number {
   if (typeof v === 'number') return (v >= 9007199254740992 || v <= -9007199254740992) && Number.isInteger(v) ? UNSAFE : 0;
   if (typeof v !== 'object' || v === null) return 0;
-  if (depth >= max) return TOO_DEEP;
+  if (depth >= max) return deep;
   let r = 0;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
@@ -168,7 +173,7 @@ function scan(v: unknown, depth: number, max: number): number {
       if (typeof x === 'number') {
         if ((x >= 9007199254740992 || x <= -9007199254740992) && Number.isInteger(x)) r |= UNSAFE;
       } else if (typeof x === 'object' && x !== null) {
-        r |= scan(x, depth + 1, max);
+        r |= scan(x, depth + 1, max, deep);
         if (r & TOO_DEEP) return r;
       }
     }
@@ -176,39 +181,18 @@ function scan(v: unknown, depth: number, max: number): number {
   }
   for (const k in v) {
     if (k.indexOf('\\') >= 0) r |= NAMES;
-    r |= scan((v as Record<string, unknown>)[k], depth + 1, max);
+    r |= scan((v as Record<string, unknown>)[k], depth + 1, max, deep);
     if (r & TOO_DEEP) return r;
   }
   return r;
 }
 
 /**
- * Flags UNSAFE (an integer a double could not keep exactly: only then is the text parsed again)
- * and NAMES. Numbers inside arrays are checked inline: a response of vectors is mostly arrays of
- * numbers, and a call per number would cost more than the parse. Past 1,000 levels the names are
- * taken as suspect (the parse again, without a reviver, is iterative).
+ * scan with no depth limit: past 1,000 levels the names are taken as suspect (the parse again,
+ * without a reviver, is iterative).
  */
-function flags(v: unknown, depth: number): number {
-  if (typeof v === 'number') return (v >= 9007199254740992 || v <= -9007199254740992) && Number.isInteger(v) ? UNSAFE : 0;
-  if (typeof v !== 'object' || v === null) return 0;
-  if (depth > 1000) return NAMES;
-  let r = 0;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x = v[i];
-      if (typeof x === 'number') {
-        if ((x >= 9007199254740992 || x <= -9007199254740992) && Number.isInteger(x)) r |= UNSAFE;
-      } else if (typeof x === 'object' && x !== null) r |= flags(x, depth + 1);
-      if (r === (UNSAFE | NAMES)) return r;
-    }
-    return r;
-  }
-  for (const k in v) {
-    if (k.indexOf('\\') >= 0) r |= NAMES;
-    r |= flags((v as Record<string, unknown>)[k], depth + 1);
-    if (r === (UNSAFE | NAMES)) return r;
-  }
-  return r;
+function flags(v: unknown): number {
+  return scan(v, 0, 1001, NAMES);
 }
 
 function replacer(_key: string, value: unknown): unknown {
@@ -284,7 +268,7 @@ export function mayHoldLexemes(text: string): boolean {
 /** Parses JSON keeping every number whose text `String(n)` would not print (as RawNumber) and big integers (as bigint). */
 export function parseJsonLexemes(text: string): unknown {
   const v = JSON.parse(text, keepLexeme as (k: string, v: unknown) => unknown);
-  return flags(v, 0) & NAMES ? parseNamed(text, keepLexeme) : v;
+  return flags(v) & NAMES ? parseNamed(text, keepLexeme) : v;
 }
 
 const STRUCTURE = /[{}[\]"]/g;

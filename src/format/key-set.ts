@@ -167,15 +167,20 @@ export function mix(seed: number, tag: number, a: number, b: number, c: number, 
   return h >>> 0;
 }
 
-export const TAG_U64 = 1;
-export const TAG_UUID = 2;
+const TAG_U64 = 1;
+const TAG_UUID = 2;
 export const TAG_HASH = 3;
+
+/** What takes keys as a tag and four 32-bit words: KeySet, and PointIdGuard (point-ids.ts). */
+export interface KeyAdder {
+  add(tag: number, a: number, b: number, c: number, d: number): boolean;
+}
 
 /**
  * Adds a valid point id (u64 number/bigint or hyphenated UUID, any case); false for a duplicate.
  * UUIDs compare without regard to case, integers by value (5 and 5n are one id).
  */
-export function addPointId(set: KeySet, id: number | bigint | string): boolean {
+export function addPointId(set: KeyAdder, id: number | bigint | string): boolean {
   if (typeof id === 'string') {
     const hex = id.replace(/-/g, '');
     return set.add(TAG_UUID, parseInt(hex.slice(0, 8), 16), parseInt(hex.slice(8, 16), 16), parseInt(hex.slice(16, 24), 16), parseInt(hex.slice(24, 32), 16));

@@ -11,14 +11,14 @@
  * never missed, in any order; only the memory differs: a 64 KiB buffer in order (at 1 M ids, 16 MiB
  * of file and no set), the set's 21 to 32 bytes an id once out of order.
  */
-import { KeySet, TAG_U64, TAG_UUID } from './key-set.ts';
+import { KeySet, type KeyAdder } from './key-set.ts';
 import { SpillFile } from './spill-file.ts';
 
 const KEY_BYTES = 17;
 /** Buffered keys: a whole number of them, just under 64 KiB. */
 const BUFFER_BYTES = KEY_BYTES * 3855;
 
-export class PointIdGuard {
+export class PointIdGuard implements KeyAdder {
   private set: KeySet | null = null;
   private file: SpillFile | null = null;
   private buf: Uint8Array<ArrayBuffer> | null = new Uint8Array(BUFFER_BYTES);
@@ -39,29 +39,8 @@ export class PointIdGuard {
     this.makeFile = opts.spillFile ?? (() => SpillFile.create());
   }
 
-  /** Adds a valid point id (u64 number/bigint or hyphenated UUID, any case); false for a repeat. */
-  add(id: number | bigint | string): boolean {
-    let t: number, a: number, b: number, c: number, d: number;
-    if (typeof id === 'string') {
-      const hex = id.replace(/-/g, '');
-      t = TAG_UUID;
-      a = parseInt(hex.slice(0, 8), 16);
-      b = parseInt(hex.slice(8, 16), 16);
-      c = parseInt(hex.slice(16, 24), 16);
-      d = parseInt(hex.slice(24, 32), 16);
-    } else if (typeof id === 'number') {
-      t = TAG_U64;
-      a = 0;
-      b = 0;
-      c = Math.floor(id / 0x100000000);
-      d = id >>> 0;
-    } else {
-      t = TAG_U64;
-      a = 0;
-      b = 0;
-      c = Number((id >> 32n) & 0xffffffffn);
-      d = Number(id & 0xffffffffn);
-    }
+  /** Adds a key as KeySet.add takes it (addPointId, key-set.ts, makes one of a point id); false for a repeat. */
+  add(t: number, a: number, b: number, c: number, d: number): boolean {
     if (this.set) return this.set.add(t, a, b, c, d);
     if (this.seen > 0) {
       const order = t - this.t || a - this.a || b - this.b || c - this.c || d - this.d;

@@ -1,6 +1,6 @@
-/** The live export's set of archived node ids (src/adapters/falkordb/live.ts). */
+/** The live export's set of archived node ids (src/adapters/falkordb/live.ts, src/core/id-set.ts). */
 import { describe, expect, it } from 'vitest';
-import { IdSet } from '../../src/adapters/falkordb/live.ts';
+import { IdSet } from '../../src/core/id-set.ts';
 
 describe('IdSet', () => {
   it('tells ids apart above 2^32 (an id >>> 3 index would fold 2^32 + 1 onto 1)', () => {

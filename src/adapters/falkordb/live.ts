@@ -5,11 +5,12 @@
  * a record reflects the graph when its page was read.
  *
  * Two things keep the archive sound and say how fuzzy it is:
- * - `IdSet`: the ids of the nodes written to the archive. An edge is only written when both its
- *   endpoints are in the set; an edge whose endpoint was created after the nodes were read is
- *   left out and counted (the archive's node shards are complete by then, so such a node cannot
- *   be brought along). Before the node shards close, the reader reads the windows above the
- *   highest id it started with again, so nodes created meanwhile with new ids are brought along.
+ * - `IdSet` (src/core/id-set.ts): the ids of the nodes written to the archive. An edge is only
+ *   written when both its endpoints are in the set; an edge whose endpoint was created after the
+ *   nodes were read is left out and counted (the archive's node shards are complete by then, so
+ *   such a node cannot be brought along). Before the node shards close, the reader reads the
+ *   windows above the highest id it started with again, so nodes created meanwhile with new ids
+ *   are brought along.
  * - `GraphState`, taken before the first page and after the last: node and edge counts (kept by
  *   the server, free to read) and the highest node id (one scan of the node ids, about 15 ms per
  *   100k nodes). The highest edge id would cost a scan of every edge under the read lock (170 ms
@@ -20,36 +21,10 @@
  * What this cannot see: a node deleted during the export whose id a node created during the
  * export takes over (FalkorDB reuses ids) while the counts stay equal, and property updates.
  */
+import { IdSet } from '../../core/id-set.ts';
 import type { JsonObject } from '../../format/records.ts';
 import type { FalkorClient } from './client.ts';
 import { decode } from './compact.ts';
-
-/** A growable bitmap of node ids (ids are dense: at most one bit per id up to the highest). */
-export class IdSet {
-  private bits = new Uint8Array(1024);
-  size = 0;
-  max = -1;
-
-  add(id: number): void {
-    const byte = Math.floor(id / 8); // not id >>> 3, which wraps at 2^32
-    if (byte >= this.bits.length) {
-      const grown = new Uint8Array(Math.max(byte + 1, this.bits.length * 2));
-      grown.set(this.bits);
-      this.bits = grown;
-    }
-    const mask = 1 << (id & 7);
-    if ((this.bits[byte]! & mask) === 0) {
-      this.bits[byte]! |= mask;
-      this.size++;
-      if (id > this.max) this.max = id;
-    }
-  }
-
-  has(id: number): boolean {
-    const byte = Math.floor(id / 8); // not id >>> 3, which wraps at 2^32
-    return byte < this.bits.length && (this.bits[byte]! & (1 << (id & 7))) !== 0;
-  }
-}
 
 export interface GraphState {
   nodes: number;
