@@ -20,9 +20,11 @@
  * as doubles (--double-floats), as bench/qdrant.bench.ts runs them: shortest float32 printing
  * would make the emulator the bottleneck of both sides.
  *
- *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu]
+ *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR]
  *     --full adds 1,000,000; --phases leaves out what it does not name (bare: the bare loops; cpu:
- *     the `--verify count` and `--dry-run` imports of the CPU table).
+ *     the `--verify count` and `--dry-run` imports of the CPU table); --trace DIR writes each CLI
+ *     run's RSS and peak, second by second, to DIR/NN-command.tsv (bench/peak-rss.js), to see in
+ *     which phase of a long run the peak was reached.
  *   node bench/job.bench.ts --phase populate --qdrant URL --falkordb URL --name NAME --n N   (fill servers of your own)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -62,6 +64,7 @@ const { values } = parseArgs({
     'v8-default': { type: 'boolean' },
     cli: { type: 'string', default: 'package' },
     phases: { type: 'string', default: 'export,import,migrate,bare,cpu' },
+    trace: { type: 'string' },
   },
 });
 const PHASES = new Set(values.phases!.split(','));
@@ -302,9 +305,17 @@ function cliStart(work: string): CliStart {
 let START: CliStart;
 
 /** Runs the memarc CLI; returns wall time and the CLI process's own peak RSS. */
+let traced = 0;
+
 function cli(argv: string[], env: Record<string, string> = {}): PhaseResult {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'memarc-job-rss-'));
   const rssFile = path.join(dir, 'rss');
+  if (values.trace) {
+    mkdirSync(values.trace, { recursive: true });
+    const file = path.join(values.trace, `${String(++traced).padStart(2, '0')}-${argv[0]}.tsv`);
+    console.log(`trace ${file}: memarc ${argv.join(' ')}`);
+    env = { ...env, MEMARC_RSS_TRACE_FILE: file };
+  }
   const t = performance.now();
   const res = spawnSync(START.file, [...START.args, ...argv, '--json', '--no-progress'], {
     encoding: 'utf8',

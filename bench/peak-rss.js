@@ -4,12 +4,14 @@
  * its CPU time to MEMARC_PEAK_RSS_FILE when it exits, however it exits.
  * With MEMARC_MEMORY_SAMPLE=1 it also samples process.memoryUsage() every 50 ms and writes the
  * largest heap, external and array-buffer figures beside it (where memory grows, not just how much).
+ * With MEMARC_RSS_TRACE_FILE it appends, every second, the seconds since start and the process's
+ * VmRSS and VmHWM in KiB to that file (when in a long run the peak was reached).
  *
  * Plain JavaScript on purpose: preloading a .ts file would load Node's TypeScript stripper (about
  * 18 MiB) into a process that, installed from the package, runs compiled JavaScript and never
  * loads it. For the same reason it reads VmHWM itself rather than importing bench/peak.ts.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Peak RSS in KiB: VmHWM (Linux; see bench/peak.ts for why not maxRSS), else maxRSS. */
 function peakRssKiB() {
@@ -23,6 +25,15 @@ function peakRssKiB() {
 }
 
 const file = process.env.MEMARC_PEAK_RSS_FILE;
+const trace = process.env.MEMARC_RSS_TRACE_FILE;
+if (trace) {
+  const t0 = Date.now();
+  setInterval(() => {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const kib = (name) => /\d+/.exec(new RegExp(`${name}:.*`).exec(status)?.[0] ?? '')?.[0] ?? '';
+    appendFileSync(trace, `${((Date.now() - t0) / 1000).toFixed(0)}\t${kib('VmRSS')}\t${kib('VmHWM')}\n`);
+  }, 1000).unref();
+}
 const max = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
 if (process.env.MEMARC_MEMORY_SAMPLE === '1') {
   setInterval(() => {
