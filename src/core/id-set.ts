@@ -3,8 +3,8 @@
  * below max(2^20, 16 × (ids + 1)) are bits in a Uint8Array (one bit an id up to the highest:
  * 125 KiB for a million dense ids, where a Set of numbers took 21 MB of heap, measured); any other id
  * (negative, sparse, a bigint) goes to a Set, so no id can make the bitmap grow past 16 bits a member.
- * Used by the FalkorDB live export (the archived node ids, and the highest of them) and the Neo4j
- * export (the exported node ids).
+ * Graph sources keep the ids of the nodes they exported in one, to leave out relationships to
+ * nodes outside the graph (and the live export, the highest of them).
  */
 const DENSE_FLOOR = 1 << 20;
 
