@@ -3,7 +3,6 @@
  * a real Qdrant with QDRANT_URL). Archives go to S3 and come back, stream through pipes, and an
  * interrupted export leaves nothing behind, neither a file nor a multipart upload.
  */
-import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -11,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMinio, type Minio } from '../helpers/minio.ts';
+import * as checks from '../helpers/s3-checks.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
 import { CLI, ROOT, runCli } from '../helpers/run-cli.ts';
 
@@ -44,14 +44,8 @@ afterAll(async () => {
 const json = (out: Buffer) => JSON.parse(out.toString()) as Record<string, any>;
 const s3 = (key: string) => `s3://${bucket}/${key}`;
 
-async function uploadsLeft(key: string): Promise<number> {
-  const res = await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-  return (res.Uploads ?? []).length;
-}
-
-async function objectExists(key: string): Promise<boolean> {
-  return minio.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
-}
+const uploadsLeft = async (key: string) => (await checks.uploads(minio.client, bucket, key)).length;
+const objectExists = (key: string) => checks.objectExists(minio.client, bucket, key);
 
 describe('memarc through S3', () => {
   it('exports to s3://, verifies and imports from s3:// with no local copy, with equal digests, across several parts', async () => {

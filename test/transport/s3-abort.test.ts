@@ -5,9 +5,9 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { startMinio } from '../helpers/minio.ts';
 import type { Minio } from '../helpers/minio.ts';
+import * as checks from '../helpers/s3-checks.ts';
 import { openOutput } from '../../src/transport/index.ts';
 import type { ArchiveOutput, S3Options } from '../../src/transport/index.ts';
 
@@ -26,28 +26,9 @@ afterAll(async () => {
   await minio?.stop();
 });
 
-async function uploads(key: string) {
-  const res = await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-  return res.Uploads ?? [];
-}
-
-async function objectExists(key: string): Promise<boolean> {
-  return minio.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
-}
-
-/** Waits until the upload for `key` exists and has at least `n` parts stored. */
-async function waitForParts(key: string, n: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const [u] = await uploads(key);
-    if (u?.UploadId) {
-      const parts = await minio.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
-      if ((parts.Parts?.length ?? 0) >= n) return;
-    }
-    await delay(50);
-  }
-  throw new Error(`no upload with ${n} parts appeared for ${key}`);
-}
+const uploads = (key: string) => checks.uploads(minio.client, bucket, key);
+const objectExists = (key: string) => checks.objectExists(minio.client, bucket, key);
+const waitForParts = (key: string, n: number) => checks.waitForParts(minio.client, bucket, key, n);
 
 async function* endless(): AsyncGenerator<Buffer> {
   for (let i = 0; ; i++) {

@@ -8,8 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand, ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { startMinio, type Minio } from '../helpers/minio.ts';
+import * as checks from '../helpers/s3-checks.ts';
 import { openOutput } from '../../src/transport/index.ts';
 import { isMemarcError } from '../../src/errors.ts';
 
@@ -53,14 +54,11 @@ function body(bytes: number, seed: number): Buffer {
   return b;
 }
 
+const uploads = (key: string) => checks.uploads(minio.client, bucket, key);
+
 async function read(key: string): Promise<Buffer> {
   const res = await minio.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await res.Body!.transformToByteArray());
-}
-
-async function uploads(key: string) {
-  const res = await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-  return res.Uploads ?? [];
 }
 
 describe('a lost reply to the final call', () => {

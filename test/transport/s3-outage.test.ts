@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { HeadObjectCommand, ListMultipartUploadsCommand, ListPartsCommand } from '@aws-sdk/client-s3';
 import { startMinio } from '../helpers/minio.ts';
 import type { Minio } from '../helpers/minio.ts';
+import * as checks from '../helpers/s3-checks.ts';
 import { startCutProxy } from './tcp-cut-proxy.ts';
 import type { CutProxy } from './tcp-cut-proxy.ts';
 import { openOutput } from '../../src/transport/index.ts';
@@ -29,35 +29,10 @@ function options(endpoint: string, abortRetryMs: number): S3Options {
   return { endpoint, region: minio.region, credentials: { accessKeyId: minio.accessKey, secretAccessKey: minio.secretKey }, partSize: 5 * MIB, queueSize: 2, abortRetryMs };
 }
 
-async function uploads(key: string) {
-  const res = await minio.client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-  return res.Uploads ?? [];
-}
-
-/** Whether an upload still exists, asked by id (NoSuchUpload means gone). */
-async function uploadExists(key: string, uploadId: string): Promise<boolean> {
-  try {
-    await minio.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
-    return true;
-  } catch (err) {
-    if ((err as Error).name === 'NoSuchUpload') return false;
-    throw err;
-  }
-}
-
-/** Waits for the upload of `key` to hold `n` parts; returns its id. */
-async function waitForParts(key: string, n: number): Promise<string> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const [u] = await uploads(key);
-    if (u?.UploadId) {
-      const parts = await minio.client.send(new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
-      if ((parts.Parts?.length ?? 0) >= n) return u.UploadId;
-    }
-    await delay(50);
-  }
-  throw new Error(`no upload with ${n} parts appeared for ${key}`);
-}
+const uploads = (key: string) => checks.uploads(minio.client, bucket, key);
+const uploadExists = (key: string, id: string) => checks.uploadExists(minio.client, bucket, key, id);
+const objectExists = (key: string) => checks.objectExists(minio.client, bucket, key);
+const waitForParts = (key: string, n: number) => checks.waitForParts(minio.client, bucket, key, n);
 
 /** Yields `before` MiB, waits for `gate` (no part is in flight meanwhile), then yields forever. */
 async function* stalling(before: number, gate: Promise<void>): AsyncGenerator<Buffer> {
@@ -65,10 +40,6 @@ async function* stalling(before: number, gate: Promise<void>): AsyncGenerator<Bu
     if (i === before) await gate;
     yield Buffer.alloc(MIB, i);
   }
-}
-
-async function objectExists(key: string): Promise<boolean> {
-  return minio.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
 }
 
 describe('an S3 store that becomes unreachable mid-upload', () => {
