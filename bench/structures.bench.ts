@@ -11,7 +11,8 @@
  * - KeySet (src/format/key-set.ts): integer point ids, against the single table that doubles
  *   (bench/key-set-before.ts), and PointIdGuard (src/format/point-ids.ts), which needs no set
  *   while the ids come in increasing order;
- * - KeyIds (src/adapters/falkordb/key-ids.ts): dense keys → node ids, against a Map.
+ * - KeyIds (src/adapters/falkordb/key-ids.ts): dense keys → node ids, each first marked -1 (sent,
+ *   not answered) as the FalkorDB sink does, against a Map.
  *
  * Per entry: `process.memoryUsage()` after a forced collection (rss, heapUsed, external,
  * arrayBuffers) minus the same before filling, and the child's peak RSS (VmHWM, bench/peak.ts) over
@@ -135,10 +136,17 @@ const CASES: Record<string, { structure: string; variant: string; make: () => Su
   },
   'key-ids': {
     structure: 'KeyIds',
-    variant: 'dense keys → node ids in a Uint32Array (now)',
+    variant: 'dense keys → node ids in a Uint32Array (now), each key first marked -1 as the sink does',
     make: () => {
       const k = new KeyIds();
-      return { add: (i) => k.set(i, i * 3 + 1), get: (i) => k.get(i) };
+      return {
+        add: (i) => {
+          k.set(i, -1);
+          k.set(i, i * 3 + 1);
+        },
+        get: (i) => k.get(i),
+        notes: () => ({ mapped: k.mapped }),
+      };
     },
   },
   'key-ids-map': {

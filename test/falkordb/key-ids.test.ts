@@ -18,7 +18,8 @@ describe('KeyIds (archive node key → target id)', () => {
     put(1_000_000, 8); // the same key again: one entry, the latest id
     put(5, -1);
     put(5, 9);
-    put(7, 2 ** 32 - 1); // ids that a Uint32 slot cannot hold (the top value marks "none")
+    put(7, 2 ** 32 - 1); // ids that a Uint32 slot cannot hold (the top two values mark "none" and -1)
+    put(9, 2 ** 32 - 2);
     put(8, 2 ** 40);
     put(8, 3);
     const wrong = [...ref].filter(([key, id]) => k.get(key) !== id);
@@ -30,5 +31,20 @@ describe('KeyIds (archive node key → target id)', () => {
     k.clear();
     expect(k.get(5)).toBeUndefined();
     expect(k.get('a')).toBeUndefined();
+  });
+
+  it('keeps keys in the array when each is first marked -1 (sent, not answered), as the sink does', () => {
+    const k = new KeyIds();
+    const n = 200_000;
+    for (let off = 0; off < n; off += 5_000) {
+      for (let i = off; i < off + 5_000; i++) k.set(i, -1);
+      for (let i = off; i < off + 5_000; i++) expect(k.get(i)).toBe(-1);
+      for (let i = off; i < off + 5_000; i++) k.set(i, n - i);
+    }
+    expect(k.mapped).toBe(0);
+    const wrong: number[] = [];
+    for (let i = 0; i < n; i++) if (k.get(i) !== n - i) wrong.push(i);
+    expect(wrong).toEqual([]);
+    expect(k.has(n)).toBe(false);
   });
 });
