@@ -20,12 +20,14 @@
  * as doubles (--double-floats), as bench/qdrant.bench.ts runs them: shortest float32 printing
  * would make the emulator the bottleneck of both sides.
  *
- *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR]
+ *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR] [--points P]
  *     --full adds 1,000,000; --phases leaves out what it does not name (bare: the bare loops; cpu:
  *     the `--verify count` and `--dry-run` imports of the CPU table); --trace DIR writes each CLI
  *     run's RSS and peak, second by second, to DIR/NN-command.tsv (bench/peak-rss.js), to see in
- *     which phase of a long run the peak was reached.
- *   node bench/job.bench.ts --phase populate --qdrant URL --falkordb URL --name NAME --n N   (fill servers of your own)
+ *     which phase of a long run the peak was reached; --points P gives every size a collection of P
+ *     points instead of N (0: the graph alone, no collection), to see the graph's phases on their own
+ *     or after a shorter collection.
+ *   node bench/job.bench.ts --phase populate --qdrant URL --falkordb URL --name NAME --n N [--points P]   (fill servers of your own)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -65,8 +67,11 @@ const { values } = parseArgs({
     cli: { type: 'string', default: 'package' },
     phases: { type: 'string', default: 'export,import,migrate,bare,cpu' },
     trace: { type: 'string' },
+    points: { type: 'string' },
   },
 });
+/** The collection's size beside a graph of n nodes: n, or --points (0: the graph alone). */
+const pointsFor = (n: number): number => (values.points === undefined ? n : Number(values.points));
 const PHASES = new Set(values.phases!.split(','));
 
 // --- the data: deterministic, from a pool, so generating it is not charged to either side ---
@@ -142,12 +147,14 @@ const COMMON = { prefix: '6d0e6a2c-', types: MEMORY_TYPES, t0: 1_767_225_600 };
 
 // --- populate the source servers ---
 
-async function populate(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<void> {
-  const p = pool();
-  const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
-  await client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine' } });
-  for (const batch of qdrantPoints(n, p)) await client.upsert(name, { wait: true, points: batch });
-  for (const field of ['type', 'tags']) await client.createPayloadIndex(name, { field_name: field, field_schema: 'keyword', wait: true });
+async function populate(qdrantUrl: string, falkorUrl: string, name: string, n: number, points: number): Promise<void> {
+  if (points > 0) {
+    const p = pool();
+    const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
+    await client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine' } });
+    for (const batch of qdrantPoints(points, p)) await client.upsert(name, { wait: true, points: batch });
+    for (const field of ['type', 'tags']) await client.createPayloadIndex(name, { field_name: field, field_schema: 'keyword', wait: true });
+  }
 
   const r = new Redis(falkorUrl);
   const gq = (cypher: string): Promise<unknown> => r.call('GRAPH.QUERY', name, cypher, '--compact');
@@ -196,16 +203,17 @@ const selfCpuMs = (): number => {
 
 const peakMiB = (): number => Math.round(peakRssKiB() / 1024);
 
-async function bareExport(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<PhaseResult> {
+async function bareExport(qdrantUrl: string, falkorUrl: string, name: string, n: number, points: number): Promise<PhaseResult> {
   const t = performance.now();
   let records = 0;
   const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
   let offset: string | number | undefined | null;
-  do {
+  while (points > 0) {
     const res = await client.scroll(name, { limit: Q_BATCH, with_payload: true, with_vector: true, ...(offset != null ? { offset } : {}) });
     records += res.points.length;
     offset = res.next_page_offset as string | number | null | undefined;
-  } while (offset != null);
+    if (offset == null) break;
+  }
 
   const r = new Redis(falkorUrl, { stringNumbers: true });
   const q = async (cypher: string): Promise<unknown[][]> => ((await r.call('GRAPH.RO_QUERY', name, cypher, '--compact')) as [unknown, unknown[][]])[1];
@@ -223,15 +231,17 @@ async function bareExport(qdrantUrl: string, falkorUrl: string, name: string, n:
   return { secs: (performance.now() - t) / 1000, rssMiB: peakMiB(), records, cpuMs: selfCpuMs() };
 }
 
-async function bareImport(qdrantUrl: string, falkorUrl: string, name: string, n: number): Promise<PhaseResult> {
+async function bareImport(qdrantUrl: string, falkorUrl: string, name: string, n: number, points: number): Promise<PhaseResult> {
   const p = pool();
   const t = performance.now();
   let records = 0;
-  const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
-  await client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine' } });
-  for (const batch of qdrantPoints(n, p)) {
-    await client.upsert(name, { wait: true, points: batch });
-    records += batch.length;
+  if (points > 0) {
+    const client = new QdrantClient({ url: qdrantUrl, checkCompatibility: false });
+    await client.createCollection(name, { vectors: { size: DIM, distance: 'Cosine' } });
+    for (const batch of qdrantPoints(points, p)) {
+      await client.upsert(name, { wait: true, points: batch });
+      records += batch.length;
+    }
   }
 
   const r = new Redis(falkorUrl, { stringNumbers: true });
@@ -357,9 +367,10 @@ async function main(): Promise<void> {
     fDst = await startFalkorDB();
     for (const n of sizes) {
       const name = `mem_${n}`;
-      const records = n + n + 2 * n;
+      const points = pointsFor(n);
+      const records = points + n + 2 * n;
       const t = performance.now();
-      await populate(qSrc.url, fSrc.url, name, n);
+      await populate(qSrc.url, fSrc.url, name, n, points);
       process.stderr.write(`populated ${n} in ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
       const archive = path.join(work, `${name}.memarc`);
 
@@ -373,15 +384,17 @@ async function main(): Promise<void> {
         return x;
       };
       const phase = (what: string, run: () => PhaseResult): PhaseResult | undefined => (PHASES.has(what) ? run() : undefined);
-      const be = phase('bare', () => cpuOf('bare export', () => child('bare-export', ['--qdrant', qSrc.url, '--falkordb', fSrc!.url, '--name', name, '--n', String(n)])));
+      const sizeArgs = ['--n', String(n), '--points', String(points)];
+      const be = phase('bare', () => cpuOf('bare export', () => child('bare-export', ['--qdrant', qSrc.url, '--falkordb', fSrc!.url, '--name', name, ...sizeArgs])));
       // The export always runs: the imports need its archive.
-      const me = cpuOf('memarc export', () => cli(['export', '--qdrant', qSrc.url, '--collections', name, '--falkordb', fSrc!.url, '--graphs', name, '-o', archive]));
-      const bi = phase('bare', () => cpuOf('bare import', () => child('bare-import', ['--qdrant', qDst.url, '--falkordb', fDst!.url, '--name', `bare_${n}`, '--n', String(n)])));
+      const collection = points > 0 ? ['--qdrant', qSrc.url, '--collections', name] : [];
+      const me = cpuOf('memarc export', () => cli(['export', ...collection, '--falkordb', fSrc!.url, '--graphs', name, '-o', archive]));
+      const bi = phase('bare', () => cpuOf('bare import', () => child('bare-import', ['--qdrant', qDst.url, '--falkordb', fDst!.url, '--name', `bare_${n}`, ...sizeArgs])));
       const mi = phase('import', () => cpuOf('memarc import, read-back', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url])));
       // For the CPU table only: what the read-back costs, and what reading and checking the archive alone costs.
       phase('cpu', () => cpuOf('memarc import, `--verify count`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--verify', 'count', '--rename', `${name}=cnt_${n}`])));
       phase('cpu', () => cpuOf('memarc import, `--dry-run`', () => cli(['import', archive, '--qdrant', qDst.url, '--falkordb', fDst!.url, '--dry-run', '--rename', `${name}=dry_${n}`])));
-      const mq = phase('migrate', () => cli(['migrate', '--from', qSrc.url, '--to', qDst.url, '--collections', name, '--rename', `${name}=mig_${n}`]));
+      const mq = points > 0 ? phase('migrate', () => cli(['migrate', '--from', qSrc.url, '--to', qDst.url, '--collections', name, '--rename', `${name}=mig_${n}`])) : { secs: 0, rssMiB: 0, records: 0, cpuMs: 0 };
       const mf = phase('migrate', () => cli(['migrate', '--from', fSrc!.url, '--to', fDst!.url, '--graphs', name, '--rename', `${name}=mig_${n}`]));
       for (const [what, x] of [['bare export', be], ['export', me], ['bare import', bi], ['import', mi]] as const) {
         if (x && x.records !== records) throw new Error(`${what} of ${n} saw ${x.records} records, expected ${records}`);
@@ -397,7 +410,7 @@ async function main(): Promise<void> {
       if (mi) rows.push(`| | import, read-back verified | ${fmt(mi.secs)} (${rate(mi.secs)}) | ${fmt(bi?.secs)} | ${ratio(bi?.secs, mi.secs)} | ${mi.rssMiB} MiB | ${mib(bi)} |`);
       if (mq && mf) {
         const bare = be && bi ? be.secs + bi.secs : undefined;
-        rows.push(`| | migrate (Qdrant, then FalkorDB) | ${fmt(mq.secs + mf.secs)} (${rate(mq.secs + mf.secs)}) | ${bare === undefined ? '—' : `${fmt(bare)} (bare export + import)`} | ${ratio(bare, mq.secs + mf.secs)} | ${Math.max(mq.rssMiB, mf.rssMiB)} MiB | ${be && bi ? `${Math.max(be.rssMiB, bi.rssMiB)} MiB` : '—'} |`);
+        rows.push(`| | migrate (${points > 0 ? 'Qdrant, then FalkorDB' : 'FalkorDB'}) | ${fmt(mq.secs + mf.secs)} (${rate(mq.secs + mf.secs)}) | ${bare === undefined ? '—' : `${fmt(bare)} (bare export + import)`} | ${ratio(bare, mq.secs + mf.secs)} | ${Math.max(mq.rssMiB, mf.rssMiB)} MiB | ${be && bi ? `${Math.max(be.rssMiB, bi.rssMiB)} MiB` : '—'} |`);
       }
       process.stderr.write(`done ${n}:\n${rows.slice(before).join('\n')}\n`);
       rmSync(archive, { force: true });
@@ -419,7 +432,8 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   const how = values.cli === 'source' ? `src/cli/main.ts, V8 flags: ${childV8Flags(process.argv).join(' ') || '(defaults)'}` : `the package's bin/memarc.js on dist/, as its shebang runs it (${readFileSync(path.join(ROOT, 'bin/memarc.js'), 'utf8').split('\n')[0]!.slice(2)})`;
-  console.log(`Whole job, AutoMem shape (N memories: ${DIM}-dim Cosine + ~300-char payloads in Qdrant; N Memory nodes + 2N edges in FalkorDB), records = 4N; Node ${process.version}; the CLI: ${how}\n`);
+  const shape = values.points === undefined ? 'N memories' : `${Number(values.points).toLocaleString('en')} memories`;
+  console.log(`Whole job, AutoMem shape (${shape}: ${DIM}-dim Cosine + ~300-char payloads in Qdrant; N Memory nodes + 2N edges in FalkorDB), records = ${values.points === undefined ? '4N' : 'points + 3N'}; Node ${process.version}; the CLI: ${how}\n`);
   console.log('| N | operation | memarc CLI | bare client loops | ratio (bare / memarc) | memarc peak RSS | bare peak RSS |');
   console.log('|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);
@@ -430,8 +444,8 @@ async function main(): Promise<void> {
 }
 
 if (values.phase) {
-  const args = [values.qdrant!, values.falkordb!, values.name!, Number(values.n)] as const;
-  if (values.phase === 'populate') await populate(args[0], args[1], args[2], args[3]);
+  const args = [values.qdrant!, values.falkordb!, values.name!, Number(values.n), pointsFor(Number(values.n))] as const;
+  if (values.phase === 'populate') await populate(...args);
   else console.log(JSON.stringify(values.phase === 'bare-export' ? await bareExport(...args) : await bareImport(...args)));
 } else {
   await main();

@@ -5,7 +5,8 @@
  * With MEMARC_MEMORY_SAMPLE=1 it also samples process.memoryUsage() every 50 ms and writes the
  * largest heap, external and array-buffer figures beside it (where memory grows, not just how much).
  * With MEMARC_RSS_TRACE_FILE it appends, every second, the seconds since start and the process's
- * VmRSS and VmHWM in KiB to that file (when in a long run the peak was reached).
+ * VmRSS, VmHWM, heap used, heap total, external and array buffers in KiB to that file (when in a
+ * long run the peak was reached, and what of the process's memory grew then).
  *
  * Plain JavaScript on purpose: preloading a .ts file would load Node's TypeScript stripper (about
  * 18 MiB) into a process that, installed from the package, runs compiled JavaScript and never
@@ -31,7 +32,9 @@ if (trace) {
   setInterval(() => {
     const status = readFileSync('/proc/self/status', 'utf8');
     const kib = (name) => /\d+/.exec(new RegExp(`${name}:.*`).exec(status)?.[0] ?? '')?.[0] ?? '';
-    appendFileSync(trace, `${((Date.now() - t0) / 1000).toFixed(0)}\t${kib('VmRSS')}\t${kib('VmHWM')}\n`);
+    const m = process.memoryUsage();
+    const k = (b) => Math.round(b / 1024);
+    appendFileSync(trace, `${((Date.now() - t0) / 1000).toFixed(0)}\t${kib('VmRSS')}\t${kib('VmHWM')}\t${k(m.heapUsed)}\t${k(m.heapTotal)}\t${k(m.external)}\t${k(m.arrayBuffers)}\n`);
   }, 1000).unref();
 }
 const max = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
