@@ -13,6 +13,7 @@ import { datasetFamily, datasetStore, legacyKind, nativeConfig, neutralSchema } 
 import type { CommitReport, DatasetDescriptor, DatasetSink, Sink, SinkContext } from './adapter.ts';
 import { abortAll, commitAll, type Loaded } from './restore.ts';
 import { isMemarcError } from '../errors.ts';
+import { releaseMemory } from '../format/collect.ts';
 
 export interface ImportOptions {
   input: Readable | AsyncIterable<Uint8Array>;
@@ -53,6 +54,8 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
     events = readArchive(opts.input, { ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) });
     /** The reader's next event, asked for ahead of time (see 'shard'). */
     let ahead: Promise<IteratorResult<ArchiveEvent, void>> | null = null;
+    /** The dataset and record kind of the records last loaded (see releaseMemory). */
+    let section = '';
     for (;;) {
       const r: IteratorResult<ArchiveEvent, void> = await (ahead ?? events.next());
       ahead = null;
@@ -89,6 +92,11 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
         case 'records': {
           const s = sinks.get(ev.dataset.index);
           if (!s || s.done.has(ev.entry)) break;
+          const now = `${ev.dataset.index} ${ev.kind}`;
+          if (section !== now) {
+            if (section !== '') releaseMemory();
+            section = now;
+          }
           await s.sink.write(ev.kind, ev.records, opts.signal);
           opts.onRecords?.(ev.records.length);
           break;

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { MemarcError, isMemarcError } from '../errors.ts';
 import { DatasetDigest } from '../format/digest.ts';
+import { releaseMemory } from '../format/collect.ts';
 import { FAMILIES } from '../format/records.ts';
 import { recordProblem } from '../format/validate.ts';
 import { descriptorFamily, type CommitReport, type DatasetSink, type DatasetSource, type Sink, type SinkContext, type Source } from './adapter.ts';
@@ -53,6 +54,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
       const digest = new DatasetDigest();
       try {
         for (const kind of FAMILIES[descriptorFamily(d)]) {
+          if (pending.length > 0 || kind !== FAMILIES[descriptorFamily(d)][0]) releaseMemory();
           let seq = 0;
           let inShard = 0;
           for await (const batch of ds.batches(kind, opts.signal)) {

@@ -16,6 +16,7 @@
  */
 import { MemarcError, isMemarcError, type ErrorCode } from '../errors.ts';
 import type { CommitReport, DatasetSink, DatasetTotals } from './adapter.ts';
+import { releaseMemory } from '../format/collect.ts';
 
 export interface Loaded {
   name: string;
@@ -67,7 +68,10 @@ export async function abortAll(sinks: Array<{ name: string; sink: DatasetSink }>
 export async function commitAll(loaded: Loaded[], log?: (m: string) => void): Promise<CommitReport[]> {
   const reports = new Map<Loaded, CommitReport>();
   try {
-    for (const l of loaded) reports.set(l, await l.sink.verify(l.expected));
+    for (const l of loaded) {
+      releaseMemory(); // each read-back starts from what is live, not from the load's pages
+      reports.set(l, await l.sink.verify(l.expected));
+    }
   } catch (err) {
     // A dataset whose verification failed cannot be resumed into anything better: drop all.
     throw await abortAll(loaded, err, !isMemarcError(err, 'VERIFY_FAILED'), log);
