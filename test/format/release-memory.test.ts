@@ -34,7 +34,7 @@ describe.runIf(existsSync('/proc/self/status'))('releaseMemory', () => {
   it('gives back the pages an ordinary major collection leaves resident', () => {
     const res = spawnSync(process.execPath, ['--max-semi-space-size=2', '--heap-growing-percent=25', '--input-type=module', '-e', CHILD, COLLECT], { encoding: 'utf8' });
     expect(res.status, res.stderr).toBe(0);
-    const { full, collected, released } = JSON.parse(res.stdout) as Record<string, number>;
+    const { full, collected, released } = JSON.parse(res.stdout) as { full: number; collected: number; released: number };
     // The object graph is ~80 MiB; after the ordinary collection most of it is still resident.
     expect(full - collected).toBeLessThan(40);
     expect(collected - released).toBeGreaterThan(40);
