@@ -7,6 +7,7 @@
 import { REGISTRY } from '../adapters/registry.ts';
 import type { Registry } from '../core/stores.ts';
 import { EXIT_CODES, MemarcError, isMemarcError } from '../errors.ts';
+import { releaseBetweenSections } from '../format/collect.ts';
 import { reportError, stdoutBroken, type GlobalOptions } from './output.ts';
 import { buildProgram, type Runner } from './program.ts';
 
@@ -16,6 +17,9 @@ export interface CommandContext {
   /** The stores of this build (a test passes fewer). */
   registry: Registry;
 }
+
+// This process runs one job: it gives V8's kept pages back between the job's sections.
+releaseBetweenSections(true);
 
 const controller = new AbortController();
 let interrupts = 0;

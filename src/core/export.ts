@@ -7,7 +7,7 @@
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ArchiveWriter, type Section, type WriterOptions } from '../format/writer.ts';
-import { releaseMemory } from '../format/collect.ts';
+import { Sections } from '../format/collect.ts';
 import type { Header, Trailer, TrailerShard } from '../format/header.ts';
 import type { JsonObject } from '../format/records.ts';
 import { descriptorFamily, descriptorStore, type DatasetSource, type Source } from './adapter.ts';
@@ -53,11 +53,10 @@ export async function exportArchive(opts: ExportOptions): Promise<ExportResult> 
 }
 
 function* sections(datasets: DatasetSource[], writer: ArchiveWriter, signal?: AbortSignal): Generator<Section> {
-  let first = true;
+  const sections = new Sections();
   for (const [i, d] of datasets.entries()) {
     for (const kind of writer.header.datasets[i]!.recordKinds) {
-      if (!first) releaseMemory(); // the previous section's pages go back before this one grows
-      first = false;
+      sections.enter(`${i} ${kind}`);
       yield { dataset: i + 1, kind, batches: d.batches(kind, signal) };
     }
   }

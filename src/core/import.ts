@@ -13,7 +13,7 @@ import { datasetFamily, datasetStore, legacyKind, nativeConfig, neutralSchema } 
 import type { CommitReport, DatasetDescriptor, DatasetSink, Sink, SinkContext } from './adapter.ts';
 import { abortAll, commitAll, type Loaded } from './restore.ts';
 import { isMemarcError } from '../errors.ts';
-import { releaseMemory } from '../format/collect.ts';
+import { Sections } from '../format/collect.ts';
 
 export interface ImportOptions {
   input: Readable | AsyncIterable<Uint8Array>;
@@ -54,8 +54,8 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
     events = readArchive(opts.input, { ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) });
     /** The reader's next event, asked for ahead of time (see 'shard'). */
     let ahead: Promise<IteratorResult<ArchiveEvent, void>> | null = null;
-    /** The dataset and record kind of the records last loaded (see releaseMemory). */
-    let section = '';
+    /** Each dataset's records of one kind are a section (format/collect.ts). */
+    const sections = new Sections();
     for (;;) {
       const r: IteratorResult<ArchiveEvent, void> = await (ahead ?? events.next());
       ahead = null;
@@ -92,11 +92,7 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
         case 'records': {
           const s = sinks.get(ev.dataset.index);
           if (!s || s.done.has(ev.entry)) break;
-          const now = `${ev.dataset.index} ${ev.kind}`;
-          if (section !== now) {
-            if (section !== '') releaseMemory();
-            section = now;
-          }
+          sections.enter(`${ev.dataset.index} ${ev.kind}`);
           await s.sink.write(ev.kind, ev.records, opts.signal);
           opts.onRecords?.(ev.records.length);
           break;

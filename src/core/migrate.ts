@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { MemarcError, isMemarcError } from '../errors.ts';
 import { DatasetDigest } from '../format/digest.ts';
-import { releaseMemory } from '../format/collect.ts';
+import { Sections } from '../format/collect.ts';
 import { FAMILIES } from '../format/records.ts';
 import { recordProblem } from '../format/validate.ts';
 import { descriptorFamily, type CommitReport, type DatasetSink, type DatasetSource, type Sink, type SinkContext, type Source } from './adapter.ts';
@@ -37,6 +37,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
   const skipped: string[] = [];
   const pending: Loaded[] = [];
   let current: { name: string; sink: DatasetSink } | null = null;
+  const sections = new Sections();
   try {
     const ctx: SinkContext = { runId, resume: false, dryRun: opts.dryRun ?? false, checkpoints: null, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.log ? { log: opts.log } : {}) };
     const picked: Array<{ ds: DatasetSource; sink: DatasetSink }> = [];
@@ -54,7 +55,7 @@ export async function migrate(opts: MigrateOptions): Promise<MigrateResult> {
       const digest = new DatasetDigest();
       try {
         for (const kind of FAMILIES[descriptorFamily(d)]) {
-          if (pending.length > 0 || kind !== FAMILIES[descriptorFamily(d)][0]) releaseMemory();
+          sections.enter(`${d.name} ${kind}`);
           let seq = 0;
           let inShard = 0;
           for await (const batch of ds.batches(kind, opts.signal)) {

@@ -16,7 +16,7 @@
  */
 import { MemarcError, isMemarcError, type ErrorCode } from '../errors.ts';
 import type { CommitReport, DatasetSink, DatasetTotals } from './adapter.ts';
-import { releaseMemory } from '../format/collect.ts';
+import { betweenSections } from '../format/collect.ts';
 
 export interface Loaded {
   name: string;
@@ -69,7 +69,7 @@ export async function commitAll(loaded: Loaded[], log?: (m: string) => void): Pr
   const reports = new Map<Loaded, CommitReport>();
   try {
     for (const l of loaded) {
-      releaseMemory(); // each read-back starts from what is live, not from the load's pages
+      betweenSections(); // each read-back starts from what is live, not from the load's pages
       reports.set(l, await l.sink.verify(l.expected));
     }
   } catch (err) {

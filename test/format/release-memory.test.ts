@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { Sections } from '../../src/format/collect.ts';
 
 const COLLECT = fileURLToPath(new URL('../../src/format/collect.ts', import.meta.url));
 
@@ -38,5 +39,19 @@ describe.runIf(existsSync('/proc/self/status'))('releaseMemory', () => {
     // The object graph is ~80 MiB; after the ordinary collection most of it is still resident.
     expect(full - collected).toBeLessThan(40);
     expect(collected - released).toBeGreaterThan(40);
+  });
+});
+
+describe('Sections', () => {
+  it('marks a boundary on entering another section, never before the first nor on re-entering the same one', () => {
+    let boundaries = 0;
+    const s = new Sections(() => boundaries++);
+    s.enter('1 point');
+    s.enter('1 point');
+    expect(boundaries).toBe(0);
+    s.enter('2 node');
+    s.enter('2 node');
+    s.enter('2 edge');
+    expect(boundaries).toBe(2);
   });
 });
