@@ -8,6 +8,9 @@
  * JSON, src/format/json.ts.) It also maps every failure to a MemarcError with a stable code. The
  * API key travels only in the `api-key` header and is removed from every message.
  */
+import http from 'node:http';
+import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MemarcError } from '../../errors.ts';
 import { redactText, redactUrl } from '../../core/redact.ts';
@@ -43,10 +46,7 @@ export interface CallResult {
   text: string;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-]);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 
 /** A failure before a complete HTTP answer: refused, reset, dropped mid-body, timed out. */
 class NetworkFailure extends Error {
@@ -57,18 +57,71 @@ class NetworkFailure extends Error {
   }
 }
 
+/** The network error code of a failed request (node:http errors carry the system's code), if it is one. */
 function networkDetail(err: unknown): string | undefined {
-  if (!(err instanceof Error)) return undefined;
-  if (err.name === 'TimeoutError') return 'timed out';
-  const cause = (err as { cause?: unknown }).cause as { code?: string; message?: string } | undefined;
-  if (cause?.code && NETWORK_CODES.has(cause.code)) return cause.code;
-  const own = (err as { code?: string }).code;
-  if (own && NETWORK_CODES.has(own)) return own;
-  // undici: "fetch failed" (connect), "terminated" (the body was cut off), "other side closed".
-  if (err instanceof TypeError && /fetch failed|terminated|other side closed|socket/i.test(err.message)) {
-    return cause?.message ?? err.message;
-  }
-  return undefined;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK_CODES.has(code) ? code : undefined;
+}
+
+/** A whole HTTP answer. */
+interface Answer {
+  status: number;
+  text: string;
+  /** The body's size in bytes, as received. */
+  bytes: number;
+  retryAfter: string | undefined;
+  location: string | undefined;
+}
+
+/**
+ * Keep-alive connections, one pool per protocol for every Qdrant client of the process (as fetch's
+ * global dispatcher was). An idle connection is closed after 5 s, as by Node's own global agent,
+ * and does not keep the process alive.
+ */
+const AGENTS = { 'http:': new http.Agent({ keepAlive: true, timeout: 5000 }), 'https:': new https.Agent({ keepAlive: true, timeout: 5000 }) };
+
+/**
+ * One request on node:http. Not fetch, for memory (bench/RESULTS.md, "Session 7"): fetch turned
+ * every body into bytes held by the garbage collector, a request's as one buffer and an answer's as
+ * its chunks plus one concatenated copy; a chunk that lives across a young-generation collection
+ * stays until the next full one, and on a migration such buffers came to 20–30 MiB between full
+ * collections. Here the request's text is written to the socket from the string, and each chunk
+ * of the answer is decoded as it arrives and dropped; loading fetch also cost about 10 MiB of RSS.
+ * Redirects are not followed (an answer of 3xx is an error that names where it points), so a
+ * credential header never goes to another host.
+ */
+function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<Answer> {
+  return new Promise<Answer>((resolve, reject) => {
+    const agent = AGENTS[url.protocol as keyof typeof AGENTS];
+    if (!agent) {
+      reject(new TypeError(`the URL's protocol is ${url.protocol}; Qdrant's REST API is http: or https:`));
+      return;
+    }
+    const h = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers: h, agent, signal }, (res) => {
+      const decoder = new StringDecoder('utf8');
+      const parts: string[] = [];
+      let bytes = 0;
+      let ended = false;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        parts.push(decoder.write(chunk));
+      });
+      res.on('end', () => {
+        ended = true;
+        parts.push(decoder.end());
+        const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+        resolve({ status: res.statusCode ?? 0, text: parts.join(''), bytes, retryAfter: one(res.headers['retry-after']), location: one(res.headers.location) });
+      });
+      res.on('error', reject);
+      // The connection closed before the whole body came.
+      res.on('close', () => {
+        if (!ended) reject(Object.assign(new Error('the connection closed before the whole answer came'), { code: 'ECONNRESET' }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export class QdrantHttp {
@@ -121,16 +174,13 @@ export class QdrantHttp {
     const attempts = opts.idempotent ? Math.max(1, this.policy.attempts) : 1;
     for (let attempt = 1; ; attempt++) {
       opts.signal?.throwIfAborted();
-      let res: Response;
-      let raw: string;
+      let res: Answer;
+      const timeout = AbortSignal.timeout(this.timeoutMs);
       try {
-        const signals = [AbortSignal.timeout(this.timeoutMs)];
-        if (opts.signal) signals.push(opts.signal);
-        res = await fetch(this.base + path, { method, headers: this.headers, body: text, signal: AbortSignal.any(signals) });
-        raw = await res.text();
+        res = await send(new URL(this.base + path), method, this.headers, text, opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout);
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason;
-        const detail = networkDetail(err);
+        const detail = timeout.aborted ? 'timed out' : networkDetail(err);
         if (detail === undefined) {
           throw new MemarcError('CONNECTION_FAILED', `cannot call Qdrant at ${this.safeUrl} (${opts.what}): ${redactText((err as Error).message, this.secrets)}`, {
             hint: 'check QDRANT_URL',
@@ -144,11 +194,14 @@ export class QdrantHttp {
         }
         throw this.connectionError(opts.what, new NetworkFailure(detail, err), attempt);
       }
-      if (res.ok || opts.accept?.includes(res.status)) {
-        return { status: res.status, result: res.ok ? envelopeResult(raw) : undefined, bytes: Buffer.byteLength(raw), text: raw };
+      const raw = res.text;
+      if (res.status >= 300 && res.status < 400) throw this.redirectError(opts.what, res.status, res.location);
+      const ok = res.status >= 200 && res.status < 300;
+      if (ok || opts.accept?.includes(res.status)) {
+        return { status: res.status, result: ok ? envelopeResult(raw) : undefined, bytes: res.bytes, text: raw };
       }
       if (opts.idempotent && isRetriableStatus(res.status) && attempt < attempts) {
-        const wait = backoffMs(this.policy, attempt, res.headers.get('retry-after'));
+        const wait = backoffMs(this.policy, attempt, res.retryAfter);
         this.log(`qdrant: ${opts.what}: HTTP ${res.status}; retry ${attempt}/${attempts - 1} in ${wait} ms`);
         await delay(wait, undefined, { signal: opts.signal });
         continue;
@@ -162,6 +215,14 @@ export class QdrantHttp {
     return new MemarcError('CONNECTION_FAILED', `cannot reach Qdrant at ${this.safeUrl} (${what}): ${err.detail}${after}`, {
       hint: 'check that the server is running and QDRANT_URL is right, then run the command again',
       cause: err,
+    });
+  }
+
+  private redirectError(what: string, status: number, location: string | undefined): MemarcError {
+    const to = location === undefined ? '' : ` to ${redactUrl(location)}`;
+    return new MemarcError('CONNECTION_FAILED', `Qdrant at ${this.safeUrl} redirects (HTTP ${status})${to} (${what}); memarc does not follow redirects`, {
+      hint: 'give the address the server redirects to as QDRANT_URL (or --qdrant)',
+      context: { status },
     });
   }
 

@@ -25,7 +25,13 @@ export interface QdrantSourceOptions {
   collections?: string[];
   /** Most points per scrolled page (default 128; a second page is read while one is written). */
   batchPoints?: number;
-  /** Most bytes per scrolled page, as JSON (default 8 MiB). */
+  /**
+   * Most bytes per scrolled page, as JSON (default 1 MiB: about 120 points of 768 floats as Qdrant
+   * prints them). A page's text and objects are alive with the next page's and with the sink's
+   * requests, so this bounds much of a migration's memory: at 100k 768-dim points, pages of 128
+   * points (2.1 MB as the bench's emulator prints doubles) peaked at 138–142 MiB, pages of 64 at
+   * 129–130, at the same speed (bench/RESULTS.md, "Session 7").
+   */
   batchBytes?: number;
   log?: (m: string) => void;
   retry?: Partial<RetryPolicy>;
@@ -73,7 +79,7 @@ export function qdrantSource(opts: QdrantSourceOptions): Source {
   const http = new QdrantHttp({ url: opts.url, apiKey: opts.apiKey, retry: opts.retry, log });
   const api = new QdrantApi(http);
   const batchPoints = Math.max(1, opts.batchPoints ?? 128);
-  const batchBytes = Math.max(1024, opts.batchBytes ?? 8 * 1024 * 1024);
+  const batchBytes = Math.max(1024, opts.batchBytes ?? 1024 * 1024);
 
   async function* scrollAll(collection: string, specs: Map<string, VectorSpec>, signal?: AbortSignal): AsyncGenerator<PointRecord[]> {
     let limit = Math.min(FIRST_LIMIT, batchPoints);
