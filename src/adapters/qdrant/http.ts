@@ -1,5 +1,5 @@
 /**
- * A small Qdrant REST client on fetch, used instead of @qdrant/js-client-rest for speed, measured
+ * A small Qdrant REST client on node:http, used instead of @qdrant/js-client-rest for speed, measured
  * in bench/RESULTS.md ("Qdrant adapter", run of 2026-11-21): exporting 100,000 768-dimension
  * points through this client ran at 1.74× the throughput of a bare js-client-rest scroll loop
  * (2,636 vs 1,519 points/s, client CPU 18.3 s vs 47.4 s; 1.70× at 10,000 points), from pages
@@ -81,12 +81,12 @@ interface Answer {
 const AGENTS = { 'http:': new http.Agent({ keepAlive: true, timeout: 5000 }), 'https:': new https.Agent({ keepAlive: true, timeout: 5000 }) };
 
 /**
- * One request on node:http. Not fetch, for memory (bench/RESULTS.md, "Session 7"): fetch turned
- * every body into bytes held by the garbage collector, a request's as one buffer and an answer's as
- * its chunks plus one concatenated copy; a chunk that lives across a young-generation collection
- * stays until the next full one, and on a migration such buffers came to 20–30 MiB between full
- * collections. Here the request's text is written to the socket from the string, and each chunk
- * of the answer is decoded as it arrives and dropped; loading fetch also cost about 10 MiB of RSS.
+ * One request on node:http. Not fetch, for memory (bench/RESULTS.md, "Session 7"): fetch holds
+ * every body as bytes that only the garbage collector frees, a request's as one buffer and an
+ * answer's as its chunks plus one concatenated copy. On a migration of 100k points, array buffers
+ * reached 26–31 MiB with fetch and 13–16 with this client. Here the request's text is written to
+ * the socket from the string, and each chunk of the answer is decoded as it arrives and dropped.
+ * fetch itself also raised the peak RSS of a small process by 21–22 MiB (bench/client-floor.js).
  * Redirects are not followed (an answer of 3xx is an error that names where it points), so a
  * credential header never goes to another host.
  */
@@ -141,7 +141,7 @@ export class QdrantHttp {
     this.headers = { 'content-type': 'application/json', accept: 'application/json' };
     if (opts.apiKey) this.headers['api-key'] = opts.apiKey;
     this.secrets = [opts.apiKey];
-    // fetch refuses URLs with credentials (and would print them): send them as Basic auth, for a
+    // URLs with credentials: send them as Basic auth (never in a request line or a message), for a
     // Qdrant behind a reverse proxy, and keep them out of the request URL.
     let base = opts.url;
     try {
@@ -156,7 +156,7 @@ export class QdrantHttp {
         base = u.toString();
       }
     } catch {
-      // Not a URL: fetch reports it below, redacted.
+      // Not a URL: the request reports it below, redacted.
     }
     this.base = base.replace(/\/+$/, '');
     this.policy = { ...DEFAULT_RETRY, ...opts.retry };

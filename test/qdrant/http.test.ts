@@ -1,0 +1,172 @@
+/**
+ * The Qdrant client's transport (src/adapters/qdrant/http.ts, on node:http), against small local
+ * servers that misbehave on purpose: one that never answers, one that redirects, one that cuts
+ * its answer, one that sends a body one byte at a time.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QdrantHttp } from '../../src/adapters/qdrant/http.ts';
+import { isMemarcError, type MemarcError } from '../../src/errors.ts';
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+const servers: http.Server[] = [];
+
+/** A server on loopback that records every request and answers it with `answer` (or does not). */
+async function serve(answer: (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (s: string) => (body += s));
+    req.on('end', () => {
+      seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      answer(req, res, seen.length);
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    await new Promise((resolve) => s.close(resolve));
+  }
+});
+
+const fast = { attempts: 3, baseMs: 5, maxMs: 20 };
+
+async function failure(p: Promise<unknown>): Promise<MemarcError> {
+  try {
+    await p;
+  } catch (err) {
+    if (isMemarcError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const ok = (result: unknown): string => JSON.stringify({ result, status: 'ok', time: 0 });
+
+describe('Qdrant client transport', () => {
+  it('gives up on a server that never answers at the deadline, once per attempt, with CONNECTION_FAILED', async () => {
+    const s = await serve(() => {}); // holds every request open
+    const client = new QdrantHttp({ url: s.url, timeoutMs: 150, retry: fast });
+    const t = performance.now();
+    const err = await failure(client.call('POST', '/collections/c/points/scroll', { limit: 1 }, { what: 'scroll', idempotent: true }));
+    expect(err.code).toBe('CONNECTION_FAILED');
+    expect(err.message).toMatch(/timed out after 3 attempts/);
+    expect(s.seen).toHaveLength(3);
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+
+  it('does not follow a redirect, names where it points without its credentials, and sends nothing there', async () => {
+    const target = await serve((_req, res) => res.end(ok(true)));
+    const s = await serve((_req, res) => {
+      res.writeHead(301, { location: `${target.url.replace('//', '//admin:hunter2@')}/elsewhere` });
+      res.end();
+    });
+    const client = new QdrantHttp({ url: s.url, apiKey: 'secret-key', retry: fast });
+    const err = await failure(client.call('GET', '/collections', undefined, { what: 'list collections', idempotent: true }));
+    expect(err.code).toBe('CONNECTION_FAILED');
+    expect(err.message).toContain('redirects (HTTP 301)');
+    expect(err.message).toContain('/elsewhere');
+    expect(err.message).not.toContain('hunter2');
+    expect(err.message).not.toContain('secret-key');
+    expect(target.seen).toHaveLength(0);
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('asks again when an answer is cut off mid-body, and returns the whole second answer', async () => {
+    const whole = ok({ points: [{ id: 1, payload: { text: 'x'.repeat(200_000) } }], next_page_offset: null });
+    const s = await serve((_req, res, n) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(whole.length) });
+      if (n === 1) {
+        res.write(whole.slice(0, 70_000));
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else {
+        res.end(whole);
+      }
+    });
+    const logs: string[] = [];
+    const client = new QdrantHttp({ url: s.url, retry: fast, log: (m) => logs.push(m) });
+    const r = await client.request('POST', '/collections/c/points/scroll', { limit: 1 }, { what: 'scroll', idempotent: true });
+    expect(r.text).toBe(whole);
+    expect(r.bytes).toBe(whole.length);
+    expect(s.seen).toHaveLength(2);
+    expect(logs.join('\n')).toMatch(/scroll: ECONNRESET; retry 1\/2/);
+  });
+
+  it('does not send a request that is not idempotent twice when its answer is cut off', async () => {
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-length': '1000' });
+      res.write('{"result":');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const client = new QdrantHttp({ url: s.url, retry: fast });
+    const err = await failure(client.call('PUT', '/collections/c', { vectors: { size: 4, distance: 'Cosine' } }, { what: 'create collection "c"' }));
+    expect(err.code).toBe('CONNECTION_FAILED');
+    expect(err.message).toContain('ECONNRESET');
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('decodes UTF-8 split across chunks, counts the body in bytes, and sends the request body whole', async () => {
+    const text = 'é漢🙂'.repeat(3000);
+    const body = Buffer.from(ok({ text }));
+    const s = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' }); // chunked: no length
+      // Odd-sized writes, so characters of 2, 3 and 4 bytes are cut between chunks.
+      let at = 0;
+      const next = (): void => {
+        if (at >= body.length) return void res.end();
+        res.write(body.subarray(at, (at += 7777)), next);
+      };
+      next();
+    });
+    const client = new QdrantHttp({ url: s.url, retry: fast });
+    const sent = { points: [{ id: 1, payload: { text } }] };
+    const r = await client.request('PUT', '/collections/c/points?wait=true', sent, { what: 'upsert', idempotent: true });
+    expect((r.result as { text: string }).text).toBe(text);
+    expect(r.bytes).toBe(body.length);
+    expect(JSON.parse(s.seen[0]!.body)).toEqual(sent);
+    expect(s.seen[0]!.headers['content-length']).toBe(String(Buffer.byteLength(s.seen[0]!.body)));
+  });
+
+  it('sends the API key in its header and URL credentials as Basic auth, never in the request line', async () => {
+    const s = await serve((_req, res) => res.end(ok({ collections: [] })));
+    const withKey = new QdrantHttp({ url: `${s.url}/base/`, apiKey: 'k-123', retry: fast });
+    await withKey.call('GET', '/collections', undefined, { what: 'list collections', idempotent: true });
+    expect(s.seen[0]!.url).toBe('/base/collections');
+    expect(s.seen[0]!.headers['api-key']).toBe('k-123');
+    const withUser = new QdrantHttp({ url: s.url.replace('//', '//user:p%40ss@'), retry: fast });
+    expect(withUser.safeUrl).not.toContain('p%40ss');
+    await withUser.call('GET', '/collections', undefined, { what: 'list collections', idempotent: true });
+    expect(s.seen[1]!.url).toBe('/collections');
+    expect(s.seen[1]!.headers.authorization).toBe('Basic ' + Buffer.from('user:p@ss').toString('base64'));
+  });
+
+  it('refuses a URL that is not http or https, naming the protocol', async () => {
+    const client = new QdrantHttp({ url: 'ftp://127.0.0.1:1', retry: fast });
+    const err = await failure(client.call('GET', '/', undefined, { what: 'read the server version', idempotent: true }));
+    expect(err.code).toBe('CONNECTION_FAILED');
+    expect(err.message).toContain('ftp:');
+  });
+
+  it('reports a refused connection as CONNECTION_FAILED after its attempts', async () => {
+    const s = await serve(() => {});
+    const url = s.url;
+    for (const x of servers.splice(0)) await new Promise((resolve) => x.close(resolve));
+    const client = new QdrantHttp({ url, retry: fast });
+    const err = await failure(client.call('GET', '/', undefined, { what: 'read the server version', idempotent: true }));
+    expect(err.code).toBe('CONNECTION_FAILED');
+    expect(err.message).toMatch(/ECONNREFUSED after 3 attempts/);
+  });
+});
