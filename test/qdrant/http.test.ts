@@ -6,7 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QdrantHttp } from '../../src/adapters/qdrant/http.ts';
+import { JsonPieces, QdrantHttp } from '../../src/adapters/qdrant/http.ts';
 import { isMemarcError, type MemarcError } from '../../src/errors.ts';
 
 interface Seen {
@@ -168,5 +168,92 @@ describe('Qdrant client transport', () => {
     const err = await failure(client.call('GET', '/', undefined, { what: 'read the server version', idempotent: true }));
     expect(err.code).toBe('CONNECTION_FAILED');
     expect(err.message).toMatch(/ECONNREFUSED after 3 attempts/);
+  });
+
+  it('splits the points of an answer as they arrive, into the same result as a whole parse', async () => {
+    const points = Array.from({ length: 50 }, (_, i) => ({ id: i === 7 ? '18446744073709551615' : i, payload: { t: `p"${i}\\`, n: [i, { x: '}]' }] }, vector: [i / 3, -0.5] }));
+    const text = ok({ points, next_page_offset: 50 }).replace('"18446744073709551615"', '18446744073709551615');
+    const body = Buffer.from(text);
+    const s = await serve((_req, res) => {
+      let at = 0;
+      const next = (): void => (at >= body.length ? void res.end() : void res.write(body.subarray(at, (at += 333)), next));
+      next();
+    });
+    const client = new QdrantHttp({ url: s.url, retry: fast });
+    const seen: string[] = [];
+    const r = await client.request('POST', '/collections/c/points/scroll', {}, {
+      what: 'scroll', idempotent: true, elements: { path: ['result', 'points'], each: (t) => (seen.push(t), JSON.parse(t) as unknown) },
+    });
+    const res = r.result as { points: Array<{ id: unknown }>; next_page_offset: number };
+    expect(seen).toHaveLength(50);
+    expect(res.next_page_offset).toBe(50);
+    expect(res.points.slice(0, 7)).toEqual(points.slice(0, 7));
+    expect(r.bytes).toBe(body.length);
+    expect(r.text).toBe(ok({ points: [], next_page_offset: 50 }));
+  });
+
+  it('reports a 2xx answer that is not whole JSON as STORE_ERROR, naming the call', async () => {
+    const s = await serve((_req, res) => res.end('{"result":[{"id":1},{"id":2'));
+    const client = new QdrantHttp({ url: s.url, retry: fast });
+    const err = await failure(client.request('POST', '/collections/c/points', { ids: [1, 2] }, { what: 'read back 2 points', idempotent: true, elements: { path: ['result'], each: (t) => JSON.parse(t) as unknown } }));
+    expect(err.code).toBe('STORE_ERROR');
+    expect(err.message).toMatch(/^read back 2 points: Qdrant at .* answered with malformed JSON/);
+    expect(s.seen).toHaveLength(1);
+  });
+
+  it('sends a body of pieces chunked, made again for each attempt, whole each time', async () => {
+    const s = await serve((_req, res, n) => {
+      if (n === 1) {
+        res.writeHead(503);
+        res.end('{"status":{"error":"busy"}}');
+      } else {
+        res.end(ok({ status: 'completed' }));
+      }
+    });
+    const points = Array.from({ length: 40 }, (_, i) => ({ id: i, vector: Array.from({ length: 768 }, (_, j) => (i * j) / 7), payload: { t: 'é🙂'.repeat(i) } }));
+    let made = 0;
+    const body = new JsonPieces(function* () {
+      yield '{"points":[';
+      for (const [i, p] of points.entries()) {
+        made++;
+        yield (i ? ',' : '') + JSON.stringify(p);
+      }
+      yield ']}';
+    });
+    const client = new QdrantHttp({ url: s.url, retry: fast });
+    await client.call('PUT', '/collections/c/points?wait=true', body, { what: 'upsert', idempotent: true });
+    expect(s.seen).toHaveLength(2);
+    expect(made).toBe(80);
+    for (const seen of s.seen) {
+      expect(seen.headers['transfer-encoding']).toBe('chunked');
+      expect(seen.headers['content-length']).toBeUndefined();
+      expect(JSON.parse(seen.body)).toEqual({ points });
+    }
+  });
+
+  it('sends bodies whole, with their length, to a server that answers a chunked one with 411', async () => {
+    const s = await serve((req, res) => {
+      if (req.headers['transfer-encoding'] === 'chunked') {
+        res.writeHead(411);
+        res.end('Length Required');
+      } else {
+        res.end(ok({ status: 'completed' }));
+      }
+    });
+    const logs: string[] = [];
+    const client = new QdrantHttp({ url: s.url, retry: { ...fast, attempts: 1 }, log: (m) => logs.push(m) });
+    const body = (): JsonPieces => new JsonPieces(function* () {
+      yield '{"points":[';
+      yield '{"id":1}';
+      yield ']}';
+    });
+    await client.call('PUT', '/collections/c/points?wait=true', body(), { what: 'upsert', idempotent: true });
+    await client.call('PUT', '/collections/c/points?wait=true', body(), { what: 'upsert', idempotent: true });
+    expect(s.seen.map((x) => [x.headers['transfer-encoding'] ?? null, x.headers['content-length'] ?? null, x.body])).toEqual([
+      ['chunked', null, '{"points":[{"id":1}]}'],
+      [null, '21', '{"points":[{"id":1}]}'],
+      [null, '21', '{"points":[{"id":1}]}'],
+    ]);
+    expect(logs.filter((m) => m.includes('411'))).toHaveLength(1);
   });
 });

@@ -2,13 +2,24 @@
 import type { Json, JsonObject } from '../../format/records.ts';
 import type { QdrantPoint, QdrantId } from './convert.ts';
 import { fingerprintOf, type CollectionInfo } from './fingerprint.ts';
-import { seg, type QdrantHttp } from './http.ts';
+import { JsonPieces, seg, type QdrantHttp } from './http.ts';
 import { keepPayloadLexemes } from './payload-lexemes.ts';
+import { parseJson, stringifyJson } from '../../format/json.ts';
 
 export interface ScrollPage {
   points: QdrantPoint[];
   next: QdrantId | null;
   bytes: number;
+}
+
+/**
+ * One point of a scroll or retrieve answer, from its own text (the answer is split as it arrives,
+ * http.ts): its payload numbers keep their written form.
+ */
+function pointOf(text: string): QdrantPoint {
+  const p = parseJson(text) as QdrantPoint;
+  keepPayloadLexemes(text, [p], 1);
+  return p;
 }
 
 export class QdrantApi {
@@ -55,10 +66,9 @@ export class QdrantApi {
     const body: JsonObject = { limit, with_payload: true, with_vector: true };
     if (offset !== null) body.offset = offset;
     const r = await this.http.request('POST', `/collections/${seg(collection)}/points/scroll`, body, {
-      what: `scroll collection "${collection}"`, idempotent: true, signal,
+      what: `scroll collection "${collection}"`, idempotent: true, signal, elements: { path: ['result', 'points'], each: pointOf },
     });
     const res = r.result as { points: QdrantPoint[]; next_page_offset?: QdrantId | null };
-    keepPayloadLexemes(r.text, res.points, 4);
     return { points: res.points, next: res.next_page_offset ?? null, bytes: r.bytes };
   }
 
@@ -86,19 +96,29 @@ export class QdrantApi {
     await this.http.call('POST', '/collections/aliases', { actions }, { what, signal });
   }
 
-  async upsert(collection: string, points: QdrantPoint[], signal?: AbortSignal): Promise<void> {
-    await this.http.call('PUT', `/collections/${seg(collection)}/points?wait=true`, { points }, {
-      what: `upsert ${points.length} points into collection "${collection}"`, idempotent: true, signal,
+  /**
+   * Upserts points, each made and sent as the connection takes it (http.ts JsonPieces): `convert`
+   * makes a point's body from an item when it is its turn, so no whole body is ever in memory.
+   */
+  async upsert<T = QdrantPoint>(collection: string, items: readonly T[], signal?: AbortSignal, convert?: (item: T) => QdrantPoint): Promise<void> {
+    const body = new JsonPieces(function* () {
+      yield '{"points":[';
+      for (let i = 0; i < items.length; i++) {
+        const p = convert ? convert(items[i]!) : (items[i] as QdrantPoint);
+        yield i === 0 ? stringifyJson(p) : ',' + stringifyJson(p);
+      }
+      yield ']}';
+    });
+    await this.http.call('PUT', `/collections/${seg(collection)}/points?wait=true`, body, {
+      what: `upsert ${items.length} points into collection "${collection}"`, idempotent: true, signal,
     });
   }
 
   async retrieve(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<QdrantPoint[]> {
     const r = await this.http.request('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
-      what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal,
+      what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal, elements: { path: ['result'], each: pointOf },
     });
-    const points = r.result as QdrantPoint[];
-    keepPayloadLexemes(r.text, points, 3);
-    return points;
+    return r.result as QdrantPoint[];
   }
 
   /** Which of `ids` the collection holds (ids only, no payload or vectors). */

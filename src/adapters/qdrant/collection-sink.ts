@@ -411,7 +411,7 @@ export class CollectionSink implements DatasetSink {
       this.touched += records.length;
     }
     try {
-      await this.api.upsert(this.load, records.map(qdrantFromRecord), signal);
+      await this.api.upsert(this.load, records, signal, qdrantFromRecord);
     } catch (err) {
       throw await this.describeFailedUpsert(records, err);
     }

@@ -8,6 +8,7 @@
  * JSON, src/format/json.ts.) It also maps every failure to a MemarcError with a stable code. The
  * API key travels only in the `api-key` header and is removed from every message.
  */
+import { once } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
@@ -15,6 +16,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { MemarcError } from '../../errors.ts';
 import { redactText, redactUrl } from '../../core/redact.ts';
 import { parseJson, stringifyJson } from '../../format/json.ts';
+import { ArrayElements } from './elements.ts';
 import { DEFAULT_RETRY, backoffMs, isRetriableStatus, type RetryPolicy } from './retry.ts';
 
 export interface QdrantHttpOptions {
@@ -34,6 +36,11 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
   /** Statuses returned as a value instead of thrown (e.g. 404 when probing). */
   accept?: number[];
+  /**
+   * Split the array at this path of the answer (`['result', 'points']`) into its elements as the
+   * answer arrives (elements.ts), each turned into a value by `each`: no whole answer is one string.
+   */
+  elements?: { path: readonly string[]; each: (text: string) => unknown };
 }
 
 export interface CallResult {
@@ -42,7 +49,10 @@ export interface CallResult {
   result: unknown;
   /** Size of the response body in bytes. */
   bytes: number;
-  /** The response body as the server wrote it (payload numbers keep their form there: payload-lexemes.ts). */
+  /**
+   * The response body as the server wrote it (payload numbers keep their form there:
+   * payload-lexemes.ts); with `elements`, without the array's elements.
+   */
   text: string;
 }
 
@@ -71,7 +81,25 @@ interface Answer {
   bytes: number;
   retryAfter: string | undefined;
   location: string | undefined;
+  /** With `elements`: the array's values, or null when the answer held no such array. */
+  values: unknown[] | null;
 }
+
+/**
+ * A request body sent as it is made, piece by piece as the connection takes them (HTTP chunked
+ * transfer coding): an upsert of 64 points of 768 floats is about 1 MB of JSON, and as one string
+ * it would be held whole, several times over with requests in flight. `pieces` is called once per
+ * attempt; the concatenation of what it yields is the JSON body.
+ */
+export class JsonPieces {
+  readonly pieces: () => Iterable<string>;
+  constructor(pieces: () => Iterable<string>) {
+    this.pieces = pieces;
+  }
+}
+
+/** An answer that is not the JSON it claims to be. */
+class MalformedAnswer extends Error {}
 
 /**
  * Keep-alive connections, one pool per protocol for every Qdrant client of the process (as fetch's
@@ -90,28 +118,51 @@ const AGENTS = { 'http:': new http.Agent({ keepAlive: true, timeout: 5000 }), 'h
  * Redirects are not followed (an answer of 3xx is an error that names where it points), so a
  * credential header never goes to another host.
  */
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal: AbortSignal): Promise<Answer> {
+function send(url: URL, method: string, headers: Record<string, string>, body: string | JsonPieces | undefined, signal: AbortSignal, elements?: CallOptions['elements']): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     const agent = AGENTS[url.protocol as keyof typeof AGENTS];
     if (!agent) {
       reject(new TypeError(`the URL's protocol is ${url.protocol}; Qdrant's REST API is http: or https:`));
       return;
     }
-    const h = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    const h = typeof body === 'string' ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers;
     const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers: h, agent, signal }, (res) => {
       const decoder = new StringDecoder('utf8');
+      const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+      const split = ok && elements ? new ArrayElements(elements.path, elements.each) : null;
       const parts: string[] = [];
       let bytes = 0;
       let ended = false;
+      const take = (piece: string): void => {
+        if (split) split.push(piece);
+        else parts.push(piece);
+      };
       res.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
-        parts.push(decoder.write(chunk));
+        try {
+          take(decoder.write(chunk));
+        } catch (err) {
+          req.destroy(new MalformedAnswer((err as Error).message));
+        }
       });
       res.on('end', () => {
         ended = true;
-        parts.push(decoder.end());
         const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-        resolve({ status: res.statusCode ?? 0, text: parts.join(''), bytes, retryAfter: one(res.headers['retry-after']), location: one(res.headers.location) });
+        try {
+          take(decoder.end());
+        } catch (err) {
+          reject(new MalformedAnswer((err as Error).message));
+          return;
+        }
+        const rest = split?.end();
+        resolve({
+          status: res.statusCode ?? 0,
+          text: rest ? rest.skeleton : parts.join(''),
+          bytes,
+          retryAfter: one(res.headers['retry-after']),
+          location: one(res.headers.location),
+          values: rest?.found ? split!.values : null,
+        });
       });
       res.on('error', reject);
       // The connection closed before the whole body came.
@@ -120,8 +171,21 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
       });
     });
     req.on('error', reject);
-    req.end(body);
+    if (body instanceof JsonPieces) {
+      writePieces(req, body).catch((err: unknown) => req.destroy(err as Error));
+    } else {
+      req.end(body);
+    }
   });
+}
+
+/** Writes a body's pieces as the connection drains, then ends the request. */
+async function writePieces(req: http.ClientRequest, body: JsonPieces): Promise<void> {
+  for (const piece of body.pieces()) {
+    if (req.destroyed) return;
+    if (!req.write(piece)) await once(req, 'drain');
+  }
+  req.end();
 }
 
 export class QdrantHttp {
@@ -134,6 +198,8 @@ export class QdrantHttp {
   private readonly policy: RetryPolicy;
   private readonly timeoutMs: number;
   private readonly log: (msg: string) => void;
+  /** The server answered a chunked body with 411 Length Required: bodies go whole, with their length. */
+  private wholeBodies = false;
 
   constructor(opts: QdrantHttpOptions) {
     this.url = opts.url;
@@ -170,16 +236,17 @@ export class QdrantHttp {
   }
 
   async request(method: string, path: string, body: unknown, opts: CallOptions): Promise<CallResult> {
-    const text = body === undefined ? undefined : stringifyJson(body);
+    let text = body === undefined || (body instanceof JsonPieces && !this.wholeBodies) ? body : body instanceof JsonPieces ? [...body.pieces()].join('') : stringifyJson(body);
     const attempts = opts.idempotent ? Math.max(1, this.policy.attempts) : 1;
     for (let attempt = 1; ; attempt++) {
       opts.signal?.throwIfAborted();
       let res: Answer;
       const timeout = AbortSignal.timeout(this.timeoutMs);
       try {
-        res = await send(new URL(this.base + path), method, this.headers, text, opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout);
+        res = await send(new URL(this.base + path), method, this.headers, text, opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout, opts.elements);
       } catch (err) {
         if (opts.signal?.aborted) throw opts.signal.reason;
+        if (err instanceof MalformedAnswer) throw this.malformed(opts.what, err);
         const detail = timeout.aborted ? 'timed out' : networkDetail(err);
         if (detail === undefined) {
           throw new MemarcError('CONNECTION_FAILED', `cannot call Qdrant at ${this.safeUrl} (${opts.what}): ${redactText((err as Error).message, this.secrets)}`, {
@@ -195,10 +262,24 @@ export class QdrantHttp {
         throw this.connectionError(opts.what, new NetworkFailure(detail, err), attempt);
       }
       const raw = res.text;
+      if (res.status === 411 && text instanceof JsonPieces) {
+        // A server or proxy that wants every body's length first: whole bodies from now on.
+        this.wholeBodies = true;
+        this.log(`qdrant: ${this.safeUrl} refuses chunked request bodies (HTTP 411); sending each body whole, which takes more memory`);
+        text = [...text.pieces()].join('');
+        attempt--;
+        continue;
+      }
       if (res.status >= 300 && res.status < 400) throw this.redirectError(opts.what, res.status, res.location);
       const ok = res.status >= 200 && res.status < 300;
       if (ok || opts.accept?.includes(res.status)) {
-        return { status: res.status, result: ok ? envelopeResult(raw) : undefined, bytes: res.bytes, text: raw };
+        let result: unknown;
+        try {
+          result = ok ? envelopeResult(raw, opts.elements?.path, res.values) : undefined;
+        } catch (err) {
+          throw this.malformed(opts.what, err as Error);
+        }
+        return { status: res.status, result, bytes: res.bytes, text: raw };
       }
       if (opts.idempotent && isRetriableStatus(res.status) && attempt < attempts) {
         const wait = backoffMs(this.policy, attempt, res.retryAfter);
@@ -214,6 +295,13 @@ export class QdrantHttp {
     const after = attempts > 1 ? ` after ${attempts} attempts` : '';
     return new MemarcError('CONNECTION_FAILED', `cannot reach Qdrant at ${this.safeUrl} (${what}): ${err.detail}${after}`, {
       hint: 'check that the server is running and QDRANT_URL is right, then run the command again',
+      cause: err,
+    });
+  }
+
+  private malformed(what: string, err: Error): MemarcError {
+    return new MemarcError('STORE_ERROR', `${what}: Qdrant at ${this.safeUrl} answered with malformed JSON: ${redactText(err.message, this.secrets)}`, {
+      hint: 'the server (or a proxy in front of it) sent an answer that is not Qdrant\'s; check QDRANT_URL',
       cause: err,
     });
   }
@@ -248,9 +336,23 @@ export class QdrantHttp {
   }
 }
 
-function envelopeResult(raw: string): unknown {
+/**
+ * The envelope's `result`. With `values`, the split array's values go back in at `path` (the
+ * skeleton holds it empty); an answer of another shape than the path says is malformed.
+ */
+function envelopeResult(raw: string, path?: readonly string[], values?: unknown[] | null): unknown {
   if (raw === '') return undefined;
   const parsed = parseJson(raw) as { result?: unknown } | null;
+  if (path && values) {
+    let at: unknown = parsed;
+    for (const key of path.slice(0, -1)) at = at !== null && typeof at === 'object' && !Array.isArray(at) ? (at as Record<string, unknown>)[key] : undefined;
+    const last = path[path.length - 1]!;
+    const holder = at as Record<string, unknown> | null | undefined;
+    if (holder === null || typeof holder !== 'object' || Array.isArray(holder) || !Array.isArray(holder[last]) || (holder[last] as unknown[]).length !== 0) {
+      throw new Error(`the array at ${path.join('.')} is not where it was found`);
+    }
+    holder[last] = values;
+  }
   return parsed && typeof parsed === 'object' && 'result' in parsed ? parsed.result : parsed;
 }
 

@@ -1,0 +1,112 @@
+/**
+ * ArrayElements (src/adapters/qdrant/elements.ts): the elements of one array of an answer, split
+ * out of the answer's text as it arrives in pieces. Whatever the pieces, the elements and the
+ * text around the array must be exactly those of the whole text.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ArrayElements } from '../../src/adapters/qdrant/elements.ts';
+import { anyString } from '../format/arbitraries.ts';
+
+/** Splits `text` at the given cut points and feeds the pieces. */
+function split(text: string, path: string[], cuts: number[]): { values: string[]; skeleton: string; found: boolean } {
+  const s = new ArrayElements<string>(path, (t) => t);
+  let at = 0;
+  for (const c of [...new Set(cuts.map((x) => Math.floor(x * text.length)))].sort((a, b) => a - b)) {
+    s.push(text.slice(at, c));
+    at = c;
+  }
+  s.push(text.slice(at));
+  const { skeleton, found } = s.end();
+  return { values: s.values, skeleton, found };
+}
+
+const cuts = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 12 });
+
+/** JSON values whose strings hold quotes, backslashes, brackets and astral characters. */
+const nasty = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    fc.oneof(anyString(8), fc.constantFrom('"', '\\', '\\"', '[', ']', '{', '}', 'points', 'result', '\\\\"]')),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.oneof(anyString(6), fc.constantFrom('points', 'result', 'payload', '"', '\\')), tie('value'), { maxKeys: 4 }),
+  ),
+})).value;
+
+/** Object elements (the only ones split), with members named like the path. */
+const element = fc.oneof(fc.dictionary(fc.oneof(anyString(6), fc.constantFrom('points', 'result', 'id')), nasty, { maxKeys: 5 }), fc.array(nasty, { maxLength: 3 }));
+
+describe('ArrayElements', () => {
+  it('splits a scroll answer into the same elements and skeleton, however the text is cut', () => {
+    fc.assert(
+      fc.property(fc.array(element, { maxLength: 6 }), nasty, nasty, cuts, (points, next, extra, at) => {
+        const doc = { result: { points, next_page_offset: next }, status: 'ok', extra, time: 0.5 };
+        const text = JSON.stringify(doc);
+        const r = split(text, ['result', 'points'], at);
+        expect(r.found).toBe(true);
+        // Texts, not parsed values: V8's JSON.parse misreads some escaped member names (json.ts).
+        expect(r.values).toEqual(points.map((p) => JSON.stringify(p)));
+        expect(r.skeleton).toBe(JSON.stringify({ ...doc, result: { points: [], next_page_offset: next } }));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('splits a retrieve answer at any cut points, including inside strings and escapes', () => {
+    fc.assert(
+      fc.property(fc.array(element, { maxLength: 6 }), cuts, (points, at) => {
+        const text = JSON.stringify({ result: points, status: { note: ['result', '[', '"'] }, time: 1 });
+        const r = split(text, ['result'], at);
+        expect(r.values).toEqual(points.map((p) => JSON.stringify(p)));
+        expect(r.skeleton).toBe(JSON.stringify({ result: [], status: { note: ['result', '[', '"'] }, time: 1 }));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds the array only at its path: not a member of the same name deeper down, nor a string in an array', () => {
+    const text = JSON.stringify({ a: { points: [{ x: 1 }] }, decoy: ['result', ['points']], result: { other: { points: [{ no: 1 }] }, points: [{ id: 7 }, { id: 8 }] } });
+    const r = split(text, ['result', 'points'], [0.13, 0.5, 0.51, 0.9]);
+    expect(r.values.map((v) => JSON.parse(v) as unknown)).toEqual([{ id: 7 }, { id: 8 }]);
+    expect(JSON.parse(r.skeleton)).toEqual({ a: { points: [{ x: 1 }] }, decoy: ['result', ['points']], result: { other: { points: [{ no: 1 }] }, points: [] } });
+  });
+
+  it('keeps an answer of another shape whole, with nothing split', () => {
+    for (const doc of [{ status: { error: 'Not found: points [1, 2]' }, time: 0 }, { result: [1, 2, 3] }, { result: { points: 'none' } }]) {
+      const text = JSON.stringify(doc);
+      const r = split(text, ['result', 'points'], [0.3, 0.6]);
+      expect(r.values).toEqual([]);
+      expect(JSON.parse(r.skeleton)).toEqual(doc);
+    }
+    // Scalar elements are not split: the array stays in the skeleton as it was.
+    const scalars = split(JSON.stringify({ result: [1, 'two', null] }), ['result'], [0.5]);
+    expect(scalars.values).toEqual([]);
+    expect(JSON.parse(scalars.skeleton)).toEqual({ result: [] });
+  });
+
+  it('leaves a cut-off answer malformed, so that its parse fails', () => {
+    const text = JSON.stringify({ result: [{ id: 1, payload: { t: 'a"b' } }, { id: 2 }] });
+    for (const end of [10, 25, 32, text.length - 3, text.length - 1]) {
+      const r = split(text.slice(0, end), ['result'], [0.5]);
+      expect(() => JSON.parse(r.skeleton)).toThrow(SyntaxError);
+    }
+  });
+
+  it('holds one element and one piece, not the answer: 2,000 elements of 16 KB fed in 64 KiB pieces', () => {
+    const one = JSON.stringify({ id: 0, vector: Array.from({ length: 768 }, (_, i) => i / 7) });
+    const s = new ArrayElements<number>(['result'], (t) => t.length);
+    let held = 0;
+    const text = `{"result":[${Array.from({ length: 2000 }, () => one).join(',')}],"status":"ok"}`;
+    for (let at = 0; at < text.length; at += 65536) {
+      s.push(text.slice(at, at + 65536));
+      held = Math.max(held, (s as unknown as { text: string }).text.length);
+    }
+    expect(s.values).toHaveLength(2000);
+    expect(s.values.every((n) => n === one.length)).toBe(true);
+    expect(held).toBeLessThan(one.length + 1);
+    expect(JSON.parse(s.end().skeleton)).toEqual({ result: [], status: 'ok' });
+  });
+});
