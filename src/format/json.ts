@@ -30,7 +30,7 @@ type Reviver = (this: unknown, key: string, value: unknown, context?: { source?:
  */
 
 /** The index of the `"` that closes the string opening at `open`, or -1 when the text ends first. */
-function stringEnd(text: string, open: number): number {
+export function stringEnd(text: string, open: number): number {
   let j = open + 1;
   for (;;) {
     j = text.indexOf('"', j);

@@ -16,26 +16,17 @@
  * whole, as a skeleton that holds everything.
  */
 
+import { stringEnd } from '../../format/json.ts';
+
 const STRUCTURE = /[{}[\]"]/g;
 /** Longer strings are not remembered as member names (the names on a path are short). */
 const MAX_NAME = 64;
 
-/** The end of the string that opens at `open` (the index of its closing quote), or -1 if it does not end in `text`. */
-function stringEnd(text: string, open: number): number {
-  let j = open + 1;
-  for (;;) {
-    j = text.indexOf('"', j);
-    if (j < 0) return -1;
-    let b = j - 1;
-    while (text.charCodeAt(b) === 0x5c) b--;
-    if ((j - 1 - b) % 2 === 0) return j;
-    j++;
-  }
-}
-
 export class ArrayElements<T> {
   private readonly path: readonly string[];
   private readonly each: (text: string) => T;
+  /** Its own: `each` may scan other text with a regular expression of its own meanwhile. */
+  private readonly re = new RegExp(STRUCTURE.source, 'g');
   readonly values: T[] = [];
   /** Unscanned text, and text kept from before because an element or a string began there. */
   private text = '';
@@ -67,7 +58,7 @@ export class ArrayElements<T> {
 
   private scan(): void {
     const text = this.text;
-    const re = STRUCTURE;
+    const re = this.re;
     re.lastIndex = this.pos;
     let stop = text.length;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
