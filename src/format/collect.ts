@@ -55,33 +55,15 @@ export function releaseMemory(): void {
 }
 
 let releasing = false;
-let periodic: NodeJS.Timeout | null = null;
 
 /**
- * While releases are on, one also runs at least this often: V8 refills its pool of kept pages at
- * every major collection, and over a long section the pool alone grew RSS by 20–25 MiB (a 1 M
- * import's collection phase: RSS less heap and external memory went from 63 to 86 MiB in ten
- * minutes; on a 100k migrate each release brought it from 66–90 back to 61–62 MiB,
- * bench/RESULTS.md, "Session 7"). A release costs about 20–120 ms (a heap of 15–45 MiB), so this
- * is well under 1 % of a run.
+ * Whether jobs call releaseMemory between their sections. The CLI turns it on: its process runs
+ * one job and nothing else, on a small heap (about 120 ms a release with 43 MiB live). Off by
+ * default, for a library host: a last-resort collection walks the host's whole heap, and in the
+ * test runner's processes the releases cost 25 % more test time (43.4 s against 34.8 s).
  */
-export const RELEASE_EVERY_MS = 15_000;
-
-/**
- * Whether jobs call releaseMemory between their sections, and every RELEASE_EVERY_MS within one.
- * The CLI turns it on: its process runs one job and nothing else, on a small heap (about 120 ms a
- * release with 43 MiB live). Off by default, for a library host: a last-resort collection walks
- * the host's whole heap, and in the test runner's processes the releases cost 25 % more test time
- * (43.4 s against 34.8 s). The timer does not keep a process alive.
- */
-export function releaseBetweenSections(on: boolean, everyMs = RELEASE_EVERY_MS): void {
+export function releaseBetweenSections(on: boolean): void {
   releasing = on;
-  if (periodic !== null) clearInterval(periodic);
-  periodic = null;
-  if (on) {
-    periodic = setInterval(releaseMemory, everyMs);
-    periodic.unref();
-  }
 }
 
 /** Where a job starts a new kind of work (a read-back after the load): releases when turned on. */

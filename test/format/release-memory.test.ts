@@ -42,40 +42,6 @@ describe.runIf(existsSync('/proc/self/status'))('releaseMemory', () => {
   });
 });
 
-/** Garbage made and collected the ordinary way, then a wait with the event loop free. */
-const PERIODIC = `
-import { readFileSync } from 'node:fs';
-import v8 from 'node:v8';
-import vm from 'node:vm';
-const { releaseBetweenSections } = await import(process.argv[1]);
-releaseBetweenSections(process.argv[2] === 'on', 100);
-const rss = () => Number(/VmRSS:\\s+(\\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) / 1024;
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc');
-let held = [];
-for (let i = 0; i < 1e6; i++) held.push({ i, s: 'v' + i });
-held = null;
-gc({ type: 'major', execution: 'sync' });
-const collected = rss();
-await new Promise((r) => setTimeout(r, 600));
-console.log(JSON.stringify({ collected, later: rss() }));
-`;
-
-describe.runIf(existsSync('/proc/self/status'))('periodic releases', () => {
-  const run = (mode: string): { collected: number; later: number } => {
-    const res = spawnSync(process.execPath, ['--max-semi-space-size=2', '--heap-growing-percent=25', '--input-type=module', '-e', PERIODIC, COLLECT, mode], { encoding: 'utf8', timeout: 30_000 });
-    expect(res.status, res.stderr).toBe(0); // and it exited: the timer does not hold the process
-    return JSON.parse(res.stdout) as { collected: number; later: number };
-  };
-
-  it('give the kept pages back within a section when turned on, and not when off', () => {
-    const on = run('on');
-    const off = run('off');
-    expect(on.collected - on.later).toBeGreaterThan(40);
-    expect(off.collected - off.later).toBeLessThan(20);
-  });
-});
-
 describe('Sections', () => {
   it('marks a boundary on entering another section, never before the first nor on re-entering the same one', () => {
     let boundaries = 0;
