@@ -6,7 +6,8 @@
  *
  *   node bench/client-floor.js
  *
- * Plain JavaScript, so that Node's TypeScript stripper is not in the figures.
+ * Plain JavaScript, so that Node's TypeScript stripper is not in the children's figures (the
+ * parent reads the CLI's flags from bench/v8-flags.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,10 +27,9 @@ if (which === 'fetch' || which === 'http') {
   console.log(Math.round(Number(hwm) / 1024));
   srv.close();
 } else {
-  const shebang = readFileSync(new URL('../bin/memarc.js', import.meta.url), 'utf8').split('\n')[0];
-  const words = shebang.replace(/^#!\S*env -S /, '').split(/\s+/);
-  const flags = words.filter((w) => w.startsWith('--'));
-  const env = { ...process.env, ...Object.fromEntries(words.filter((w) => /^[A-Z_]+=/.test(w)).map((w) => w.split('=', 2))) };
+  // Only this parent loads the TypeScript module; the measured children never do.
+  const { CLI_V8_FLAGS: flags, CLI_MALLOC_ENV } = await import('./v8-flags.ts');
+  const env = { ...process.env, ...CLI_MALLOC_ENV };
   console.log(`Peak RSS of a Node ${process.version} process making 50 requests (the CLI's flags: ${flags.join(' ')})\n`);
   console.log('| client | run 1 | run 2 |');
   console.log('|---|---:|---:|');

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JsonPieces, QdrantHttp } from '../../src/adapters/qdrant/http.ts';
-import { isMemarcError, type MemarcError } from '../../src/errors.ts';
+import { failure } from '../helpers/failure.ts';
 
 interface Seen {
   method: string;
@@ -43,16 +43,6 @@ afterEach(async () => {
 });
 
 const fast = { attempts: 3, baseMs: 5, maxMs: 20 };
-
-async function failure(p: Promise<unknown>): Promise<MemarcError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isMemarcError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const ok = (result: unknown): string => JSON.stringify({ result, status: 'ok', time: 0 });
 

@@ -114,7 +114,7 @@ const AGENTS = { 'http:': new http.Agent({ keepAlive: true, timeout: 5000 }), 'h
  * answer's as its chunks plus one concatenated copy. On a migration of 100k points, array buffers
  * reached 26–31 MiB with fetch and 13–16 with this client. Here the request's text is written to
  * the socket from the string, and each chunk of the answer is decoded as it arrives and dropped.
- * fetch itself also raised the peak RSS of a small process by 21–22 MiB (bench/client-floor.js).
+ * fetch itself also raised the peak RSS of a small process by 21–26 MiB (bench/client-floor.js).
  * Redirects are not followed (an answer of 3xx is an error that names where it points), so a
  * credential header never goes to another host.
  */
@@ -236,7 +236,7 @@ export class QdrantHttp {
   }
 
   async request(method: string, path: string, body: unknown, opts: CallOptions): Promise<CallResult> {
-    let text = body === undefined || (body instanceof JsonPieces && !this.wholeBodies) ? body : body instanceof JsonPieces ? [...body.pieces()].join('') : stringifyJson(body);
+    let text = this.encode(body);
     const attempts = opts.idempotent ? Math.max(1, this.policy.attempts) : 1;
     for (let attempt = 1; ; attempt++) {
       opts.signal?.throwIfAborted();
@@ -266,7 +266,7 @@ export class QdrantHttp {
         // A server or proxy that wants every body's length first: whole bodies from now on.
         this.wholeBodies = true;
         this.log(`qdrant: ${this.safeUrl} refuses chunked request bodies (HTTP 411); sending each body whole, which takes more memory`);
-        text = [...text.pieces()].join('');
+        text = this.encode(text);
         attempt--;
         continue;
       }
@@ -297,6 +297,13 @@ export class QdrantHttp {
       hint: 'check that the server is running and QDRANT_URL is right, then run the command again',
       cause: err,
     });
+  }
+
+  /** A request body as it is sent: JSON text, or pieces (whole text once the server refused them). */
+  private encode(body: unknown): string | JsonPieces | undefined {
+    if (body === undefined) return undefined;
+    if (!(body instanceof JsonPieces)) return stringifyJson(body);
+    return this.wholeBodies ? [...body.pieces()].join('') : body;
   }
 
   private malformed(what: string, err: Error): MemarcError {
