@@ -13,7 +13,7 @@
  * the one place where memory grows with a dataset (with its record count, not the archive size).
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson, updateCanonical, type NumberRule } from './canonical.ts';
+import { canonicalJson, sortedKeys, sortedStrings, updateCanonical, type NumberRule } from './canonical.ts';
 import { addHash128, addPointId, KeySet } from './key-set.ts';
 import { PointIdGuard } from './point-ids.ts';
 import { NodeTable, type NodeTableOptions } from './node-table.ts';
@@ -43,7 +43,7 @@ export function pointCanonical(p: PointRecord): string {
 }
 
 export function nodeCanonical(n: NodeRecord): string {
-  return canonicalJson({ labels: [...n.labels].sort(), props: n.props } as unknown as Json);
+  return canonicalJson({ labels: sortedStrings(n.labels), props: n.props } as unknown as Json);
 }
 
 export function edgeCanonical(e: EdgeRecord, srcHash: string, dstHash: string): string {
@@ -76,7 +76,7 @@ export function pointHash(p: PointRecord, major = 1): Buffer {
   h.update(`{"id":${canonicalJson(normId(p.id))},"payload":`);
   updateCanonical(h, (p.payload ?? {}) as Json, rule.numbers);
   h.update(',"vectors":{');
-  const names = Object.keys(p.vectors).sort();
+  const names = sortedKeys(p.vectors);
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const v = p.vectors[name] as Record<string, unknown>;
@@ -211,7 +211,7 @@ export class DatasetDigest {
       }
       case 'node': {
         const n = record as NodeRecord;
-        h = sha256(prefix.node, { labels: [...n.labels].sort(), props: n.props } as unknown as Json);
+        h = sha256(prefix.node, { labels: sortedStrings(n.labels), props: n.props } as unknown as Json);
         const table = (this.nodeHashes ??= new NodeTable(this.nodeTableOptions));
         if (!table.add(normKey(n.key), h)) throw new DuplicateNodeKeyError(n.key);
         break;

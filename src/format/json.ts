@@ -53,8 +53,9 @@ function objectsAsArrays(text: string): string {
   const out: string[] = [];
   const re = new RegExp(NAMED.source, 'g');
   let from = 0;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const i = m.index;
+  // test, not exec: exec makes a match array per character found (one character: lastIndex - 1).
+  while (re.test(text)) {
+    const i = re.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       re.lastIndex = stringEnd(text, i) + 1;
@@ -286,8 +287,9 @@ export function memberSpans(text: string, depth: number, key: string): Array<[nu
   let point = -1;
   let pending = -1;
   let start = -1;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const i = m.index;
+  // test, not exec: exec makes a match array per character found (one character: lastIndex - 1).
+  while (re.test(text)) {
+    const i = re.lastIndex - 1;
     const c = text.charCodeAt(i);
     if (c === 0x22) {
       // A string: its end is the next quote not escaped by an odd run of backslashes.

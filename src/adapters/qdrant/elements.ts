@@ -61,8 +61,10 @@ export class ArrayElements<T> {
     const re = this.re;
     re.lastIndex = this.pos;
     let stop = text.length;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      const i = m.index;
+    // test, not exec: exec makes a match array per character found, and answers are mostly the
+    // text of points (a few dozen strings and brackets each, read again for every answer).
+    while (re.test(text)) {
+      const i = re.lastIndex - 1;
       const c = text.charCodeAt(i);
       if (c === 0x22) {
         const j = stringEnd(text, i);
