@@ -105,7 +105,10 @@ export class QdrantApi {
       yield '{"points":[';
       for (let i = 0; i < items.length; i++) {
         const p = convert ? convert(items[i]!) : (items[i] as QdrantPoint);
-        yield i === 0 ? stringifyJson(p) : ',' + stringifyJson(p);
+        // The comma on its own: joined to the point's text it made a second string, copied
+        // once more when the connection measured and wrote it.
+        if (i > 0) yield ',';
+        yield stringifyJson(p);
       }
       yield ']}';
     });
