@@ -24,8 +24,9 @@ import type { Json } from './records.ts';
 export const MAX_CANONICAL_DEPTH = 1000;
 
 interface Sink {
-  s: string;
   put(piece: string): void;
+  /** A string value or member name, quoted and escaped as JSON.stringify does. */
+  str(value: string): void;
 }
 
 class StringSink implements Sink {
@@ -33,32 +34,55 @@ class StringSink implements Sink {
   put(piece: string): void {
     this.s += piece;
   }
+  str(value: string): void {
+    this.s += JSON.stringify(value);
+  }
 }
 
-const FLUSH_AT = 32 * 1024;
+/**
+ * Strings JSON.stringify writes as they are between quotes: no quote, backslash, control
+ * character or surrogate (a lone surrogate is escaped; a pair is left to JSON.stringify too).
+ */
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
+/** The hash sinks' bytes: emit runs synchronously and the hash copies what it is given, so one buffer serves every call. */
+const SCRATCH = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * Writes the canonical text's UTF-8 into SCRATCH and hands it to the hash when full. Joining the
+ * pieces into a string first made a rope node per piece and then a flat copy of the text; with
+ * JSON.stringify's copy of every string, that was a fifth of all a graph import allocated
+ * (bench/RESULTS.md, session 8). A piece longer than the buffer goes to the hash as it is.
+ */
 class HashSink implements Sink {
-  s = '';
   private readonly hash: Hash;
+  private off = 0;
   constructor(hash: Hash) {
     this.hash = hash;
   }
   put(piece: string): void {
-    if (piece.length >= FLUSH_AT) {
-      // A long string goes to the hash as it is: appended, it would be copied once more.
+    // At most 3 bytes of UTF-8 per UTF-16 code unit.
+    if (piece.length * 3 > SCRATCH.length - this.off) {
       this.flush();
-      this.hash.update(piece);
-      return;
+      if (piece.length * 3 > SCRATCH.length) {
+        this.hash.update(piece);
+        return;
+      }
     }
-    this.s += piece;
-    if (this.s.length >= FLUSH_AT) {
-      this.hash.update(this.s);
-      this.s = '';
+    this.off += SCRATCH.write(piece, this.off);
+  }
+  str(value: string): void {
+    if (PLAIN.test(value)) {
+      this.put('"');
+      this.put(value);
+      this.put('"');
+    } else {
+      this.put(JSON.stringify(value));
     }
   }
   flush(): void {
-    if (this.s.length) this.hash.update(this.s);
-    this.s = '';
+    if (this.off > 0) this.hash.update(SCRATCH.subarray(0, this.off));
+    this.off = 0;
   }
 }
 
@@ -146,7 +170,7 @@ export function sortedStrings(list: readonly string[]): readonly string[] {
 function emit(value: Json | undefined, depth: number, out: Sink, form: boolean): void {
   switch (typeof value) {
     case 'string':
-      out.put(JSON.stringify(value));
+      out.str(value);
       return;
     case 'number':
       if (!Number.isFinite(value)) throw new RangeError(`canonical JSON cannot hold ${value}`);
@@ -188,7 +212,9 @@ function emit(value: Json | undefined, depth: number, out: Sink, form: boolean):
       for (const k of keys) {
         const v = value[k];
         if (v === undefined) continue;
-        out.put(first ? `${JSON.stringify(k)}:` : `,${JSON.stringify(k)}:`);
+        if (!first) out.put(',');
+        out.str(k);
+        out.put(':');
         emit(v, depth + 1, out, form);
         first = false;
       }

@@ -8,7 +8,7 @@
  */
 import { MemarcError } from '../../errors.ts';
 import { decodeF32, untypedDouble, type TypedValue } from '../../format/records.ts';
-import { CypherDouble, quoteIdent, type ParamValue } from './params.ts';
+import { checkIdent, CypherDouble, quoteIdent, type ParamValue } from './params.ts';
 import { toServer, type TemporalTag } from './temporal.ts';
 
 type Special = { expr: (slot: string) => string; arg: ParamValue | undefined };
@@ -100,27 +100,31 @@ export function groupRows(
 ): Map<string, Group & { head: string }> {
   const groups = new Map<string, Group & { head: string }>();
   for (let i = 0; i < props.length; i++) {
-    const p: { [k: string]: ParamValue } = {};
-    const row: { [k: string]: ParamValue } = { ...extra(i), p };
-    const sets: string[] = [];
+    // No prototype: a property named __proto__ is a property like any other.
+    const p: { [k: string]: ParamValue } = Object.create(null) as { [k: string]: ParamValue };
+    const row = extra(i);
+    row.p = p;
+    let sets = '';
     let slot = 0;
-    for (const [name, value] of Object.entries(props[i]!)) {
+    const src = props[i]!;
+    for (const name in src) {
+      if (!Object.hasOwn(src, name)) continue;
+      const value = src[name]!;
       const plain = plainValue(value, where(i));
       if (plain !== null) {
-        quoteIdent(name, 'property'); // refuse names Cypher cannot express, before the server sees them
+        checkIdent(name, 'property'); // refuse names Cypher cannot express, before the server sees them
         p[name] = plain;
         continue;
       }
       const sp = special(value, where(i));
       const s = `s${slot++}`;
       if (sp.arg !== undefined) row[s] = sp.arg;
-      sets.push(`${v}.${quoteIdent(name, 'property')} = ${sp.expr(`r.${s}`)}`);
+      sets += `, ${v}.${quoteIdent(name, 'property')} = ${sp.expr(`r.${s}`)}`;
     }
     const h = head(i);
-    const setClauses = sets.length ? ', ' + sets.join(', ') : '';
-    const key = h + '\u0000' + setClauses;
+    const key = h + '\u0000' + sets;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { head: h, setClauses, rows: [], index: [] }));
+    if (!g) groups.set(key, (g = { head: h, setClauses: sets, rows: [], index: [] }));
     g.rows.push(row);
     g.index.push(i);
   }
