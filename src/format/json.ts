@@ -92,11 +92,20 @@ function put(f: Frame, v: unknown): void {
     f.i++;
     return;
   }
-  const k = f.src[f.i] as string;
-  // JSON.parse defines members; assigning `__proto__` would set the prototype instead.
-  if (k === '__proto__') Object.defineProperty(f.obj, k, { value: v, writable: true, enumerable: true, configurable: true });
-  else f.obj[k] = v;
+  // JSON.parse defines members, as setMember does.
+  setMember(f.obj, f.src[f.i] as string, v);
   f.i += 2;
+}
+
+/**
+ * `obj[key] = value` for a member name that comes from data. Assigning `__proto__` to an
+ * ordinary object sets its prototype (or, for a value that is not an object, does nothing), so a
+ * property, column or payload field of that name would vanish without a trace; this defines it
+ * as an own member, as JSON.parse and object literals' computed names do.
+ */
+export function setMember<T>(obj: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
+  else obj[key] = value;
 }
 
 /** Builds the objects of objectsAsArrays's form back; iterative, so any depth is safe. */

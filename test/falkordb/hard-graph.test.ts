@@ -96,6 +96,16 @@ describe('falkordb hard graph', () => {
     }
   });
 
+  it('restores properties named like what every JavaScript object has (__proto__, constructor, toString)', async () => {
+    await q(r, 'protos', "CREATE (a:P {`__proto__`: 'p', `constructor`: 1, `toString`: 'ts', `hasOwnProperty`: 2.5})-[:R {`__proto__`: 7, `valueOf`: 'v'}]->(:P {`__proto__`: 'b'})");
+    await restore(await archive(['protos']), { protos: 'protos2' });
+    const cols = 'a.`__proto__`, a.`constructor`, a.`toString`, a.`hasOwnProperty`, e.`__proto__`, e.`valueOf`, b.`__proto__`';
+    const want = await row('protos', `MATCH (a:P)-[e:R]->(b:P) RETURN ${cols}`);
+    expect(want).toEqual(['p', '1', 'ts', '2.5', '7', 'v', 'b']);
+    expect(await row('protos2', `MATCH (a:P)-[e:R]->(b:P) RETURN ${cols}`)).toEqual(want);
+    expect(await row('protos2', 'MATCH (n) RETURN count(n)')).toEqual(['2']);
+  });
+
   it('restores an empty graph', async () => {
     await restore(await archive(['empty']), { empty: 'empty2' });
     expect((await r.call('GRAPH.LIST')) as string[]).toContain('empty2');

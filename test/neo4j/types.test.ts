@@ -100,6 +100,23 @@ describe('Neo4j property types', () => {
     expect(again.digests.get(copy)).toBe(back.digests.get(g));
   });
 
+  it('keeps properties named like what every JavaScript object has (__proto__, constructor, toString)', async () => {
+    const g = graph('protos');
+    await t.run(`CREATE (a:\`${g}\`:P {\`__proto__\`: 'p', \`constructor\`: 1, \`toString\`: 2.5})-[:R {\`__proto__\`: 7}]->(b:\`${g}\`:P {\`__proto__\`: [1, 2]})`);
+    const buf = await toBuffer([neo4jSource({ ...t.conn, graphs: [g] })]);
+    const back = await readAll(buf);
+    const recs = back.records.get(g)!;
+    const a = recs.find((r) => r.kind === 'node' && Object.getOwnPropertyDescriptor((r.record as { props: object }).props, 'constructor')?.value === 1)!.record as { props: Record<string, unknown> };
+    expect(Object.getOwnPropertyDescriptor(a.props, '__proto__')?.value).toBe('p');
+    const copy = graph('protos_copy');
+    const res = await restore(buf, neo4jSink({ ...t.conn, rename: { [g]: copy } }));
+    expect(res.datasets[0]!.digest).toBe(back.digests.get(g));
+    const q = (x: string) => `MATCH (a:\`${x}\`)-[e:R]->(b:\`${x}\`) RETURN a.\`__proto__\` AS ap, a.\`constructor\` AS ac, a.\`toString\` AS at, e.\`__proto__\` AS ep, b.\`__proto__\` AS bp`;
+    const [want] = await t.run(q(g));
+    expect(want).toEqual({ ap: 'p', ac: 1n, at: 2.5, ep: 7n, bp: [1n, 2n] });
+    expect((await t.run(q(copy)))[0]).toEqual(want);
+  });
+
   it('refuses, naming node and property, a value Neo4j cannot store (a list of mixed types)', async () => {
     const { syntheticSource } = await import('../../src/adapters/synthetic/index.ts');
     // The synthetic graph is a FalkorDB graph: its lists hold one type, but every 13th node has a vecf32.

@@ -4,6 +4,7 @@
  * whole native configuration, sequence values included), and the hard values kept exactly.
  */
 import { Readable } from 'node:stream';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointOf, postgresSink } from '../../src/adapters/postgres/index.ts';
 import { importArchive } from '../../src/core/import.ts';
@@ -58,6 +59,23 @@ describe('postgres: the novamem fixture round-trips', () => {
     expect(Object.fromEntries(res.datasets.map((d) => [d.dataset, d.digest]))).toEqual(digests(a));
     expect(digests(await exportDb(dst))).toEqual(digests(a));
     expect((await rows(dst, `SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1`)).map((r) => r.conname)).toEqual(['audit_log_actor_fkey', 'memory_entries_session_id_fkey', 'memory_entries_user_id_fkey', 'sessions_project_id_fkey', 'sessions_user_id_fkey']);
+  });
+
+  it('keeps columns and JSON members named like what every JavaScript object has (__proto__, constructor)', async () => {
+    const db = await server.database('protos');
+    const c = new pg.Client({ connectionString: db });
+    await c.connect();
+    await c.query(`CREATE TABLE p (id int PRIMARY KEY, "__proto__" text, "constructor" int, doc jsonb);
+      INSERT INTO p VALUES (1, 'kept', 7, '{"__proto__": 1, "a": {"__proto__": "x", "toString": 2}}'), (2, NULL, NULL, '{"__proto__": [1]}')`);
+    await c.end();
+    const a = await exportDb(db, { tables: ['p'] });
+    const dst = await server.database('protos2');
+    const res = await importArchive({ input: Readable.from([a.bytes]), sink: postgresSink({ endpoint: endpointOf(dst, {}) }), stateDir: false });
+    expect(res.datasets[0]!.digest).toBe(a.trailer.datasets[0]!.digest);
+    const q = `SELECT id, "__proto__" AS proto, "constructor" AS ctor, doc::text AS doc FROM p ORDER BY id`;
+    expect(await rows(dst, q)).toEqual(await rows(db, q));
+    expect((await rows(dst, q))[0]).toEqual({ id: 1, proto: 'kept', ctor: 7, doc: '{"a": {"toString": 2, "__proto__": "x"}, "__proto__": 1}' });
+    expect((await exportDb(dst, { tables: ['p'] })).trailer.datasets[0]!.digest).toBe(a.trailer.datasets[0]!.digest);
   });
 
   it('keeps the hard values exactly', async () => {

@@ -128,6 +128,27 @@ describe('qdrant round trip', () => {
     expect(logs.some((m) => /restored indexing_threshold 15000/.test(m))).toBe(true);
   });
 
+  it('keeps payload members (__proto__, constructor) and vector names (constructor, toString) like what every JavaScript object has', async () => {
+    const name = uniqueName('rt_proto');
+    created.add(name);
+    // (Vector names are not __proto__ here: the emulator keeps vectors in objects that cannot hold one.)
+    await rest(q.url, q.apiKey, 'PUT', `/collections/${name}`, { vectors: { toString: { size: 2, distance: 'Dot' }, constructor: { size: 2, distance: 'Dot' } } });
+    const payload = JSON.parse('{"__proto__":1,"constructor":"c","nested":{"__proto__":"x","toString":[1]}}') as Record<string, unknown>;
+    const vector = { toString: [0.5, 0.25], constructor: [1, 2] };
+    await rest(q.url, q.apiKey, 'PUT', `/collections/${name}/points?wait=true`, { points: [{ id: 1, payload, vector }] });
+    const [e] = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name] }));
+    expect(Object.keys(e!.records[0]!.vectors).sort()).toEqual(['constructor', 'toString']);
+    expect(Object.keys(e!.records[0]!.payload!).sort()).toEqual(['__proto__', 'constructor', 'nested']);
+    await dropCollections(q.url, q.apiKey, [name]);
+    const res = await loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey }), e!.descriptor, e!.records, { runId: `rt-${name}` });
+    expect(res.report!.digest).toBe(totalsOf(e!.records).digest);
+    const back = await rest<Array<{ payload: unknown; vector: unknown }>>(q.url, q.apiKey, 'POST', `/collections/${name}/points`, { ids: [1], with_payload: true, with_vector: true });
+    expect(JSON.stringify(back[0]!.payload)).toBe(JSON.stringify(payload));
+    expect(Object.keys(back[0]!.vector as object).sort()).toEqual(['constructor', 'toString']);
+    const [again] = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [name] }));
+    expect(totalsOf(again!.records).digest).toBe(totalsOf(e!.records).digest);
+  });
+
   it('restores under new names with rename, leaving taken alias names alone', async () => {
     const e = byName(seeded.dense);
     const to = uniqueName('rt_renamed');

@@ -45,6 +45,23 @@ describe('SQLite values', () => {
     expect((await readdir(d)).sort()).toEqual(['dst.db', 'src.db']);
   });
 
+  it('keeps columns named like what every JavaScript object has (__proto__, constructor, toString)', async () => {
+    const d = await dir();
+    const path = join(d, 'proto.db');
+    const db = new DatabaseSync(path);
+    db.exec('CREATE TABLE p (id INTEGER PRIMARY KEY, "__proto__" TEXT, "constructor" INTEGER, "toString" REAL, "hasOwnProperty" BLOB)');
+    db.prepare('INSERT INTO p VALUES (?, ?, ?, ?, ?)').run(1n, 'kept', 7n, 2.5, new Uint8Array([1]));
+    db.prepare('INSERT INTO p VALUES (?, ?, ?, ?, ?)').run(2n, '{"x":1}', null, null, null);
+    db.close();
+    const archive = await archiveOf([sqliteSource({ path })]);
+    const rows = (await recordsOf(archive)).get('p') as RowRecord[];
+    expect(Object.keys(rows[0]!.cells).sort()).toEqual(['__proto__', 'constructor', 'hasOwnProperty', 'id', 'toString']);
+    const dst = join(d, 'proto-dst.db');
+    await importArchive({ input: Readable.from([archive]), sink: sqliteSink({ path: dst }), stateDir: false });
+    expect(dump(dst, 'p')).toEqual(dump(path, 'p'));
+    expect(dump(dst, 'p')[0]).toEqual(['integer', 1n, 'text', 'kept', 'integer', 7n, 'real', 2.5, 'blob', '01']);
+  });
+
   it('keeps what is easy to lose: 64-bit integers, -0.0, ±Infinity, subnormals, empty blobs, text in an INTEGER column', async () => {
     const d = await dir();
     const path = join(d, 'edge.db');

@@ -29,6 +29,7 @@ import { decode, decodeProp, T, type RawEdge, type RawNode, type RawProp } from 
 import { agrees, arrayColumn, columnable, EXACT_ARRAY_DEPTH, exactColumn, exactDoublesExpr, exactFrom, exactGuard, fromParts } from './exact-double.ts';
 import { graphState, type LiveRead } from './live.ts';
 import { windowPages, type ExactCols, type PageQuery, type WindowQueries } from './windows.ts';
+import { setMember } from '../../format/json.ts';
 
 /** Label, relationship type and property key names by id (the order db.labels() & co. list them). */
 export class SchemaNames {
@@ -247,12 +248,12 @@ function buildProps(raw: RawProp[], row: Reply[], cols: ExactCols, exact: boolea
         }
       }
       if (x === null) throw inexact(where(), key);
-      out[key] = typedDouble(x);
+      setMember(out, key, typedDouble(x));
       continue;
     }
     const value = decodeProp(p, where);
     if (code === T.ARRAY && exact) patchArray(p, value as TypedValue[], row, cols, key, where, warnings);
-    out[key] = value;
+    setMember(out, key, value);
   }
   return out;
 }

@@ -10,6 +10,7 @@ import type { Json, JsonObject } from '../../format/records.ts';
 import type { FalkorClient } from './client.ts';
 import { decode, type Decoded } from './compact.ts';
 import { CypherDouble, literal, quoteIdent, type ParamValue } from './params.ts';
+import { setMember } from '../../format/json.ts';
 
 export type Entity = 'node' | 'relationship';
 
@@ -40,7 +41,7 @@ export interface GraphSchema {
 function plain(d: Decoded): Json {
   if (d instanceof Map) {
     const o: { [k: string]: Json } = {};
-    for (const [k, v] of d) o[k] = plain(v);
+    for (const [k, v] of d) setMember(o, k, plain(v));
     return o;
   }
   if (Array.isArray(d)) return d.map(plain);

@@ -11,6 +11,7 @@ import type { DatasetDescriptor } from '../../core/adapter.ts';
 import type { EdgeRecord, NodeRecord, TypedValue } from '../../format/records.ts';
 import type { Neo4jConstraint, Neo4jIndex, Neo4jSchema } from './schema.ts';
 import { toArchive, toNeo4j, UnstorableValue, type Approximation } from './values.ts';
+import { setMember } from '../../format/json.ts';
 
 export interface Conversion {
   from: string;
@@ -47,7 +48,7 @@ export function convertedRecord<T extends NodeRecord | EdgeRecord>(c: Conversion
   const props: Record<string, TypedValue> = {};
   for (const k in r.props) {
     try {
-      props[k] = convertValue(r.props[k]!, c);
+      setMember(props, k, convertValue(r.props[k]!, c));
     } catch (err) {
       if (!(err instanceof UnstorableValue)) throw err;
       throw new MemarcError('STORE_ERROR', `${where()}, property "${k}": Neo4j cannot store ${err.message} (a conversion from ${c.from})`, {

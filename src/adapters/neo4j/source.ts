@@ -24,6 +24,7 @@ import { readSchema } from './schema.ts';
 import { archivedLabels, nodeMatch, scopeOf, type Scope } from './scope.ts';
 import { toArchive, UnsupportedValue } from './values.ts';
 import type { Session, Transaction } from 'neo4j-driver';
+import { setMember } from '../../format/json.ts';
 
 export interface Neo4jSourceOptions extends Neo4jConnection {
   /** Graphs to export (scope.ts); default: the whole database. */
@@ -41,7 +42,7 @@ export function archiveProps(p: Record<string, unknown>, where: () => string, sk
   for (const k in p) {
     if (skip?.(k)) continue;
     try {
-      out[k] = toArchive(p[k]);
+      setMember(out, k, toArchive(p[k]));
     } catch (err) {
       if (!(err instanceof UnsupportedValue)) throw err;
       throw new MemarcError('STORE_ERROR', `${where()}, property "${k}": the archive cannot hold ${err.message}`, {

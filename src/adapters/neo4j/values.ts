@@ -26,6 +26,7 @@
 import neo4j from 'neo4j-driver';
 import { MemarcError } from '../../errors.ts';
 import { decodeF32, typedDouble, untypedDouble, type TypedValue } from '../../format/records.ts';
+import { setMember } from '../../format/json.ts';
 
 const { Point, Date: NDate, DateTime, LocalDateTime, LocalTime, Time, Duration } = neo4j.types;
 
@@ -339,7 +340,7 @@ export function propsToNeo4j(props: Record<string, TypedValue>, where: () => str
   const out: Record<string, unknown> = {};
   for (const k in props) {
     try {
-      out[k] = toNeo4j(props[k]!, opts);
+      setMember(out, k, toNeo4j(props[k]!, opts));
     } catch (err) {
       if (!(err instanceof UnstorableValue)) throw err;
       throw new MemarcError('STORE_ERROR', `${where()}, property "${k}": Neo4j cannot store ${err.message}`, {

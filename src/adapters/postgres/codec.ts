@@ -16,7 +16,7 @@
  * array whose lower bound is not 1) throws CellError, which the source turns into an error naming
  * table, column and row.
  */
-import { isRawNumber, parseJsonLexemes, stringifyJson } from '../../format/json.ts';
+import { isRawNumber, parseJsonLexemes, setMember, stringifyJson } from '../../format/json.ts';
 import { decodeF32, encodeF32, typedDouble, untypedDouble, type CellValue, type Json } from '../../format/records.ts';
 
 /** A column's type as the catalog gives it (catalog.ts). */
@@ -416,7 +416,7 @@ function plainNumbers(v: unknown): Json {
   if (Array.isArray(v)) return v.map(plainNumbers);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, Json> = {};
-    for (const [k, x] of Object.entries(v)) out[k] = plainNumbers(x);
+    for (const [k, x] of Object.entries(v)) setMember(out, k, plainNumbers(x));
     return out;
   }
   return v as Json;

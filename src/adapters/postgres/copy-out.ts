@@ -13,6 +13,7 @@ import type { CellValue } from '../../format/records.ts';
 import { CellError, type Codec } from './codec.ts';
 import { pgError, querier, type PgEndpoint } from './connect.ts';
 import { copyRows } from './copy-binary.ts';
+import { setMember } from '../../format/json.ts';
 
 export interface CopyOutOptions {
   client: pg.Client;
@@ -66,12 +67,12 @@ export async function* copyOut(o: CopyOutOptions): AsyncGenerator<Array<Record<s
           const f = fields[i]!;
           const col = o.columns[i]!;
           if (f === null) {
-            cells[col.name] = null;
+            setMember(cells, col.name, null);
             continue;
           }
           bytes += f.length;
           try {
-            cells[col.name] = col.codec.decode(f);
+            setMember(cells, col.name, col.codec.decode(f));
           } catch (err) {
             if (!(err instanceof CellError)) throw err;
             throw new MemarcError('USAGE', `${o.what}, column "${col.name}", row ${row} (in COPY order): ${err.message}`, {

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { MemarcError } from '../../errors.ts';
 import { DatasetDigest } from '../../format/digest.ts';
-import { parseJsonBounded, stringifyJson } from '../../format/json.ts';
+import { parseJsonBounded, setMember, stringifyJson } from '../../format/json.ts';
 import type { CellValue, PointRecord, RecordByKind, RecordKind, RowRecord } from '../../format/records.ts';
 import { codecOf } from './codec.ts';
 import { ident, type PgEndpoint } from './connect.ts';
@@ -26,9 +26,9 @@ export function rowsOf<K extends RecordKind>(kind: K, batch: RecordByKind[K][], 
       const cells: Record<string, CellValue> = { id: String(p.id), payload: p.payload === null ? null : { json: p.payload } };
       for (const v of vectors) {
         const x = p.vectors[v.vector];
-        if (!x) cells[v.column] = null;
-        else if ('dense' in x) cells[v.column] = { vecf32: x.dense };
-        else if ('sparse' in x) cells[v.column] = { json: { dimension: Math.max(1, ...x.sparse.indices.map((i) => i + 1)), indices: x.sparse.indices, values: x.sparse.values } };
+        if (!x) setMember(cells, v.column, null);
+        else if ('dense' in x) setMember(cells, v.column, { vecf32: x.dense });
+        else if ('sparse' in x) setMember(cells, v.column, { json: { dimension: Math.max(1, ...x.sparse.indices.map((i) => i + 1)), indices: x.sparse.indices, values: x.sparse.values } });
         else throw new MemarcError('USAGE', `point ${String(p.id)}: pgvector has no multivector type`);
       }
       for (const name of Object.keys(p.vectors)) {
@@ -67,7 +67,7 @@ export class Respelled {
           this.cells++;
           if (this.first.length < 3) this.first.push(`column "${c.name}": ${a} → ${b}`);
         }
-        out[c.name] = back;
+        setMember(out, c.name, back);
       }
       this.digest.add('row', { cells: out });
     }
@@ -105,7 +105,7 @@ export class JsonText {
           continue; // not JSON (or nested too deep): the codec refuses the string, naming the row
         }
         if (cells === row) cells = { ...row };
-        cells[c] = { json: doc } as CellValue;
+        setMember(cells, c, { json: doc } as CellValue);
         this.cells++;
         if (this.first.length < 3) this.first.push(`column "${c}": ${v.length > 40 ? `${v.slice(0, 37)}...` : v}`);
       }

@@ -21,7 +21,7 @@
  * columns' types do not come back from a vectors dataset.
  */
 import { MemarcError } from '../../errors.ts';
-import { rawNumber } from '../../format/json.ts';
+import { rawNumber, setMember } from '../../format/json.ts';
 import { decodeF32, type CellValue, type Json, type JsonObject, type PointRecord, type VectorValue } from '../../format/records.ts';
 import type { ColumnConfig, TableConfig } from './catalog.ts';
 
@@ -199,10 +199,10 @@ export function pointOf(view: VectorsView, cells: Record<string, CellValue>, whe
   for (const v of view.vectors) {
     const cell = cells[v.column];
     if (cell === null || cell === undefined) continue;
-    if (v.kind === 'dense') vectors[v.name] = { dense: (cell as { vecf32: string }).vecf32 };
+    if (v.kind === 'dense') setMember(vectors, v.name, { dense: (cell as { vecf32: string }).vecf32 });
     else {
       const j = (cell as { json: { indices: number[]; values: string } }).json;
-      vectors[v.name] = { sparse: { indices: j.indices, values: j.values } };
+      setMember(vectors, v.name, { sparse: { indices: j.indices, values: j.values } });
     }
   }
   if (view.payloadJson) {
@@ -215,7 +215,7 @@ export function pointOf(view: VectorsView, cells: Record<string, CellValue>, whe
   const payload: JsonObject = {};
   for (const p of view.payload) {
     try {
-      payload[p] = payloadValue(cells[p] ?? null);
+      setMember(payload, p, payloadValue(cells[p] ?? null));
     } catch (err) {
       throw new MemarcError('USAGE', `${where()}, column "${p}": ${(err as Error).message}`, { hint: 'leave the column out of the payload (payload=…)' });
     }

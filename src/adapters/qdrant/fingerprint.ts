@@ -9,6 +9,7 @@
  * schema are equal.
  */
 import type { Json, JsonObject } from '../../format/records.ts';
+import { setMember } from '../../format/json.ts';
 
 const CONFIG_SECTIONS = ['hnsw_config', 'optimizer_config', 'wal_config', 'quantization_config', 'strict_mode_config', 'metadata'] as const;
 
@@ -48,7 +49,7 @@ export function withoutNulls(v: Json | undefined): Json | undefined {
   const out: JsonObject = {};
   for (const [k, x] of Object.entries(v)) {
     if (x === null || x === undefined) continue;
-    out[k] = withoutNulls(x) as Json;
+    setMember(out, k, withoutNulls(x) as Json);
   }
   return out;
 }
@@ -130,6 +131,6 @@ export function namedVectors(v: Json | undefined): { [name: string]: JsonObject 
   if (!isPlainObject(v)) return {};
   if (typeof v.size === 'number' || typeof v.distance === 'string') return { '': v };
   const out: { [name: string]: JsonObject } = {};
-  for (const [k, x] of Object.entries(v)) if (isPlainObject(x)) out[k] = x;
+  for (const [k, x] of Object.entries(v)) if (isPlainObject(x)) setMember(out, k, x);
   return out;
 }

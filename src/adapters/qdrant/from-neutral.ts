@@ -13,6 +13,7 @@
 import type { DatasetDescriptor, DatasetSink, SinkContext } from '../../core/adapter.ts';
 import { MemarcError } from '../../errors.ts';
 import type { Json, JsonObject } from '../../format/records.ts';
+import { setMember } from '../../format/json.ts';
 
 const DISTANCE: Record<string, string> = { cosine: 'Cosine', dot: 'Dot', euclid: 'Euclid', manhattan: 'Manhattan' };
 const INDEX_TYPES = new Set(['keyword', 'integer', 'float', 'bool', 'geo', 'datetime', 'text', 'uuid']);
@@ -27,24 +28,24 @@ export function fingerprintFromNeutral(name: string, schema: JsonObject): JsonOb
     const vname = String(v.name ?? '');
     if (v.kind === 'sparse') {
       if (vname === '') throw new MemarcError('USAGE', `dataset "${name}": Qdrant sparse vectors must be named, and this one is unnamed`);
-      sparse[vname] = {};
+      setMember(sparse, vname, {});
       continue;
     }
     const distance = DISTANCE[String(v.distance)];
     if (!distance || typeof v.dimension !== 'number') throw new MemarcError('USAGE', `dataset "${name}", vector "${vname}": a dense vector needs a dimension and a distance (cosine, dot, euclid, manhattan)`);
-    dense[vname] = {
+    setMember(dense, vname, {
       size: v.dimension,
       distance,
       ...(v.datatype === 'float16' || v.datatype === 'uint8' ? { datatype: v.datatype } : {}),
       ...(v.kind === 'multi' ? { multivector_config: { comparator: 'max_sim' } } : {}),
-    };
+    });
   }
   const names = Object.keys(dense);
   const vectors: Json = names.length === 1 && names[0] === '' ? dense['']! : dense;
   if ('' in dense && names.length > 1) throw new MemarcError('USAGE', `dataset "${name}": Qdrant has either one unnamed vector or named ones, and this dataset has both`);
   const payload_schema: JsonObject = {};
   for (const p of Array.isArray(schema.payloadIndexes) ? (schema.payloadIndexes as JsonObject[]) : []) {
-    if (typeof p.field === 'string' && INDEX_TYPES.has(String(p.type))) payload_schema[p.field] = { data_type: String(p.type) };
+    if (typeof p.field === 'string' && INDEX_TYPES.has(String(p.type))) setMember(payload_schema, p.field, { data_type: String(p.type) });
   }
   return { params: { vectors, ...(Object.keys(sparse).length > 0 ? { sparse_vectors: sparse } : {}) }, payload_schema, aliases: [] };
 }

@@ -26,6 +26,7 @@ import { FileTarget, type FileMode } from './file-target.ts';
 import { dropSetAside, publishStaged, putBack, tableExists, type Published, type StagedTable } from './publish.ts';
 import { quoteId, readNative, rulesOf, type NativeColumn, type NativeTable } from './schema.ts';
 import { bindOf, cellOf, ruleOf, type BindValue, type SqliteValue } from './types.ts';
+import { setMember } from '../../format/json.ts';
 
 export interface SqliteSinkOptions {
   /** The database file; created (through a temporary file and a rename) when it does not exist. */
@@ -343,7 +344,7 @@ class TableSink implements DatasetSink {
       stmt.setReturnArrays(true);
       for (const v of stmt.iterate() as Iterable<SqliteValue[]>) {
         const cells: RowRecord['cells'] = {};
-        for (let i = 0; i < cols.length; i++) cells[cols[i]!] = cellOf(v[i]!, rules.get(cols[i]!) ?? { type: 'bytes' }).cell;
+        for (let i = 0; i < cols.length; i++) setMember(cells, cols[i]!, cellOf(v[i]!, rules.get(cols[i]!) ?? { type: 'bytes' }).cell);
         digest.add('row', { cells });
       }
     }

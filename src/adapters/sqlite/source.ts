@@ -29,6 +29,7 @@ import type { JsonObject, RecordByKind, RecordKind, RowRecord } from '../../form
 import { sqliteError } from './errors.ts';
 import { isInternal, listTables, neutralSchema, quoteId, readNative, rulesOf } from './schema.ts';
 import { cellOf, type SqliteValue } from './types.ts';
+import { setMember } from '../../format/json.ts';
 
 export interface SqliteSourceOptions {
   /** The database file. */
@@ -140,7 +141,7 @@ export function sqliteSource(opts: SqliteSourceOptions): Source {
                 for (let i = 0; i < cols.length; i++) {
                   const name = cols[i]!;
                   const { cell, mismatch } = cellOf(values[i]!, rules.get(name)!);
-                  cells[name] = cell;
+                  setMember(cells, name, cell);
                   if (mismatch) (bad ??= []).push(name);
                 }
                 for (let i = 0; i < cols.length; i++) {
