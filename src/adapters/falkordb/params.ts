@@ -57,6 +57,19 @@ function scalarLiteral(v: Exclude<ParamValue, ParamValue[] | { [key: string]: Pa
   return doubleLiteral(v.value);
 }
 
+/** Map keys as `\`name\`:`, made once per name: a batch's thousands of rows repeat a few names. */
+const MEMBER_NAMES = new Map<string, string>();
+const MEMBER_NAMES_MAX = 4096;
+
+function memberName(k: string): string {
+  let text = MEMBER_NAMES.get(k);
+  if (text === undefined) {
+    text = quoteIdent(k, 'property') + ':';
+    if (MEMBER_NAMES.size < MEMBER_NAMES_MAX) MEMBER_NAMES.set(k, text);
+  }
+  return text;
+}
+
 /**
  * Appends a literal's pieces, joined once by `literal`: a batch's parameter is a list of
  * thousands of maps, and building each map's and list's text as its own string (with
@@ -81,7 +94,7 @@ function putLiteral(parts: string[], v: ParamValue): void {
   for (const k in v) {
     if (!Object.hasOwn(v, k)) continue;
     if (!first) parts.push(',');
-    parts.push(quoteIdent(k, 'property'), ':');
+    parts.push(memberName(k));
     putLiteral(parts, v[k]!);
     first = false;
   }

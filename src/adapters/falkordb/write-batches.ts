@@ -8,6 +8,7 @@
  */
 import { MemarcError } from '../../errors.ts';
 import { decodeF32, untypedDouble, type TypedValue } from '../../format/records.ts';
+import { setMember } from '../../format/json.ts';
 import { checkIdent, CypherDouble, quoteIdent, type ParamValue } from './params.ts';
 import { toServer, type TemporalTag } from './temporal.ts';
 
@@ -100,8 +101,7 @@ export function groupRows(
 ): Map<string, Group & { head: string }> {
   const groups = new Map<string, Group & { head: string }>();
   for (let i = 0; i < props.length; i++) {
-    // No prototype: a property named __proto__ is a property like any other.
-    const p: { [k: string]: ParamValue } = Object.create(null) as { [k: string]: ParamValue };
+    const p: { [k: string]: ParamValue } = {};
     const row = extra(i);
     row.p = p;
     let sets = '';
@@ -113,7 +113,7 @@ export function groupRows(
       const plain = plainValue(value, where(i));
       if (plain !== null) {
         checkIdent(name, 'property'); // refuse names Cypher cannot express, before the server sees them
-        p[name] = plain;
+        setMember(p, name, plain);
         continue;
       }
       const sp = special(value, where(i));
