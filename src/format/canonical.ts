@@ -4,9 +4,10 @@
  * sorted by UTF-16 code units, strings use JSON.stringify's escaping, numbers use ECMAScript's
  * shortest round-trip form. No whitespace.
  *
- * The text is emitted in pieces into a sink. Hashing feeds the pieces to the hash in 32 KiB
- * runs (`updateCanonical`), so a record of a million small values is hashed without building
- * its canonical text: built as one string, it took a rope node per value, about 60 bytes each.
+ * The text is emitted in pieces into a sink. Hashing writes the pieces' UTF-8 into a reused
+ * 64 KiB buffer and feeds the hash from it (`updateCanonical`), so no record's canonical text is
+ * ever built as a string: built as one, it took a rope node per value (about 60 bytes each for a
+ * record of a million small values) and a flat copy to hash.
  *
  * A plain number (not a RawNumber) prints the same under both number rules: it is held as a
  * number only when `String(n)` is its written text, so that text already says integer or float.
