@@ -168,6 +168,27 @@ export function sortedStrings(list: readonly string[]): readonly string[] {
   return list;
 }
 
+/** Whether an object's own names come in canonical order, and it has no inherited enumerable ones. */
+function namesInOrder(o: object): boolean {
+  let prev: string | null = null;
+  for (const k in o) {
+    if (!Object.hasOwn(o, k) || (prev !== null && !(prev < k))) return false;
+    prev = k;
+  }
+  return true;
+}
+
+/** Emits `"name":value` (after a comma unless first); false for an undefined value, which is left out. */
+function member(o: { [k: string]: Json | undefined }, k: string, first: boolean, depth: number, out: Sink, form: boolean): boolean {
+  const v = o[k];
+  if (v === undefined) return false;
+  if (!first) out.put(',');
+  out.str(k);
+  out.put(':');
+  emit(v, depth + 1, out, form);
+  return true;
+}
+
 function emit(value: Json | undefined, depth: number, out: Sink, form: boolean): void {
   switch (typeof value) {
     case 'string':
@@ -207,17 +228,14 @@ function emit(value: Json | undefined, depth: number, out: Sink, form: boolean):
         out.put(']');
         return;
       }
-      const keys = sortedKeys(value);
       out.put('{');
       let first = true;
-      for (const k of keys) {
-        const v = value[k];
-        if (v === undefined) continue;
-        if (!first) out.put(',');
-        out.str(k);
-        out.put(':');
-        emit(v, depth + 1, out, form);
-        first = false;
+      // An object whose names are in canonical order already (most are) is walked with for-in,
+      // which allocates nothing; Object.keys makes an array every time.
+      if (namesInOrder(value)) {
+        for (const k in value) if (member(value, k, first, depth, out, form)) first = false;
+      } else {
+        for (const k of sortedKeys(value)) if (member(value, k, first, depth, out, form)) first = false;
       }
       out.put('}');
       return;

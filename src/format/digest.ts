@@ -189,8 +189,8 @@ export class DatasetDigest {
     this.nodeTableOptions = opts.nodeTable ?? {};
   }
 
-  /** Adds one record; returns its SHA-256 (hex) for callers that compare record by record. */
-  add(kind: RecordKind, record: AnyRecord): string {
+  /** Adds one record. */
+  add(kind: RecordKind, record: AnyRecord): void {
     let h: Buffer;
     const prefix = this.rule.prefix;
     switch (kind) {
@@ -228,7 +228,6 @@ export class DatasetDigest {
     }
     this.addHash(h);
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
-    return h.toString('hex');
   }
 
   /** Adds a record hash computed elsewhere (e.g. a verified record of a resumed import). */

@@ -46,6 +46,15 @@ describe('canonical member order', () => {
     );
   });
 
+  it('writes own members only, in order or not, whatever the prototype holds', () => {
+    const proto = { inherited: 1 };
+    const inOrder = Object.assign(Object.create(proto) as Record<string, number>, { a: 1, b: 2 });
+    const outOfOrder = Object.assign(Object.create(proto) as Record<string, number>, { b: 2, a: 1 });
+    for (const o of [inOrder, outOfOrder]) expect(canonicalJson(o)).toBe('{"a":1,"b":2}');
+    const bare = Object.assign(Object.create(null) as Record<string, number>, { b: 2, a: 1, 10: 3, 9: 4 });
+    expect(canonicalJson(bare)).toBe('{"10":3,"9":4,"a":1,"b":2}');
+  });
+
   it('orders by UTF-16 code units: a surrogate pair sorts below U+E000', () => {
     expect(canonicalJson({ '\ue000': 1, '😀': 2, b: 3, 10: 4, 9: 5 })).toBe('{"10":4,"9":5,"b":3,"😀":2,"\ue000":1}');
     const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${39 - i}`, i]));
