@@ -127,6 +127,16 @@ function arraysAsObjects(root: unknown): unknown {
   }
 }
 
+/**
+ * The text parsed again with the reviver that keeps big integers, checked for misread names as
+ * the first parse was: the first parse itself can put the engine into the state that misreads a
+ * name of the same text the second time (a fuzz test of session 8 found one).
+ */
+function reparse(text: string): unknown {
+  const w = JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
+  return flags(w) & NAMES ? parseNamed(text, reviver) : w;
+}
+
 /** JSON.parse(text, revive) for valid JSON text, immune to the misread names above. */
 function parseNamed(text: string, revive?: Reviver): unknown {
   return arraysAsObjects(JSON.parse(objectsAsArrays(text), revive as ((k: string, v: unknown) => unknown) | undefined));
@@ -143,7 +153,48 @@ export function parseJson(text: string): unknown {
   const r = flags(v);
   if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
   if (!(r & UNSAFE)) return v;
-  return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
+  return reparse(text);
+}
+
+/**
+ * parseJson for an object one member of which holds only float vectors (a Qdrant point's
+ * `vector`): that member's number arrays are not read. Its numbers become float32 whatever their
+ * literal (src/adapters/qdrant/convert.ts), so no integer there needs keeping beyond 2^53, and
+ * reading each of 768 numbers to check cost about as much as the parse (bench/RESULTS.md,
+ * session 8). Its member names are still checked (NAMES), as are all the others' numbers.
+ */
+export function parseJsonFloatMember(text: string, member: string): unknown {
+  const v = JSON.parse(text);
+  let r = 0;
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    for (const k in v) {
+      if (k.indexOf('\\') >= 0) r |= NAMES;
+      const x = (v as Record<string, unknown>)[k];
+      r |= k === member ? shapeFlags(x, 1) : scan(x, 1, 1001, NAMES);
+    }
+  } else {
+    r = flags(v);
+  }
+  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
+  if (!(r & UNSAFE)) return v;
+  return reparse(text);
+}
+
+/** scan's NAMES for a value whose arrays that start with a number are taken as numbers, unread. */
+function shapeFlags(v: unknown, depth: number): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  if (depth >= 1001) return NAMES;
+  let r = 0;
+  if (Array.isArray(v)) {
+    if (v.length === 0 || typeof v[0] === 'number') return 0;
+    for (let i = 0; i < v.length; i++) r |= shapeFlags(v[i], depth + 1);
+    return r;
+  }
+  for (const k in v) {
+    if (k.indexOf('\\') >= 0) r |= NAMES;
+    r |= shapeFlags((v as Record<string, unknown>)[k], depth + 1);
+  }
+  return r;
 }
 
 const UNSAFE = 1;
@@ -163,7 +214,7 @@ export function parseJsonBounded(text: string, maxDepth: number): unknown {
   if (r & TOO_DEEP) throw new NestingError(maxDepth);
   if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
   if (!(r & UNSAFE)) return v;
-  return JSON.parse(text, reviver as (k: string, v: unknown) => unknown);
+  return reparse(text);
 }
 
 /**

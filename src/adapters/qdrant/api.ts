@@ -4,7 +4,7 @@ import type { QdrantPoint, QdrantId } from './convert.ts';
 import { fingerprintOf, type CollectionInfo } from './fingerprint.ts';
 import { JsonPieces, seg, type QdrantHttp } from './http.ts';
 import { keepPayloadLexemes } from './payload-lexemes.ts';
-import { parseJson, stringifyJson } from '../../format/json.ts';
+import { parseJsonFloatMember, stringifyJson } from '../../format/json.ts';
 
 export interface ScrollPage {
   points: QdrantPoint[];
@@ -17,7 +17,7 @@ export interface ScrollPage {
  * http.ts): its payload numbers keep their written form.
  */
 function pointOf(text: string): QdrantPoint {
-  const p = parseJson(text) as QdrantPoint;
+  const p = parseJsonFloatMember(text, 'vector') as QdrantPoint;
   keepPayloadLexemes(text, [p], 1);
   return p;
 }
