@@ -4,7 +4,7 @@
  * the parsed numbers is exact, and the decimal text of each float32 sent back parses to the same
  * float32 on the server.
  */
-import { rawNumber } from '../../format/json.ts';
+import { rawNumber, setMember } from '../../format/json.ts';
 import { decodeF32, encodeF32, type JsonObject, type PointRecord, type VectorValue } from '../../format/records.ts';
 
 export type QdrantId = number | bigint | string;
@@ -40,7 +40,7 @@ export function recordFromQdrant(p: QdrantPoint): PointRecord {
     vectors[''] = fromVector('', v, p.id);
   } else if (v && typeof v === 'object') {
     // A top-level object is always a map of names: sparse vectors are always named.
-    for (const [name, val] of Object.entries(v as Record<string, unknown>)) vectors[name] = fromVector(name, val, p.id);
+    for (const [name, val] of Object.entries(v as Record<string, unknown>)) setMember(vectors, name, fromVector(name, val, p.id));
   }
   return { id: p.id, vectors, payload: p.payload ?? null };
 }
