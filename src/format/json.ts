@@ -137,6 +137,13 @@ function reparse(text: string): unknown {
   return flags(w) & NAMES ? parseNamed(text, reviver) : w;
 }
 
+/** The value of a first parse `v` of `text`, or the text parsed again as its flags `r` require. */
+function settle(text: string, v: unknown, r: number): unknown {
+  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
+  if (!(r & UNSAFE)) return v;
+  return reparse(text);
+}
+
 /** JSON.parse(text, revive) for valid JSON text, immune to the misread names above. */
 function parseNamed(text: string, revive?: Reviver): unknown {
   return arraysAsObjects(JSON.parse(objectsAsArrays(text), revive as ((k: string, v: unknown) => unknown) | undefined));
@@ -151,9 +158,7 @@ export function parsePlainJson(text: string): unknown {
 export function parseJson(text: string): unknown {
   const v = JSON.parse(text);
   const r = flags(v);
-  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
-  if (!(r & UNSAFE)) return v;
-  return reparse(text);
+  return settle(text, v, r);
 }
 
 /**
@@ -175,9 +180,7 @@ export function parseJsonFloatMember(text: string, member: string): unknown {
   } else {
     r = flags(v);
   }
-  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
-  if (!(r & UNSAFE)) return v;
-  return reparse(text);
+  return settle(text, v, r);
 }
 
 /** scan's NAMES for a value whose arrays that start with a number are taken as numbers, unread. */
@@ -212,9 +215,7 @@ export function parseJsonBounded(text: string, maxDepth: number): unknown {
   const v = JSON.parse(text);
   const r = scan(v, 0, maxDepth, TOO_DEEP);
   if (r & TOO_DEEP) throw new NestingError(maxDepth);
-  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
-  if (!(r & UNSAFE)) return v;
-  return reparse(text);
+  return settle(text, v, r);
 }
 
 /**

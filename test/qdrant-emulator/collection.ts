@@ -7,7 +7,8 @@ import { SortedIds } from './sorted-ids.ts';
 import { isRawNumber } from '../../src/format/json.ts';
 import { storePayload } from './payload.ts';
 import { toStored, vectorOutput, type StoredVector } from './vectors.ts';
-import { setOwn } from './json.ts';
+// Qdrant (Rust) keeps a vector or payload key named __proto__; so must the emulator.
+import { setMember } from '../../src/format/json.ts';
 
 export interface StoredPoint {
   id: PointId;
@@ -67,7 +68,7 @@ export class Collection {
     } else if (isObject(raw)) {
       if ('indices' in raw) throw badInput('Conversion between sparse and regular vectors failed');
       // serde's validation path names a map entry `?`: `points[0].vector.?.indices`.
-      for (const [name, v] of Object.entries(raw)) setOwn(out, name, toStored(v, name, this.settings.spec(name), `${field}.?`));
+      for (const [name, v] of Object.entries(raw)) setMember(out, name, toStored(v, name, this.settings.spec(name), `${field}.?`));
     } else {
       throw formatError(`${field}: data did not match any variant of untagged enum VectorStruct`);
     }
@@ -117,7 +118,7 @@ export class Collection {
         const stored = storePayload(payload) as Record<string, unknown>;
         attempt(() => {
           const v: Record<string, StoredVector> = {};
-          for (const [name, list] of Object.entries(perName)) setOwn(v, name, toStored(list[i], name, this.settings.spec(name), `batch.vectors.${name}[${i}]`));
+          for (const [name, list] of Object.entries(perName)) setMember(v, name, toStored(list[i], name, this.settings.spec(name), `batch.vectors.${name}[${i}]`));
           return { id, vectors: v, payload: stored };
         });
       });

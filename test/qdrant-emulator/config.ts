@@ -4,7 +4,8 @@
  */
 import type { Schemas } from '@qdrant/js-client-rest';
 import { badInput, formatError, rangeMessage, validationError } from './errors.ts';
-import { setOwn } from './json.ts';
+// Qdrant (Rust) keeps a vector or payload key named __proto__; so must the emulator.
+import { setMember } from '../../src/format/json.ts';
 
 type VectorParams = Schemas['VectorParams'];
 type SparseVectorParams = Schemas['SparseVectorParams'];
@@ -89,7 +90,7 @@ export class CollectionSettings {
       this.vectors = checkVectorParams(vectors, 'vectors');
     } else {
       const named: Record<string, VectorParams> = {};
-      for (const [name, p] of Object.entries(vectors)) setOwn(named, name, checkVectorParams(p, `vectors.${name}`));
+      for (const [name, p] of Object.entries(vectors)) setMember(named, name, checkVectorParams(p, `vectors.${name}`));
       this.vectors = named;
     }
     const sparse = req.sparse_vectors;
@@ -99,7 +100,7 @@ export class CollectionSettings {
       for (const [name, p] of Object.entries(sparse)) {
         if (!isObject(p)) throw formatError(`sparse_vectors.${name}: invalid type: expected struct SparseVectorParams`);
         if (this.denseSpec(name)) throw badInput(`Vector name \`${name}\` is used for both dense and sparse vectors`);
-        setOwn(this.sparse, name, { ...p } as SparseVectorParams);
+        setMember(this.sparse, name, { ...p } as SparseVectorParams);
       }
     }
     const positive = (key: string, dflt: number): number => {
@@ -194,7 +195,7 @@ export class CollectionSettings {
     for (const [name, diff] of Object.entries(sparseDiffs)) {
       const current = this.sparse?.[name] ?? {};
       const d = dropNulls(diff, `sparse_vectors.${name}`);
-      if (this.sparse) setOwn(this.sparse, name, { ...current, ...d } as SparseVectorParams);
+      if (this.sparse) setMember(this.sparse, name, { ...current, ...d } as SparseVectorParams);
     }
     Object.assign(this.params, params);
     Object.assign(this.hnsw, hnsw);

@@ -75,11 +75,3 @@ function write(value: unknown, out: string[], floats: FloatFormat): void {
   }
 }
 
-/**
- * `obj[key] = value` for a name that comes from a request: assigning `__proto__` would set the
- * object's prototype instead (Qdrant, in Rust, keeps a vector or payload key of that name).
- */
-export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
-  if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
-  else obj[key] = value;
-}

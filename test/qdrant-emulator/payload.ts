@@ -9,7 +9,8 @@ import { isRawNumber, lexemeValue, numberLexeme, parseJsonLexemes, rawNumber } f
 import { keepPayloadLexemes } from '../../src/adapters/qdrant/payload-lexemes.ts';
 import { storedLexeme } from '../../src/adapters/qdrant/server-numbers.ts';
 import { formatError } from './errors.ts';
-import { setOwn } from './json.ts';
+// Qdrant (Rust) keeps a vector or payload key named __proto__; so must the emulator.
+import { setMember } from '../../src/format/json.ts';
 
 /** The payload with every number replaced by what the server stores; refuses numbers out of range. */
 export function storePayload(v: unknown): unknown {
@@ -22,7 +23,7 @@ export function storePayload(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(storePayload);
   if (typeof v === 'object' && v !== null) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) setOwn(out, k, storePayload(x));
+    for (const [k, x] of Object.entries(v)) setMember(out, k, storePayload(x));
     return out;
   }
   return v;
