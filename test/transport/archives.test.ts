@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,7 +88,8 @@ describe('listArchives and pruneArchives on a directory', () => {
     await mkdir(path.join(dir, 'sub'));
   });
 
-  afterAll(async () => {
+  // Each test gets its own directory (beforeEach), so each is removed after its test.
+  afterEach(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
