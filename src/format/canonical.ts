@@ -5,14 +5,14 @@
  * shortest round-trip form. No whitespace.
  *
  * The text is emitted in pieces into a sink. Hashing writes the pieces' UTF-8 into a reused
- * 64 KiB buffer and feeds the hash from it (`updateCanonical`), so no record's canonical text is
+ * 64 KiB buffer and hashes it from there (`canonicalHasher`), so no record's canonical text is
  * ever built as a string: built as one, it took a rope node per value (about 60 bytes each for a
  * record of a million small values) and a flat copy to hash.
  *
  * A plain number (not a RawNumber) prints the same under both number rules: it is held as a
  * number only when `String(n)` is its written text, so that text already says integer or float.
  */
-import type { Hash } from 'node:crypto';
+import { createHash, hash as hashOnce, type Hash } from 'node:crypto';
 import { isRawNumber, lexemeValue } from './json.ts';
 import { NestingError } from './nesting.ts';
 import type { Json } from './records.ts';
@@ -46,33 +46,40 @@ class StringSink implements Sink {
  */
 const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
-/** The hash sinks' bytes: emit runs synchronously and the hash copies what it is given, so one buffer serves every call. */
+/** The hasher's bytes: emit runs synchronously and the hash copies what it is given, so one buffer serves every call. */
 const SCRATCH = Buffer.allocUnsafe(64 * 1024);
 
 /**
- * Writes the canonical text's UTF-8 into SCRATCH and hands it to the hash when full. Joining the
- * pieces into a string first made a rope node per piece and then a flat copy of the text; with
+ * SHA-256 of a text written in pieces (strings and canonical values), for a record's hash. The
+ * UTF-8 goes into SCRATCH; a text that fits (every record but the largest) is hashed there in one
+ * call, with no Hash object made; a longer one spills into a Hash as it goes. Joining the pieces
+ * into a string first made a rope node per piece and then a flat copy of the text; with
  * JSON.stringify's copy of every string, that was a fifth of all a graph import allocated
- * (bench/RESULTS.md, session 8). A piece longer than the buffer goes to the hash as it is.
+ * (bench/RESULTS.md, session 8), and a Hash object per record another 4 % of a graph export
+ * (session 9). One instance serves
+ * the process: `begin()` to `digest()` runs synchronously, and resets whatever an earlier,
+ * interrupted use (a NestingError) left.
  */
-class HashSink implements Sink {
-  private readonly hash: Hash;
+class CanonicalHasher implements Sink {
+  private hash: Hash | null = null;
   private off = 0;
-  constructor(hash: Hash) {
-    this.hash = hash;
+  begin(): this {
+    this.hash = null;
+    this.off = 0;
+    return this;
   }
   put(piece: string): void {
     // At most 3 bytes of UTF-8 per UTF-16 code unit.
     if (piece.length * 3 > SCRATCH.length - this.off) {
-      this.flush();
+      this.spill();
       if (piece.length * 3 > SCRATCH.length) {
-        this.hash.update(piece);
+        this.hash!.update(piece);
         return;
       }
     }
     this.off += SCRATCH.write(piece, this.off);
   }
-  str(value: string): void {
+  str(value: string): this {
     if (PLAIN.test(value)) {
       this.put('"');
       this.put(value);
@@ -80,11 +87,53 @@ class HashSink implements Sink {
     } else {
       this.put(JSON.stringify(value));
     }
+    return this;
   }
-  flush(): void {
+  /** Appends the canonical JSON of `value`. */
+  value(value: Json | undefined, numbers: NumberRule = 'value'): this {
+    emit(value, 0, this, numbers === 'form');
+    return this;
+  }
+  text(piece: string): this {
+    this.put(piece);
+    return this;
+  }
+  /** Appends `b[from..to)` as lowercase hex digits (at most 32 KiB of bytes). */
+  hexBytes(b: Uint8Array, from: number, to: number): this {
+    if ((to - from) * 2 > SCRATCH.length - this.off) this.spill();
+    let o = this.off;
+    for (let i = from; i < to; i++) {
+      const x = b[i]!;
+      SCRATCH[o++] = HEX_DIGITS[x >> 4]!;
+      SCRATCH[o++] = HEX_DIGITS[x & 15]!;
+    }
+    this.off = o;
+    return this;
+  }
+  digest(): Buffer {
+    if (this.hash === null) {
+      const d = hashOnce('sha256', SCRATCH.subarray(0, this.off), 'buffer');
+      this.off = 0;
+      return d;
+    }
+    this.spill();
+    const d = this.hash.digest();
+    this.hash = null;
+    return d;
+  }
+  private spill(): void {
+    this.hash ??= createHash('sha256');
     if (this.off > 0) this.hash.update(SCRATCH.subarray(0, this.off));
     this.off = 0;
   }
+}
+
+const HEX_DIGITS = Buffer.from('0123456789abcdef');
+const HASHER = new CanonicalHasher();
+
+/** The process's canonical hasher, reset: `canonicalHasher().text(prefix).value(v).digest()`. */
+export function canonicalHasher(): CanonicalHasher {
+  return HASHER.begin();
 }
 
 /**
@@ -98,13 +147,6 @@ export function canonicalJson(value: Json | undefined, numbers: NumberRule = 'va
   const sink = new StringSink();
   emit(value, 0, sink, numbers === 'form');
   return sink.s;
-}
-
-/** Feeds the canonical JSON of `value` to `hash` (UTF-8), as `hash.update(canonicalJson(value))` would. */
-export function updateCanonical(hash: Hash, value: Json | undefined, numbers: NumberRule = 'value'): void {
-  const sink = new HashSink(hash);
-  emit(value, 0, sink, numbers === 'form');
-  sink.flush();
 }
 
 const INTEGER_TEXT = /^-?\d+$/;

@@ -13,7 +13,7 @@
  * the one place where memory grows with a dataset (with its record count, not the archive size).
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson, sortedKeys, sortedStrings, updateCanonical, type NumberRule } from './canonical.ts';
+import { canonicalHasher, canonicalJson, sortedKeys, sortedStrings, type NumberRule } from './canonical.ts';
 import { addHash128, addPointId, KeySet } from './key-set.ts';
 import { PointIdGuard } from './point-ids.ts';
 import { NodeTable, type NodeTableOptions } from './node-table.ts';
@@ -71,44 +71,73 @@ const B64_SAFE = /^[A-Za-z0-9+/=]*$/;
  */
 export function pointHash(p: PointRecord, major = 1): Buffer {
   const rule = ruleOf(major);
-  const h = createHash('sha256');
-  h.update(rule.prefix.point);
-  h.update(`{"id":${canonicalJson(normId(p.id))},"payload":`);
-  updateCanonical(h, (p.payload ?? {}) as Json, rule.numbers);
-  h.update(',"vectors":{');
+  const h = canonicalHasher();
+  h.text(rule.prefix.point);
+  h.text(`{"id":${canonicalJson(normId(p.id))},"payload":`);
+  h.value((p.payload ?? {}) as Json, rule.numbers);
+  h.text(',"vectors":{');
   const names = sortedKeys(p.vectors);
   for (let i = 0; i < names.length; i++) {
     const name = names[i]!;
     const v = p.vectors[name] as Record<string, unknown>;
-    h.update(`${i ? ',' : ''}${JSON.stringify(name)}:`);
+    h.text(i ? ',' : '');
+    h.str(name);
+    h.text(':');
     const keys = Object.keys(v);
     const dense = v.dense;
     const multi = v.multi;
     if (keys.length === 1 && typeof dense === 'string' && B64_SAFE.test(dense)) {
-      h.update('{"dense":"');
-      h.update(dense);
-      h.update('"}');
+      h.text('{"dense":"');
+      h.text(dense);
+      h.text('"}');
     } else if (keys.length === 1 && Array.isArray(multi) && multi.every((m) => typeof m === 'string' && B64_SAFE.test(m))) {
-      h.update('{"multi":[');
+      h.text('{"multi":[');
       for (let j = 0; j < multi.length; j++) {
-        h.update(j ? ',"' : '"');
-        h.update(multi[j] as string);
-        h.update('"');
+        h.text(j ? ',"' : '"');
+        h.text(multi[j] as string);
+        h.text('"');
       }
-      h.update(']}');
+      h.text(']}');
     } else {
-      updateCanonical(h, v as Json);
+      h.value(v as Json);
     }
   }
-  h.update('}}');
+  h.text('}}');
   return h.digest();
 }
 
-/** SHA-256 of a prefix and the canonical JSON of a value, streamed (canonical.ts). */
+/** SHA-256 of a prefix and the canonical JSON of a value (canonical.ts). */
 function sha256(prefix: string, body: Json, numbers: NumberRule = 'value'): Buffer {
-  const h = createHash('sha256').update(prefix);
-  updateCanonical(h, body, numbers);
-  return h.digest();
+  return canonicalHasher().text(prefix).value(body, numbers).digest();
+}
+
+/** The endpoints' node hashes of the edge being digested: source at 0, destination at 32. */
+const ENDS = Buffer.alloc(64);
+
+/**
+ * SHA-256 of the edge prefix and the canonical JSON of `{dst, props, src, type}`, the endpoints
+ * being their node hashes (ENDS) in hex: written into the hasher as they are, where building the
+ * object took two 64-digit strings per edge (bench/RESULTS.md, session 9). Members are in
+ * canonical order; an edge without props or a string type (a record validation would refuse)
+ * takes the generic path, which omits or prints them as canonicalJson does.
+ */
+function edgeHash(prefix: string, e: EdgeRecord): Buffer {
+  if (e.props === undefined || typeof e.type !== 'string') {
+    const hex = ENDS.toString('hex');
+    return sha256(prefix, { dst: hex.slice(64), props: e.props, src: hex.slice(0, 64), type: e.type } as unknown as Json);
+  }
+  return canonicalHasher()
+    .text(prefix)
+    .text('{"dst":"')
+    .hexBytes(ENDS, 32, 64)
+    .text('","props":')
+    .value(e.props as Json)
+    .text(',"src":"')
+    .hexBytes(ENDS, 0, 32)
+    .text('","type":')
+    .str(e.type)
+    .text('}')
+    .digest();
 }
 
 /** A record whose key is unknown (an edge endpoint) or repeated (a node key, point id or row primary key). */
@@ -218,11 +247,10 @@ export class DatasetDigest {
       }
       case 'edge': {
         const e = record as EdgeRecord;
-        const s = this.nodeHashes?.hex(normKey(e.src));
-        const d = this.nodeHashes?.hex(normKey(e.dst));
-        if (s === undefined) throw new UnknownNodeKeyError(e.src);
-        if (d === undefined) throw new UnknownNodeKeyError(e.dst);
-        h = sha256(prefix.edge, { dst: d, props: e.props, src: s, type: e.type } as unknown as Json);
+        const table = this.nodeHashes;
+        if (!table?.copyHash(normKey(e.src), ENDS, 0)) throw new UnknownNodeKeyError(e.src);
+        if (!table.copyHash(normKey(e.dst), ENDS, 32)) throw new UnknownNodeKeyError(e.dst);
+        h = edgeHash(prefix.edge, e);
         break;
       }
     }

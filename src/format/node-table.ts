@@ -126,17 +126,29 @@ export class NodeTable {
 
   /** The node's hash as 64 hex digits, or undefined for a key no node has. */
   hex(key: number | string | bigint): string | undefined {
+    const out = Buffer.allocUnsafe(32);
+    return this.copyHash(key, out, 0) ? out.toString('hex') : undefined;
+  }
+
+  /**
+   * Copies the node's 32-byte hash into `out` at `at`; false for a key no node has. The edge
+   * digest writes it as hex straight into its hasher (digest.ts), with no string per endpoint.
+   */
+  copyHash(key: number | string | bigint, out: Uint8Array, at: number): boolean {
     if (typeof key === 'number' && this.has(key)) {
       if (key < this.memoryKeys) {
-        const at = (key % DENSE_SLAB) * 32;
-        return this.dense[Math.floor(key / DENSE_SLAB)]!.toString('hex', at, at + 32);
+        const from = (key % DENSE_SLAB) * 32;
+        this.dense[Math.floor(key / DENSE_SLAB)]!.copy(out, at, from, from + 32);
+        return true;
       }
-      return this.spilledHex(key - this.memoryKeys);
+      this.spilledHash(key - this.memoryKeys, out, at);
+      return true;
     }
     const slot = this.slots.get(key);
-    if (slot === undefined) return undefined;
-    const at = (slot % SLAB_HASHES) * 32;
-    return this.slabs[Math.floor(slot / SLAB_HASHES)]!.toString('hex', at, at + 32);
+    if (slot === undefined) return false;
+    const from = (slot % SLAB_HASHES) * 32;
+    this.slabs[Math.floor(slot / SLAB_HASHES)]!.copy(out, at, from, from + 32);
+    return true;
   }
 
   /** Releases the temporary file and the memory. Idempotent; the table answers nothing after it. */
@@ -206,15 +218,16 @@ export class NodeTable {
     this.cacheSlab[e] = -1;
   }
 
-  private spilledHex(k: number): string {
+  private spilledHash(k: number, out: Uint8Array, at: number): void {
     const e = this.entryOf(Math.floor(k / DENSE_SLAB));
     const i = k % DENSE_SLAB;
     if (e >= 0 && this.cacheSet[e * DENSE_SLAB + i]) {
-      const at = e * SLAB_BYTES + i * 32;
-      return this.cache.toString('hex', at, at + 32);
+      const from = e * SLAB_BYTES + i * 32;
+      this.cache.copy(out, at, from, from + 32);
+      return;
     }
     this.file!.read(this.scratch, 0, 32, k * 32);
-    return this.scratch.toString('hex');
+    this.scratch.copy(out, at, 0, 32);
   }
 }
 

@@ -129,9 +129,8 @@ function typedValue(v: unknown, depth: number): string | null {
     return null;
   }
   if (!isObj(v)) return 'null is not a property value';
-  const keys = Object.keys(v);
-  if (keys.length !== 1) return 'a tagged value must have exactly one key';
-  const tag = keys[0]!;
+  const tag = onlyKey(v);
+  if (tag === null) return 'a tagged value must have exactly one key';
   const x = v[tag];
   if (tag === 'double') return (typeof x === 'number' && Number.isFinite(x)) || typeof x === 'bigint' || x === 'NaN' || x === 'Infinity' || x === '-Infinity' || x === '-0' ? null : 'a double must be a finite number or "NaN", "Infinity", "-Infinity", "-0"';
   if (tag === 'vecf32') return f32b64(x) ? null : 'vecf32 must be base64 of float32 values';
@@ -146,6 +145,20 @@ function typedValue(v: unknown, depth: number): string | null {
   if (TEMPORAL.includes(tag)) return isInt64(x) ? null : `${tag} must be a signed 64-bit integer`;
   if (GRAPH_TAGS_2_1.has(tag)) return graphTag21Problem(tag, x);
   return `unknown value tag ${JSON.stringify(tag)}`;
+}
+
+/**
+ * The one own enumerable member name of `v`, or null when it has none or several: what
+ * `Object.keys(v)` would say, without making its array for every tagged value of every record.
+ */
+function onlyKey(v: object): string | null {
+  let only: string | null = null;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    if (only !== null) return null;
+    only = k;
+  }
+  return only;
 }
 
 // Typed values added for Neo4j (spec 6.5, "Tags of format 2.1"): byte arrays, nanosecond and

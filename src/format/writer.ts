@@ -109,21 +109,32 @@ class ShardBuffer {
     this.body.catch(() => {}); // observed by whoever emits the shard
   }
 
-  /** Adds one NDJSON line (with its newline); `len` is its byte length. */
-  async add(line: string, len: number): Promise<void> {
-    this.pending.push(line);
+  /**
+   * Adds one NDJSON line, given without its newline; `len` is its byte length with the newline.
+   * The newline is written in flush(): `json + '\n'` would be a rope that measuring it flattens,
+   * a copy of every record's text (a seventh of all a graph export allocated, bench/RESULTS.md
+   * session 9).
+   */
+  async add(json: string, len: number): Promise<void> {
+    this.pending.push(json);
     this.pendingLen += len;
     this.records++;
     this.raw += len;
     if (this.pendingLen >= 64 * 1024) await this.flush();
   }
 
+  /** Writes the pending lines' UTF-8 into one buffer for zlib, without joining them into a string first. */
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
-    const text = this.pending.join('');
+    const buf = Buffer.allocUnsafeSlow(this.pendingLen);
+    let off = 0;
+    for (const json of this.pending) {
+      off += buf.write(json, off);
+      buf[off++] = 0x0a;
+    }
     this.pending = [];
     this.pendingLen = 0;
-    if (!this.gz.write(text)) await once(this.gz, 'drain');
+    if (!this.gz.write(off === buf.length ? buf : buf.subarray(0, off))) await once(this.gz, 'drain');
   }
 
   async end(): Promise<void> {
@@ -146,13 +157,13 @@ async function collect(gz: Gzip): Promise<{ body: Buffer; sha256: string }> {
  * Refuses a record that readers would refuse with their default limits (spec §13): an export
  * that writes it would make an archive no default restore reads.
  */
-function lineWithinLimits(line: string, len: number, dataset: string, kind: string, record: number, shard: number): void {
+function lineWithinLimits(json: string, len: number, dataset: string, kind: string, record: number, shard: number): void {
   const where = `dataset ${JSON.stringify(dataset)}: ${kind} record ${record} of shard ${shard}`;
   const hint = 'readers refuse such a record by default (spec/FORMAT.md section 13); shrink the value in the store before exporting';
   if (len - 1 > DEFAULT_LIMITS.maxLineBytes) {
     throw new MemarcError('LIMIT_EXCEEDED', `${where}: its line is ${len - 1} bytes, over the reader limit of ${DEFAULT_LIMITS.maxLineBytes}`, { context: { dataset, limit: DEFAULT_LIMITS.maxLineBytes }, hint });
   }
-  const bytes = Buffer.from(line);
+  const bytes = Buffer.from(json);
   if (countValues(bytes, 0, bytes.length, DEFAULT_LIMITS.maxLineValues) > DEFAULT_LIMITS.maxLineValues) {
     throw new MemarcError('LIMIT_EXCEEDED', `${where}: it holds more than the reader limit of ${DEFAULT_LIMITS.maxLineValues} JSON values`, { context: { dataset, limit: DEFAULT_LIMITS.maxLineValues }, hint });
   }
@@ -305,12 +316,12 @@ export class ArchiveWriter {
             if (err instanceof RecordKeyError) throw new MemarcError('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}: ${section.kind} record ${(shard?.records ?? 0) + 1} of shard ${seq + 1}: ${err.message}`, { context: { dataset: ds.name }, hint: 'point ids, node keys and row primary keys must be unique within a dataset, and every edge must refer to nodes written before it' });
             throw err;
           }
-          const line = stringifyJson(rec) + '\n';
-          const len = Buffer.byteLength(line);
-          if (this.opts.validate && len > COUNT_VALUES_ABOVE) lineWithinLimits(line, len, ds.name, section.kind, (shard?.records ?? 0) + 1, seq + 1);
+          const json = stringifyJson(rec);
+          const len = Buffer.byteLength(json) + 1;
+          if (this.opts.validate && len > COUNT_VALUES_ABOVE) lineWithinLimits(json, len, ds.name, section.kind, (shard?.records ?? 0) + 1, seq + 1);
           if (shard && (shard.raw + len > this.opts.shardMaxRawBytes || shard.records >= this.opts.shardMaxRecords)) await cut();
           shard ??= new ShardBuffer(this.opts.gzipLevel, Math.ceil(this.opts.shardMaxRawBytes / 2));
-          await shard.add(line, len);
+          await shard.add(json, len);
           batchBytes += len;
         }
         // The batch's records, their lines and whatever the source decoded them from are garbage

@@ -52,19 +52,30 @@ export class SchemaNames {
     this.keys = await col('db.propertyKeys');
   }
 
-  /** Resolves every id of a page, refreshing once if the schema grew meanwhile. */
-  async ensure(labelIds: number[], typeIds: number[], keyIds: number[]): Promise<void> {
-    if (this.has(labelIds, typeIds, keyIds)) return;
+  /**
+   * Resolves every label, type and property key id of a page's entities (and `keyIds`),
+   * refreshing once if the schema grew meanwhile. The page is walked where it lies: collecting its
+   * ids into arrays first made a number per property of every record (5 % of a graph export's
+   * allocation, bench/RESULTS.md session 9).
+   */
+  async ensurePage(raws: ReadonlyArray<PageEntity>, keyIds: readonly number[] = []): Promise<void> {
+    if (this.knows(raws, keyIds)) return;
     await this.refresh();
-    if (!this.has(labelIds, typeIds, keyIds)) {
+    if (!this.knows(raws, keyIds)) {
       throw new MemarcError('STORE_ERROR', `graph "${this.graph}": a label, type or property id has no name in the schema`);
     }
   }
 
-  private has(labelIds: number[], typeIds: number[], keyIds: number[]): boolean {
-    for (const i of labelIds) if (this.labels[i] === undefined) return false;
-    for (const i of typeIds) if (this.types[i] === undefined) return false;
-    for (const i of keyIds) if (this.keys[i] === undefined) return false;
+  private knows(raws: ReadonlyArray<PageEntity>, keyIds: readonly number[]): boolean {
+    for (let i = 0; i < keyIds.length; i++) if (this.keys[keyIds[i]!] === undefined) return false;
+    for (let j = 0; j < raws.length; j++) {
+      const r = raws[j]!;
+      const ls = r.labelIds;
+      if (ls) for (let i = 0; i < ls.length; i++) if (this.labels[ls[i]!] === undefined) return false;
+      if (r.typeId !== undefined && this.types[r.typeId] === undefined) return false;
+      const ps = r.props;
+      for (let i = 0; i < ps.length; i++) if (this.keys[Number(ps[i]![0])] === undefined) return false;
+    }
     return true;
   }
 
@@ -167,7 +178,7 @@ function exactKeyIds(rows: Reply[][]): [Set<number>, Set<number>] {
 async function learnKeys(rows: Reply[][], cols: ExactCols | null, names: SchemaNames, dk: DoubleKeys): Promise<boolean> {
   const [scalars, arrays] = exactKeyIds(rows);
   if (scalars.size === 0 && arrays.size === 0) return false;
-  await names.ensure([], [], [...scalars, ...arrays]);
+  await names.ensurePage([], [...scalars, ...arrays]);
   let missing = false;
   for (const id of scalars) {
     const k = names.key(id);
@@ -302,17 +313,11 @@ function genericParts(cell: Reply | undefined): Map<string, [number, bigint]> {
   return out;
 }
 
-/** Every label, type and property key id of a page, for SchemaNames.ensure. */
-function pageIds(raws: Array<{ labelIds?: number[]; typeId?: number; props: RawProp[] }>): [number[], number[], number[]] {
-  const labels: number[] = [];
-  const types: number[] = [];
-  const keys: number[] = [];
-  for (const r of raws) {
-    if (r.labelIds) for (const l of r.labelIds) labels.push(l);
-    if (r.typeId !== undefined) types.push(r.typeId);
-    for (const p of r.props) keys.push(Number(p[0]));
-  }
-  return [labels, types, keys];
+/** What SchemaNames.ensurePage reads of an entity. */
+interface PageEntity {
+  labelIds?: number[];
+  typeId?: number;
+  props: RawProp[];
 }
 
 /**
@@ -442,7 +447,7 @@ async function* readPages<Raw extends { id: number; labelIds?: number[]; typeId?
   for await (const { rows, q } of pages) {
     checkAbort(opts.signal, graph);
     const raws = rows.map((r) => unwrap(r[0]!));
-    await names.ensure(...pageIds(raws));
+    await names.ensurePage(raws);
     const shown = opts.name ?? graph;
     yield raws.map((raw, i) => toRecord(raw, buildProps(raw.props, rows[i]!, q.cols, opts.exactDoubles, names, () => `graph "${shown}", ${what} ${raw.id}`, warnings)));
   }
