@@ -1,22 +1,24 @@
 /**
  * ArrayElements (src/adapters/qdrant/elements.ts): the elements of one array of an answer, split
- * out of the answer's text as it arrives in pieces. Whatever the pieces, the elements and the
- * text around the array must be exactly those of the whole text.
+ * out of the answer's bytes as they arrive in chunks. Whatever the chunks (cut anywhere, inside a
+ * string, an escape or a character's UTF-8), the elements and the text around the array must be
+ * exactly those of the whole text.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ArrayElements } from '../../src/adapters/qdrant/elements.ts';
 import { anyString } from '../format/arbitraries.ts';
 
-/** Splits `text` at the given cut points and feeds the pieces. */
-function split(text: string, path: string[], cuts: number[]): { values: string[]; skeleton: string; found: boolean } {
+/** Splits the UTF-8 of `text` (or the bytes given) at the given cut points and feeds the chunks. */
+function split(text: string | Buffer, path: string[], cuts: number[]): { values: string[]; skeleton: string; found: boolean } {
   const s = new ArrayElements<string>(path, (t) => t);
+  const bytes = typeof text === 'string' ? Buffer.from(text) : text;
   let at = 0;
-  for (const c of [...new Set(cuts.map((x) => Math.floor(x * text.length)))].sort((a, b) => a - b)) {
-    s.push(text.slice(at, c));
+  for (const c of [...new Set(cuts.map((x) => Math.floor(x * bytes.length)))].sort((a, b) => a - b)) {
+    s.push(bytes.subarray(at, c));
     at = c;
   }
-  s.push(text.slice(at));
+  s.push(bytes.subarray(at));
   const { skeleton, found } = s.end();
   return { values: s.values, skeleton, found };
 }
@@ -100,13 +102,25 @@ describe('ArrayElements', () => {
     const s = new ArrayElements<number>(['result'], (t) => t.length);
     let held = 0;
     const text = `{"result":[${Array.from({ length: 2000 }, () => one).join(',')}],"status":"ok"}`;
-    for (let at = 0; at < text.length; at += 65536) {
-      s.push(text.slice(at, at + 65536));
-      held = Math.max(held, (s as unknown as { text: string }).text.length);
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; at += 65536) {
+      s.push(bytes.subarray(at, at + 65536));
+      held = Math.max(held, s.heldBytes);
     }
     expect(s.values).toHaveLength(2000);
     expect(s.values.every((n) => n === one.length)).toBe(true);
     expect(held).toBeLessThan(one.length + 1);
     expect(JSON.parse(s.end().skeleton)).toEqual({ result: [], status: 'ok' });
+  });
+
+  it('decodes bytes that are not UTF-8 as a decoder of the whole answer does (U+FFFD), in elements and around them', () => {
+    const bad = Buffer.from([0xff, 0xc3, 0x28, 0xe2, 0x82]);
+    const bytes = Buffer.concat([Buffer.from('{"result":[{"t":"a'), bad, Buffer.from('"},{"u":"é"}],"s":"'), bad, Buffer.from('"}')]);
+    const whole = bytes.toString('utf8');
+    for (const at of [[0.1], [0.5, 0.52, 0.53], [0.9]]) {
+      const r = split(bytes, ['result'], at);
+      expect(r.values).toEqual(['{"t":"a' + Buffer.from(bad).toString('utf8') + '"}', '{"u":"é"}']);
+      expect(r.skeleton).toBe(whole.replace(/\[.*\]/, '[]'));
+    }
   });
 });

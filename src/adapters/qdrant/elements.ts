@@ -1,36 +1,51 @@
 /**
- * The elements of one JSON array of an answer, split out while the answer arrives, so that no
- * whole answer is ever one string: Qdrant's scroll and retrieve answers are a few small members
- * around one big array of points (`{"result":{"points":[…],"next_page_offset":…},…}`,
+ * The elements of one JSON array of an answer, split out of the answer's bytes while they arrive,
+ * so that no whole answer is ever one string: Qdrant's scroll and retrieve answers are a few small
+ * members around one big array of points (`{"result":{"points":[…],"next_page_offset":…},…}`,
  * `{"result":[…],…}`), and a page of 64 points of 768 floats is about 1 MB of text.
  *
  * Each element's text goes to `each` as soon as its closing bracket arrives, and what `each`
  * returns takes the element's place. The text around the array (the "skeleton", a few dozen
- * bytes) is kept and parsed at the end, with the array put back. Memory is one element's text plus
- * one piece of the answer, whatever the answer's size.
+ * bytes) is kept and parsed at the end, with the array put back. Memory is one element's bytes
+ * plus one chunk of the answer, whatever the answer's size.
  *
- * The scan looks at structural characters only (`{}[]"`), skipping strings (an escaped quote is
- * one after an odd run of backslashes), as json.ts `memberSpans` does on a whole text. The array
- * is found by the member names of the objects that hold it (`['result', 'points']`). Only arrays
- * of objects or arrays are split; an answer of another shape (an error, a scalar array) is kept
- * whole, as a skeleton that holds everything.
+ * The scan reads bytes, not text: every structural character (`{}[]"`) and the backslash are
+ * ASCII, and no byte of a multi-byte UTF-8 sequence is ASCII, so they are found in the bytes (with
+ * Buffer's native indexOf) as in the text. Each element is decoded once, from the bytes, into the one string `each` parses.
+ * Decoding every chunk first and scanning the text made each chunk a string, and each chunk
+ * joined to the part of an element before it a second, flat one: a quarter of all that a verified
+ * Qdrant import allocated (bench/RESULTS.md, session 9). Strings are skipped whole (an escaped
+ * quote is one after an odd run of backslashes), as json.ts `memberSpans` does on a whole text.
+ * The array is found by the member names of the objects that hold it (`['result', 'points']`).
+ * Only arrays of objects or arrays are split; an answer of another shape (an error, a scalar
+ * array) is kept whole, as a skeleton that holds everything. Bytes that are not UTF-8 decode to
+ * U+FFFD, as a decoder of the whole answer would make them.
  */
 
-import { stringEnd } from '../../format/json.ts';
-
-const STRUCTURE = /[{}[\]"]/g;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** The bytes the scan stops at: `"`, `{`, `[`, `}`, `]`. */
+const STRUCTURAL = [QUOTE, 0x7b, 0x5b, 0x7d, 0x5d];
+/** A position not looked for yet in this chunk (below every index), and none in this chunk. */
+const UNKNOWN = -2;
+const NONE = -1;
 /** Longer strings are not remembered as member names (the names on a path are short). */
 const MAX_NAME = 64;
 
 export class ArrayElements<T> {
   private readonly path: readonly string[];
   private readonly each: (text: string) => T;
-  /** Its own: `each` may scan other text with a regular expression of its own meanwhile. */
-  private readonly re = new RegExp(STRUCTURE.source, 'g');
   readonly values: T[] = [];
-  /** Unscanned text, and text kept from before because an element or a string began there. */
-  private text = '';
+  /**
+   * The bytes not yet consumed: those kept from before because an element or a string began
+   * there (`held` of them), then the newest chunk. Reused from chunk to chunk, grown as needed.
+   */
+  private buf: Buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  private held = 0;
+  /** Where the scan goes on in `buf`. */
   private pos = 0;
+  /** The next position of each STRUCTURAL byte in the chunk being scanned. */
+  private readonly next = new Int32Array(STRUCTURAL.length);
   private level = 0;
   /** The last short string seen at each level (a member name, when a container follows it). */
   private readonly lastString: Array<string | undefined> = [];
@@ -41,7 +56,7 @@ export class ArrayElements<T> {
   /** The level of the array being split, once found (0: not found, -1: found and closed). */
   private target = 0;
   private elementStart = -1;
-  /** The skeleton so far, and where in `text` its next part begins (-1: inside the array). */
+  /** The skeleton so far, and where in `buf` its next part begins (-1: inside the array). */
   private skeleton = '';
   private skeletonFrom = 0;
 
@@ -50,30 +65,52 @@ export class ArrayElements<T> {
     this.each = each;
   }
 
-  /** Takes the next piece of the answer; calls `each` for every element it completes. */
-  push(piece: string): void {
-    this.text += piece;
-    this.scan();
+  /** The bytes held between chunks (an element or a string begun), for tests of the bound. */
+  get heldBytes(): number {
+    return this.held;
   }
 
-  private scan(): void {
-    const text = this.text;
-    const re = this.re;
-    re.lastIndex = this.pos;
-    let stop = text.length;
-    // test, not exec: exec makes a match array per character found, and answers are mostly the
-    // text of points (a few dozen strings and brackets each, read again for every answer).
-    while (re.test(text)) {
-      const i = re.lastIndex - 1;
-      const c = text.charCodeAt(i);
-      if (c === 0x22) {
-        const j = stringEnd(text, i);
+  /** Takes the next chunk of the answer; calls `each` for every element it completes. */
+  push(chunk: Uint8Array): void {
+    const len = this.held + chunk.length;
+    if (len > this.buf.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(len, this.buf.length * 2));
+      this.buf.copy(grown, 0, 0, this.held);
+      this.buf = grown;
+    }
+    this.buf.set(chunk, this.held);
+    this.scan(len);
+  }
+
+  private scan(len: number): void {
+    const b = this.buf;
+    // indexOf on this view stops at the bytes received (the buffer's tail holds older ones).
+    const v = b.subarray(0, len);
+    const next = this.next;
+    next.fill(UNKNOWN);
+    let from = this.pos;
+    let stop = len;
+    for (;;) {
+      // The nearest structural byte at or after `from`: each kind's next position, found natively
+      // and kept until the scan passes it. A loop over the bytes in JavaScript took 20 times as
+      // long as this (or as a regular expression on text), bench/RESULTS.md session 9.
+      let i = -1;
+      for (let k = 0; k < STRUCTURAL.length; k++) {
+        let p = next[k]!;
+        if (p !== NONE && p < from) next[k] = p = v.indexOf(STRUCTURAL[k]!, from);
+        if (p >= 0 && (i < 0 || p < i)) i = p;
+      }
+      if (i < 0) break;
+      const c = b[i]!;
+      from = i + 1;
+      if (c === QUOTE) {
+        const j = stringEnd(v, i);
         if (j < 0) {
-          stop = i; // the string ends in a later piece: scan it again from its quote
+          stop = i; // the string ends in a later chunk: scan it again from its quote
           break;
         }
-        if (this.elementStart < 0) this.lastString[this.level] = j - i - 1 <= MAX_NAME ? text.slice(i + 1, j) : undefined;
-        re.lastIndex = j + 1;
+        if (this.elementStart < 0) this.lastString[this.level] = j - i - 1 <= MAX_NAME ? b.toString('utf8', i + 1, j) : undefined;
+        from = j + 1;
         continue;
       }
       if (c === 0x7b || c === 0x5b) {
@@ -88,14 +125,14 @@ export class ArrayElements<T> {
         this.lastString[this.level] = undefined;
         if (c === 0x5b && this.target === 0 && this.onPath()) {
           this.target = this.level;
-          this.skeleton += text.slice(this.skeletonFrom, i + 1);
+          this.skeleton += b.toString('utf8', this.skeletonFrom, i + 1);
           this.skeletonFrom = -1;
         }
         continue;
       }
       // A closing bracket.
       if (this.elementStart >= 0 && this.level === this.target + 1) {
-        this.values.push(this.each(text.slice(this.elementStart, i + 1)));
+        this.values.push(this.each(b.toString('utf8', this.elementStart, i + 1)));
         this.elementStart = -1;
       } else if (this.target > 0 && this.level === this.target && this.elementStart < 0) {
         this.target = -1; // the array closes: the skeleton resumes at its bracket
@@ -103,15 +140,17 @@ export class ArrayElements<T> {
       }
       this.level--;
     }
-    // Keep what is still needed: an element begun, a string begun; the skeleton so far is moved out.
+    // Keep what is still needed: an element begun, a string begun; the skeleton so far is moved
+    // out (outside strings JSON is ASCII, so it ends on a whole character).
     let keep = stop;
     if (this.elementStart >= 0) keep = Math.min(keep, this.elementStart);
     if (this.skeletonFrom >= 0) {
-      this.skeleton += text.slice(this.skeletonFrom, keep);
+      this.skeleton += b.toString('utf8', this.skeletonFrom, keep);
       this.skeletonFrom = 0;
     }
     if (this.elementStart >= 0) this.elementStart -= keep;
-    this.text = text.slice(keep);
+    b.copyWithin(0, keep, len);
+    this.held = len - keep;
     this.pos = stop - keep;
   }
 
@@ -122,12 +161,25 @@ export class ArrayElements<T> {
   }
 
   /**
-   * The answer's text without the array's elements (the array left empty), once the last piece is
+   * The answer's text without the array's elements (the array left empty), once the last chunk is
    * in; `found` is false when the array never appeared (the skeleton is then the whole answer).
    */
   end(): { skeleton: string; found: boolean } {
     // Whatever is left (an unfinished string or element) is malformed JSON; it goes to the
     // skeleton, whose parse reports it.
-    return { skeleton: this.skeleton + this.text, found: this.target !== 0 };
+    return { skeleton: this.skeleton + this.buf.toString('utf8', 0, this.held), found: this.target !== 0 };
+  }
+}
+
+/** The index of the quote that closes the string opened at `open` in `b`, or -1 if it is not there yet. */
+function stringEnd(b: Buffer, open: number): number {
+  let j = open + 1;
+  for (;;) {
+    j = b.indexOf(QUOTE, j);
+    if (j < 0) return -1;
+    let k = j - 1;
+    while (b[k] === BACKSLASH) k--;
+    if ((j - 1 - k) % 2 === 0) return j;
+    j++;
   }
 }
