@@ -51,7 +51,11 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
   let events: AsyncGenerator<ArchiveEvent, void, undefined> | null = null;
   try {
     let reports: CommitReport[] = [];
-    events = readArchive(opts.input, { ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) });
+    // One pass over each shard (reader.ts checkShardFirst): records reach the sinks as they are
+    // checked, and a shard that fails part way fails the import after some of its records were
+    // written; every sink's load is staged and rolled back then, as after an interrupt mid-shard.
+    // Checking a shard whole before handing it on parsed every record twice.
+    events = readArchive(opts.input, { checkShardFirst: false, ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) });
     /** The reader's next event, asked for ahead of time (see 'shard'). */
     let ahead: Promise<IteratorResult<ArchiveEvent, void>> | null = null;
     /** Each dataset's records of one kind are a section (format/collect.ts). */
@@ -100,9 +104,9 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
         case 'shard': {
           const s = sinks.get(ev.dataset.index);
           if (!s || s.done.has(ev.shard.entry)) break;
-          // The reader reads and checks the next shard (CPU here) while the sink waits for this
-          // shard's last writes (the server's work); its records reach the sink only after this
-          // shard is durable. Without it the target sat idle during every shard's check.
+          // The reader reads the next shard and checks its first batch (CPU here) while the sink
+          // waits for this shard's last writes (the server's work); its records reach the sink
+          // only after this shard is durable. Without it the target sat idle meanwhile.
           ahead = events.next();
           ahead.catch(() => {}); // awaited by the loop, or settled before return() below
           await s.sink.shardDone({ entry: ev.shard.entry, kind: ev.shard.kind, seq: ev.shard.seq, records: ev.shard.records });

@@ -73,6 +73,15 @@ export interface ReaderOptions extends Partial<typeof DEFAULT_LIMITS> {
    * which then inflates each shard once instead of twice. Default true.
    */
   records?: boolean;
+  /**
+   * true (default): a shard's records are handed on only once the whole shard has passed every
+   * check, so a corrupt or hostile shard hands on none (the shard is inflated and parsed twice).
+   * false: each record is handed on as it is checked, in one pass; a shard that fails part way
+   * has handed on the batches before the failure, and the error comes after them. For a consumer
+   * that can undo what it did with them when the read fails (an import, whose load is staged and
+   * rolled back), it saves the second inflate and parse of every shard.
+   */
+  checkShardFirst?: boolean;
   signal?: AbortSignal;
   /** Unknown entries (from a newer minor version) are skipped; this hears about them. */
   onWarning?: (msg: string) => void;
@@ -126,6 +135,7 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
   const lim = { ...DEFAULT_LIMITS, ...stripUndefined(opts) };
   const decode = opts.decode ?? true;
   const handOn = opts.records ?? true;
+  const checkFirst = opts.checkShardFirst ?? true;
   const batchSize = opts.batchSize ?? 1000;
   const extract = tar.extract();
   let bytesIn = 0;
@@ -233,10 +243,16 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           if (decode) {
             let digest = digests.get(ds.index);
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds) })));
-            await checkShard(body, shard, lim, digest, ds);
-            if (handOn) {
-              for await (const b of recordBatches(body, shard, lim, batchSize)) {
+            if (handOn && !checkFirst) {
+              for await (const b of checkedBatches(body, shard, lim, digest, ds, batchSize)) {
                 yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
+              }
+            } else {
+              await checkShard(body, shard, lim, digest, ds);
+              if (handOn) {
+                for await (const b of recordBatches(body, shard, lim, batchSize)) {
+                  yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
+                }
               }
             }
           }
@@ -379,6 +395,38 @@ function parseMeta(body: Buffer, name: string, maxValues: number): { doc: unknow
   }
 }
 
+/** One line of a shard, checked: size, UTF-8, JSON, record shape; then digested. Returns the record. */
+function checkLine(name: string, lineNo: number, bytes: Buffer, line: string, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, table: ReturnType<typeof tableColumns> | null, parse: (line: string, maxDepth: number) => unknown): { rec: AnyRecord; values: number } {
+  if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
+  if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
+    fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
+  }
+  let values = 0;
+  // A line of n bytes holds at most n values, so a short line is counted only under a limit
+  // lowered below its length.
+  if (bytes.length > COUNT_VALUES_ABOVE || bytes.length > lim.maxLineValues) {
+    values = countValues(bytes, 0, bytes.length, lim.maxLineValues);
+    if (values > lim.maxLineValues) fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues }, optionHint('maxLineValues'));
+  }
+  let rec: unknown;
+  try {
+    rec = parse(line, MAX_RECORD_NESTING);
+  } catch (err) {
+    if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: arrays and objects are nested more than ${MAX_RECORD_NESTING} levels deep`, { entry: name, line: lineNo, limit: MAX_RECORD_NESTING });
+    fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid JSON (${(err as Error).message})`, { entry: name, line: lineNo });
+  }
+  const problem = recordProblem(shard.kind, rec) ?? (table ? rowSchemaProblem(rec as RowRecord, table.columns, table.primaryKey) : null);
+  if (problem) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${problem}`, { entry: name, line: lineNo });
+  try {
+    digest.add(shard.kind, rec as AnyRecord);
+  } catch (err) {
+    if (err instanceof RecordKeyError) fail('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}, shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo, dataset: ds.name }, 'the archive breaks a rule of its format; restore from another copy, or fix the source and export again');
+    if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
+    throw err;
+  }
+  return { rec: rec as AnyRecord, values };
+}
+
 /**
  * Checks a shard completely (gzip, declared sizes, every line: size, UTF-8, JSON, record shape,
  * digest). The parsed records are not kept: holding a whole shard of objects until they are
@@ -390,42 +438,47 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
   let count = 0;
   // Format 2 digests payload numbers in their written form (spec 8.1): parse them as records are
   // handed on. Only points have a payload; other kinds skip the second look at the line.
-  const keepForms = digest.major >= 2 && shard.kind === 'point';
+  const parse = digest.major >= 2 && shard.kind === 'point' ? parseRecordLine : parseJsonBounded;
   const table = ds.family === 'table' ? tableColumns(ds) : null;
   for await (const { lineNo, bytes, text: line } of shardLines(body, name, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
-    if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
-    if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
-      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
-    }
-    let values = 0;
-    // A line of n bytes holds at most n values, so a short line is counted only under a limit
-    // lowered below its length.
-    if (bytes.length > COUNT_VALUES_ABOVE || bytes.length > lim.maxLineValues) {
-      values = countValues(bytes, 0, bytes.length, lim.maxLineValues);
-      if (values > lim.maxLineValues) fail('LIMIT_EXCEEDED', `shard ${name}, line ${lineNo}: the record holds more than ${lim.maxLineValues} JSON values`, { entry: name, line: lineNo, limit: lim.maxLineValues }, optionHint('maxLineValues'));
-    }
-    let rec: unknown;
-    try {
-      rec = keepForms ? parseRecordLine(line, MAX_RECORD_NESTING) : parseJsonBounded(line, MAX_RECORD_NESTING);
-    } catch (err) {
-      if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: arrays and objects are nested more than ${MAX_RECORD_NESTING} levels deep`, { entry: name, line: lineNo, limit: MAX_RECORD_NESTING });
-      fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: not valid JSON (${(err as Error).message})`, { entry: name, line: lineNo });
-    }
-    const problem = recordProblem(shard.kind, rec) ?? (table ? rowSchemaProblem(rec as RowRecord, table.columns, table.primaryKey) : null);
-    if (problem) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${problem}`, { entry: name, line: lineNo });
-    try {
-      digest.add(shard.kind, rec as AnyRecord);
-    } catch (err) {
-      if (err instanceof RecordKeyError) fail('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}, shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo, dataset: ds.name }, 'the archive breaks a rule of its format; restore from another copy, or fix the source and export again');
-      if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
-      throw err;
-    }
+    const { values } = checkLine(name, lineNo, bytes, line, shard, lim, digest, ds, table, parse);
     // The record is garbage from here on; a collection must not find it still referenced.
-    rec = undefined;
     if (values) leftGarbage(lineGarbage(line, values));
     count = lineNo;
   }
   if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
+}
+
+/**
+ * The records of a shard checked and handed on in one pass (`checkShardFirst: false`): every
+ * line is checked as `checkShard` checks it, then joins the batch. A shard that fails part way has
+ * handed on the batches before the failure.
+ */
+async function* checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
+  const name = shard.entry;
+  const table = ds.family === 'table' ? tableColumns(ds) : null;
+  let batch: AnyRecord[] = [];
+  let bytes = 0;
+  let first = 1;
+  let count = 0;
+  for await (const { lineNo, bytes: raw, text } of shardLines(body, name, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
+    // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3); the
+    // digest reads them by the archive's rule either way.
+    const { rec, values } = checkLine(name, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
+    // The records of the last batch are the consumer's garbage by now.
+    if (values) leftGarbage(lineGarbage(text, values));
+    count = lineNo;
+    batch.push(rec);
+    bytes += text.length;
+    if (batch.length === batchSize || bytes >= BATCH_BYTES) {
+      yield { firstLine: first, records: batch };
+      batch = [];
+      bytes = 0;
+      first = lineNo + 1;
+    }
+  }
+  if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
+  if (batch.length) yield { firstLine: first, records: batch };
 }
 
 /**

@@ -23,6 +23,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syntheticSource } from '../../src/adapters/synthetic/index.ts';
@@ -34,6 +35,7 @@ import { migrate } from '../../src/core/migrate.ts';
 import { MemarcError } from '../../src/errors.ts';
 import type { DatasetKind } from '../../src/format/records.ts';
 import { readArchive } from '../../src/format/reader.ts';
+import { pack, paxOf, replace, reseal, setPax, sha256hex, unpack } from '../../fixtures/forge.ts';
 import { failure } from '../helpers/failure.ts';
 import { CLI, ROOT, runCli } from '../helpers/run-cli.ts';
 
@@ -114,6 +116,25 @@ async function corruptLastShard(archive: Buffer): Promise<Buffer> {
   const dataAt = nameAt - (nameAt % 512) + 512 + 512;
   copy[dataAt + 20]! ^= 0xff;
   return copy;
+}
+
+/**
+ * The archive with line `line` of its last shard replaced by a record of no kind, the shard's
+ * gzip, pax sums, CHECKSUMS.sha256 and trailer sums made to agree with it: only reading the
+ * record tells it from a valid archive.
+ */
+async function badLineInLastShard(archive: Buffer, line: number): Promise<{ forged: Buffer; before: number }> {
+  const entries = await unpack(archive);
+  const shards = entries.filter((e) => e.header.name.startsWith('data/') && e.header.type === 'file');
+  const last = shards.at(-1)!;
+  const before = shards.slice(0, -1).reduce((n, e) => n + Number(paxOf(e)['MEMARC.records']), 0);
+  const lines = gunzipSync(last.body).toString('utf8').split('\n');
+  expect(lines.length - 1, 'the last shard must be long enough').toBeGreaterThan(line);
+  lines[line - 1] = '{"no":"kind"}';
+  const raw = Buffer.from(lines.join('\n'));
+  const body = gzipSync(raw);
+  const forged = setPax({ header: last.header, body }, { 'MEMARC.sha256': sha256hex(body), 'MEMARC.rawsize': String(raw.length) });
+  return { forged: await pack(reseal(replace(entries, last.header.name, forged))), before };
 }
 
 async function trailerDigests(archive: Buffer): Promise<string[]> {
@@ -200,8 +221,13 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       return t;
     };
     const renamed = (t: string) => ({ rename: { data: t } });
-    const load = (buf: Buffer, t: string, extra: { ifExists?: IfExists; dryRun?: boolean } = {}) =>
-      importArchive({ input: Readable.from([buf]), sink: store.sink({ ...renamed(t), ...(extra.ifExists ? { ifExists: extra.ifExists } : {}) }), ...(extra.dryRun ? { dryRun: true } : {}) });
+    const load = (buf: Buffer, t: string, extra: { ifExists?: IfExists; dryRun?: boolean; batchSize?: number } = {}) =>
+      importArchive({
+        input: Readable.from([buf]),
+        sink: store.sink({ ...renamed(t), ...(extra.ifExists ? { ifExists: extra.ifExists } : {}) }),
+        ...(extra.dryRun ? { dryRun: true } : {}),
+        ...(extra.batchSize ? { reader: { batchSize: extra.batchSize } } : {}),
+      });
     const digestOf = async (t: string): Promise<string> => {
       const src = store.source([t]);
       if (!src) throw new Error('no source');
@@ -269,6 +295,39 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       const err = await failure(load(await damage(archive), t));
       expect(err.code).toBe(code);
       expect(await store.list(tag)).toEqual(before);
+      expect(await checkpointsOf(t)).toEqual([]);
+    });
+
+    // The reader hands records on as it checks them (one pass per shard): a shard whose checksum
+    // is right but whose records go bad part way has had its first batches written when the bad
+    // line is found. The load is staged, so nothing of it may remain.
+    const partWayModes: Array<[string, IfExists | undefined]> = [['a new target', undefined]];
+    if (caps.persistent) partWayModes.push(['an append', 'append']);
+    if (caps.persistent && caps.keyed) partWayModes.push(['a merge', 'merge']);
+    it.each(partWayModes)('a shard that goes bad part way, its checksums intact: %s fails with MALFORMED_RECORD and is undone exactly', async (_what, ifExists) => {
+      const t = target();
+      // An append needs a target without the archive's keys (the empty dataset); a merge
+      // overwrites the small archive's records.
+      if (ifExists) await load(ifExists === 'append' ? await archiveOf(store, 0, ['data']) : archive, t);
+      const before = await store.list(tag);
+      const had = ifExists && store.source([t]) ? await digestOf(t) : null;
+      let handedOn = 0;
+      const { forged, before: earlier } = await badLineInLastShard(big, 60);
+      const err = await failure(
+        importArchive({
+          input: Readable.from([forged]),
+          sink: store.sink({ ...renamed(t), ...(ifExists ? { ifExists } : {}) }),
+          reader: { batchSize: 25 },
+          onRecords: (n) => (handedOn += n),
+        }),
+      );
+      expect(err.code, err.message).toBe('MALFORMED_RECORD');
+      expect(err.message).toMatch(/line 60/);
+      // Every earlier shard, and the bad shard's first two batches, reached the sink before the
+      // bad line was read.
+      expect(handedOn).toBe(earlier + 50);
+      expect(await store.list(tag)).toEqual(before);
+      if (had) expect(await digestOf(t)).toBe(had);
       expect(await checkpointsOf(t)).toEqual([]);
     });
 

@@ -2,7 +2,7 @@
  * Every negative fixture gives its documented error, names the entry, and hands on no record of
  * the bad entry; an archive cut anywhere is reported as truncated or missing its trailer.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, MemarcError } from '../../src/errors.ts';
@@ -39,6 +39,37 @@ describe('negative fixtures', () => {
     expect(err.hint, 'every error says what to do').toBeTruthy();
   });
 
+
+  it.each(NEGATIVE_FIXTURES.map((f) => [f.file, f] as const))('%s in one pass (checkShardFirst: false, as an import reads): the same error, after at most the records before its line', async (_file, f) => {
+    const first = (await readAll(load(f))).error as MemarcError;
+    const r = await readAll(load(f), { checkShardFirst: false });
+    const err = r.error as MemarcError;
+    expect(err).toBeInstanceOf(MemarcError);
+    expect(err.code).toBe(first.code);
+    expect(err.message).toBe(first.message);
+    expect(err.context).toEqual(first.context);
+    expect(r.trailer).toBeNull();
+    if (f.entry === undefined) expect(r.recordEvents).toEqual([]);
+    // Records of the bad entry come only from lines before the bad one.
+    else if (f.line !== undefined) expect(recordsFrom(r, f.entry)).toBeLessThan(f.line);
+    else if (f.recordsBeforeError !== 'allowed' && f.code !== 'COUNT_MISMATCH') expect(recordsFrom(r, f.entry)).toBe(0);
+  });
+
+  it('one pass hands on the same records, in the same batches, as checking each shard first', async () => {
+    const compat = ['v1/compat', 'v2/compat'].flatMap((d) => readdirSync(path.join(FIXTURES, d)).filter((f) => f.endsWith('.memarc')).map((f) => path.join(FIXTURES, d, f)));
+    const archives = [path.join(FIXTURES, 'v1/golden.memarc'), path.join(FIXTURES, 'v2/golden.memarc'), ...compat];
+    expect(archives.length).toBeGreaterThan(2);
+    for (const file of archives) {
+      const archive = readFileSync(file);
+      const twice = await readAll(archive);
+      const once = await readAll(archive, { checkShardFirst: false });
+      expect(once.error).toBe(twice.error);
+      expect(once.recordEvents).toEqual(twice.recordEvents);
+      expect(once.records).toEqual(twice.records);
+      expect(once.digests).toEqual(twice.digests);
+      expect(once.shards).toEqual(twice.shards);
+    }
+  });
 
   it('duplicate shard: the second copy hands on nothing', async () => {
     const f = NEGATIVE_FIXTURES.find((x) => x.code === 'DUPLICATE_SHARD')!;
