@@ -58,6 +58,8 @@ function build(label: string, ref: string | undefined): { bin: string; from: str
     mkdirSync(src, { recursive: true });
     const archive = spawnSync('sh', ['-c', `git archive ${commit} src bin package.json tsconfig.json tsconfig.build.json | tar -x -C "${src}"`], { cwd: ROOT, stdio: 'inherit' });
     if (archive.status !== 0) throw new Error(`git archive ${commit} failed`);
+    // The compiler finds the type packages (tsconfig's types) through node_modules.
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(src, 'node_modules'));
     from = `${commit.slice(0, 7)} (${ref})`;
   }
   const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(src, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], { stdio: 'inherit' });
