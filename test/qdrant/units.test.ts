@@ -263,3 +263,32 @@ describe('TaskPool', () => {
     expect(started).toBe(false);
   });
 });
+
+describe('recordFromQdrant: a vector that is not numbers', () => {
+  it.each([
+    ['a string element', { id: 7, vector: [0.5, 'x', 1] }, '""', /point 7: vector "" holds "x" at element 1/],
+    ['a null element', { id: 7, vector: { text: [0.5, null] } }, '"text"', /vector "text" holds null at element 1/],
+    ['a big integer element', { id: 'a0b1c2d3-0000-4000-8000-000000000001', vector: [1, 2n ** 70n] }, '""', /holds \d+ at element 1|holds bigint at element 1/],
+    ['a multivector row of strings', { id: 3, vector: { m: [[1, 2], ['a', 'b']] } }, '"m"', /vector "m" holds "a" at element 0/],
+    ['sparse values that are not numbers', { id: 3, vector: { s: { indices: [1, 4], values: [0.5, true] } } }, '"s"', /vector "s" holds true at element 1/],
+    ['sparse indices that are not whole numbers', { id: 3, vector: { s: { indices: [1.5], values: [0.5] } } }, '"s"', /sparse indices that are not whole numbers/],
+    ['an unknown shape', { id: 3, vector: { s: 'dense' } }, '"s"', /vector "s" has an unknown shape/],
+  ] as const)('%s is a STORE_ERROR naming the point and the vector, not NaN in the archive', (_what, point, name, message) => {
+    let err: unknown;
+    try {
+      recordFromQdrant(point as never);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(MemarcError);
+    expect((err as MemarcError).code).toBe('STORE_ERROR');
+    expect((err as MemarcError).message).toContain(`vector ${name}`);
+    expect((err as MemarcError).message).toMatch(message);
+  });
+
+  it('numbers of every float32 kind still convert exactly', () => {
+    const xs = [0, -0, 1.5, -3.4028234663852886e38, 1.401298464324817e-45, Math.fround(0.1)];
+    const r = recordFromQdrant({ id: 1, vector: xs });
+    expect(Array.from(decodeF32((r.vectors['']! as { dense: string }).dense))).toEqual(xs);
+  });
+});

@@ -4,6 +4,7 @@
  * the parsed numbers is exact, and the decimal text of each float32 sent back parses to the same
  * float32 on the server.
  */
+import { MemarcError } from '../../errors.ts';
 import { rawNumber, setMember } from '../../format/json.ts';
 import { decodeF32, encodeF32, type JsonObject, type PointRecord, type VectorValue } from '../../format/records.ts';
 
@@ -22,14 +23,43 @@ function isNumberArray(v: unknown): v is number[] {
   return Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number');
 }
 
-function fromVector(name: string, v: unknown, id: QdrantId): VectorValue {
-  if (isNumberArray(v)) return { dense: encodeF32(v) };
-  if (Array.isArray(v)) return { multi: (v as unknown[]).map((row) => encodeF32(row as number[])) };
-  if (v && typeof v === 'object' && 'indices' in v && 'values' in v) {
-    const s = v as { indices: number[]; values: number[] };
-    return { sparse: { indices: [...s.indices], values: encodeF32(s.values) } };
+/**
+ * A server's vector elements as float32 base64. Every element must be a number: Float32Array.from
+ * would make anything else NaN (or throw on a big integer) and write it into the archive, where
+ * no restore could take it back.
+ */
+function f32Of(values: unknown, id: QdrantId, name: string): string {
+  if (!Array.isArray(values)) throw badVector(id, name, 'is not an array of numbers');
+  for (let i = 0; i < values.length; i++) {
+    const x: unknown = values[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) throw badVector(id, name, `holds ${shown(x)} at element ${i}, not a finite number`);
   }
-  throw new TypeError(`point ${String(id)}: vector "${name}" has an unknown shape`);
+  return encodeF32(values as number[]);
+}
+
+/** A short text of a value for a message: numbers and big integers as digits, the rest as JSON (at most 40 characters). */
+function shown(x: unknown): string {
+  if (typeof x === 'number' || typeof x === 'bigint') return String(x);
+  const text = typeof x === 'object' && x !== null ? (Array.isArray(x) ? 'an array' : 'an object') : (JSON.stringify(x) ?? typeof x);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function badVector(id: QdrantId, name: string, what: string): MemarcError {
+  return new MemarcError('STORE_ERROR', `point ${String(id)}: vector ${JSON.stringify(name)} ${what}`, {
+    hint: "the server (or a proxy in front of it) sent a vector that is not Qdrant's; check QDRANT_URL",
+    context: { point: String(id), vector: name },
+  });
+}
+
+function fromVector(name: string, v: unknown, id: QdrantId): VectorValue {
+  if (isNumberArray(v)) return { dense: f32Of(v, id, name) };
+  if (Array.isArray(v)) return { multi: (v as unknown[]).map((row) => f32Of(row, id, name)) };
+  if (v && typeof v === 'object' && 'indices' in v && 'values' in v) {
+    const s = v as { indices: unknown; values: unknown };
+    if (!Array.isArray(s.indices) || !s.indices.every((i) => Number.isInteger(i) && (i as number) >= 0)) throw badVector(id, name, 'has sparse indices that are not whole numbers');
+    return { sparse: { indices: [...(s.indices as number[])], values: f32Of(s.values, id, name) } };
+  }
+  throw badVector(id, name, 'has an unknown shape');
 }
 
 /** A scrolled or retrieved Qdrant point to its archive record. */
