@@ -267,7 +267,7 @@ describe('TaskPool', () => {
 describe('recordFromQdrant: a vector that is not numbers', () => {
   it.each([
     ['a string element', { id: 7, vector: [0.5, 'x', 1] }, '""', /point 7: vector "" holds "x" at element 1/],
-    ['a null element', { id: 7, vector: { text: [0.5, null] } }, '"text"', /vector "text" holds null at element 1/],
+    ['an object element', { id: 7, vector: { text: [0.5, { x: 1 }] } }, '"text"', /vector "text" holds an object at element 1/],
     ['a big integer element', { id: 'a0b1c2d3-0000-4000-8000-000000000001', vector: [1, 2n ** 70n] }, '""', /holds \d+ at element 1|holds bigint at element 1/],
     ['a multivector row of strings', { id: 3, vector: { m: [[1, 2], ['a', 'b']] } }, '"m"', /vector "m" holds "a" at element 0/],
     ['sparse values that are not numbers', { id: 3, vector: { s: { indices: [1, 4], values: [0.5, true] } } }, '"s"', /vector "s" holds true at element 1/],
@@ -284,6 +284,14 @@ describe('recordFromQdrant: a vector that is not numbers', () => {
     expect((err as MemarcError).code).toBe('STORE_ERROR');
     expect((err as MemarcError).message).toContain(`vector ${name}`);
     expect((err as MemarcError).message).toMatch(message);
+  });
+
+  it('null (how the server prints a NaN it holds) is kept as NaN, spec section 15.2', () => {
+    const r = recordFromQdrant({ id: 1, vector: [1, null as unknown as number, 2] });
+    const back = Array.from(decodeF32((r.vectors['']! as { dense: string }).dense));
+    expect(back[0]).toBe(1);
+    expect(Number.isNaN(back[1])).toBe(true);
+    expect(back[2]).toBe(2);
   });
 
   it('numbers of every float32 kind still convert exactly', () => {

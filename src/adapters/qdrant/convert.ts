@@ -24,17 +24,18 @@ function isNumberArray(v: unknown): v is number[] {
 }
 
 /**
- * A server's vector elements as float32 base64. Every element must be a number: Float32Array.from
- * would make anything else NaN (or throw on a big integer) and write it into the archive, where
- * no restore could take it back.
+ * A server's vector elements as float32 base64. Every element must be a number, or `null`, which
+ * is how Qdrant prints a NaN it holds (kept as NaN and warned about, restorable.ts and spec
+ * section 15.2): Float32Array.from would make anything else NaN silently (or throw on a big
+ * integer), and write it into the archive unnamed.
  */
 function f32Of(values: unknown, id: QdrantId, name: string): string {
   if (!Array.isArray(values)) throw badVector(id, name, 'is not an array of numbers');
   for (let i = 0; i < values.length; i++) {
     const x: unknown = values[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw badVector(id, name, `holds ${shown(x)} at element ${i}, not a finite number`);
+    if (typeof x !== 'number' && x !== null) throw badVector(id, name, `holds ${shown(x)} at element ${i}, not a number`);
   }
-  return encodeF32(values as number[]);
+  return encodeF32((values as Array<number | null>).map((x) => (x === null ? NaN : x)));
 }
 
 /** A short text of a value for a message: numbers and big integers as digits, the rest as JSON (at most 40 characters). */
