@@ -446,29 +446,44 @@ async function checkShard(body: Buffer, shard: TrailerShard, lim: Limits, digest
     if (values) leftGarbage(lineGarbage(line, values));
     count = lineNo;
   }
-  if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
+  recordCount(shard, count);
+}
+
+/** Refuses a shard whose lines are not as many as its header declares. */
+function recordCount(shard: TrailerShard, count: number): void {
+  if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${shard.entry} holds ${count} records, its header declares ${shard.records}`, { entry: shard.entry });
 }
 
 /**
  * The records of a shard checked and handed on in one pass (`checkShardFirst: false`): every
  * line is checked as `checkShard` checks it, then joins the batch. A shard that fails part way has
- * handed on the batches before the failure.
+ * handed on the batches before the failure; its count is checked before the last batch goes.
  */
-async function* checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
-  const name = shard.entry;
+function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
+  return batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
+    // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3); the
+    // digest reads them by the archive's rule either way.
+    const { rec, values } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
+    // The records of the last batch are the consumer's garbage by now.
+    if (values) leftGarbage(lineGarbage(text, values));
+    return rec;
+  }, (count) => recordCount(shard, count));
+}
+
+/**
+ * A shard's lines made records by `take`, in batches of at most `batchSize` records and about
+ * BATCH_BYTES of NDJSON (a batch is held parsed until its consumer is done with it); `end` hears
+ * the number of lines before the last batch is handed on.
+ */
+async function* batches(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number, take: (lineNo: number, raw: Buffer, text: string) => AnyRecord, end?: (count: number) => void): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
   let batch: AnyRecord[] = [];
   let bytes = 0;
   let first = 1;
   let count = 0;
-  for await (const { lineNo, bytes: raw, text } of shardLines(body, name, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
-    // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3); the
-    // digest reads them by the archive's rule either way.
-    const { rec, values } = checkLine(name, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
-    // The records of the last batch are the consumer's garbage by now.
-    if (values) leftGarbage(lineGarbage(text, values));
+  for await (const { lineNo, bytes: raw, text } of shardLines(body, shard.entry, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
+    batch.push(take(lineNo, raw, text));
     count = lineNo;
-    batch.push(rec);
     bytes += text.length;
     if (batch.length === batchSize || bytes >= BATCH_BYTES) {
       yield { firstLine: first, records: batch };
@@ -477,7 +492,7 @@ async function* checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, d
       first = lineNo + 1;
     }
   }
-  if (count !== shard.records) fail('COUNT_MISMATCH', `shard ${name} holds ${count} records, its header declares ${shard.records}`, { entry: name });
+  end?.(count);
   if (batch.length) yield { firstLine: first, records: batch };
 }
 
@@ -494,28 +509,14 @@ const lineGarbage = (text: string, values: number) => (text.length > LONG_LINE ?
  */
 const MANY_VALUES = 4096;
 
-/**
- * Records of a shard that `checkShard` passed, in batches of at most `batchSize` records and
- * about BATCH_BYTES of NDJSON (a batch is held parsed until its consumer is done with it).
- */
-async function* recordBatches(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
-  let batch: AnyRecord[] = [];
-  let bytes = 0;
-  let first = 1;
-  for await (const { lineNo, bytes: raw, text } of shardLines(body, shard.entry, { rawSize: shard.rawSize, maxLineBytes: lim.maxLineBytes })) {
+/** Records of a shard that `checkShard` passed, in batches (see `batches`). */
+function recordBatches(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
+  return batches(body, shard, lim, batchSize, (_lineNo, raw, text) => {
     // The records of the last batch are the consumer's garbage by now.
     if (raw.length > COUNT_VALUES_ABOVE) leftGarbage(lineGarbage(text, countValues(raw, 0, raw.length, lim.maxLineValues)));
     // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3).
-    batch.push(parseRecordLine(text, MAX_RECORD_NESTING) as AnyRecord);
-    bytes += text.length;
-    if (batch.length === batchSize || bytes >= BATCH_BYTES) {
-      yield { firstLine: first, records: batch };
-      batch = [];
-      bytes = 0;
-      first = lineNo + 1;
-    }
-  }
-  if (batch.length) yield { firstLine: first, records: batch };
+    return parseRecordLine(text, MAX_RECORD_NESTING) as AnyRecord;
+  });
 }
 
 function checkChecksums(text: string, headerSum: { sha256: string }, seen: Map<string, TrailerShard>): void {

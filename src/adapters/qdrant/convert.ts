@@ -31,11 +31,14 @@ function isNumberArray(v: unknown): v is number[] {
  */
 function f32Of(values: unknown, id: QdrantId, name: string): string {
   if (!Array.isArray(values)) throw badVector(id, name, 'is not an array of numbers');
+  let nulls = false;
   for (let i = 0; i < values.length; i++) {
     const x: unknown = values[i];
-    if (typeof x !== 'number' && x !== null) throw badVector(id, name, `holds ${shown(x)} at element ${i}, not a number`);
+    if (x === null) nulls = true;
+    else if (typeof x !== 'number') throw badVector(id, name, `holds ${shown(x)} at element ${i}, not a number`);
   }
-  return encodeF32((values as Array<number | null>).map((x) => (x === null ? NaN : x)));
+  // Copied only when the server held a NaN: every other vector of an export goes as it came.
+  return encodeF32(nulls ? (values as Array<number | null>).map((x) => (x === null ? NaN : x)) : (values as number[]));
 }
 
 /** A short text of a value for a message: numbers and big integers as digits, the rest as JSON (at most 40 characters). */

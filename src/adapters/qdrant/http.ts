@@ -127,9 +127,10 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
     }
     const h = typeof body === 'string' ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers;
     const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers: h, agent, signal }, (res) => {
-      const decoder = new StringDecoder('utf8');
       const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
       const split = ok && elements ? new ArrayElements(elements.path, elements.each) : null;
+      // The splitter decodes what it splits; only an answer kept whole is decoded here.
+      const decoder = split ? null : new StringDecoder('utf8');
       const parts: string[] = [];
       let bytes = 0;
       let ended = false;
@@ -138,7 +139,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
         try {
           // The splitter takes the bytes and decodes each element once (elements.ts).
           if (split) split.push(chunk);
-          else parts.push(decoder.write(chunk));
+          else parts.push(decoder!.write(chunk));
         } catch (err) {
           req.destroy(new MalformedAnswer((err as Error).message));
         }
@@ -146,7 +147,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
       res.on('end', () => {
         ended = true;
         const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-        if (!split) parts.push(decoder.end());
+        if (decoder) parts.push(decoder.end());
         const rest = split?.end();
         resolve({
           status: res.statusCode ?? 0,
