@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { dropAliases, dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from './helpers/qdrant.ts';
 import { startQdrantEmulator } from './qdrant-emulator/index.ts';
+import { encodeJson } from './qdrant-emulator/json.ts';
 import { restClient, type RawResponse } from './qdrant-emulator/test-client.ts';
 
 let target: QdrantTarget;
@@ -513,5 +514,19 @@ describe('api key', () => {
     } finally {
       await own?.close();
     }
+  });
+});
+
+describe("benchmarks' float format (the emulator alone)", () => {
+  it('prints each float32 as the shortest double of the widened value, -0 as -0.0 and non-finite as null', () => {
+    const v = new Float32Array([0.6, -0.25, 0, 1e-45, 3.4028234663852886e38]);
+    expect(encodeJson(v, 'double')).toBe('[0.6000000238418579,-0.25,0,1.401298464324817e-45,3.4028234663852886e+38]');
+    expect(encodeJson(new Float32Array([1, -0, Number.NaN, Number.POSITIVE_INFINITY]), 'double')).toBe('[1,-0.0,null,null]');
+    // The same numbers as the float32 form once rounded to float32, which is how memarc reads them.
+    const random = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i * 12.9898) * 10 ** ((i % 40) - 20));
+    const asDoubles = (JSON.parse(encodeJson(random, 'double')) as number[]).map(Math.fround);
+    const asF32 = (JSON.parse(encodeJson(random, 'float32')) as number[]).map(Math.fround);
+    expect(asDoubles).toEqual([...random]);
+    expect(asF32).toEqual([...random]);
   });
 });

@@ -30,13 +30,23 @@ export interface FaultProxy {
   dropMidResponse(nth: number, opts?: { match?: Match }): void;
   /** The nth matching request reaches the upstream with its body rewritten by `rewrite` (to make a server fail part-way). */
   rewriteNth(nth: number, rewrite: (body: string) => string, opts?: { match?: Match }): void;
+  /**
+   * The nth matching request's answer reaches the client with its body rewritten by `rewrite`:
+   * what a server may hold that the REST API cannot put there (a NaN upserted over gRPC).
+   */
+  rewriteAnswerNth(nth: number, rewrite: (body: string) => string, opts?: { match?: Match }): void;
   /** Every request seen, in arrival order, with the bytes of the response body it got through the proxy. */
   requests: Array<{ method: string; path: string; responseBytes: number }>;
   /** Removes all rules and clears `requests`. */
   reset(): void;
 }
 
-type Action = { kind: 'fail'; status: FaultStatus; retryAfter?: number } | { kind: 'drop' } | { kind: 'cut' } | { kind: 'rewrite'; rewrite: (body: string) => string };
+type Action =
+  | { kind: 'fail'; status: FaultStatus; retryAfter?: number }
+  | { kind: 'drop' }
+  | { kind: 'cut' }
+  | { kind: 'rewrite'; rewrite: (body: string) => string }
+  | { kind: 'answer'; rewrite: (body: string) => string };
 
 interface Rule {
   match: Match;
@@ -81,7 +91,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     res.end(body);
   };
 
-  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, cut: boolean, seen: { responseBytes: number }, rewrite?: (body: string) => string): Promise<void> => {
+  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, cut: boolean, seen: { responseBytes: number }, rewrite?: (body: string) => string, answer?: (body: string) => string): Promise<void> => {
     const headers = { ...req.headers, host: target.host };
     let sent: Buffer | undefined;
     if (rewrite) {
@@ -104,6 +114,17 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     if (sent) upstreamReq.end(sent);
     else await pipeline(req, upstreamReq);
     const [upstreamRes] = await responded;
+    if (answer) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of upstreamRes as AsyncIterable<Buffer>) chunks.push(chunk);
+      const body = Buffer.from(answer(Buffer.concat(chunks).toString('utf8')));
+      seen.responseBytes += body.length;
+      const answerHeaders = { ...upstreamRes.headers, 'content-length': String(body.length) };
+      delete answerHeaders['transfer-encoding'];
+      res.writeHead(upstreamRes.statusCode ?? 502, answerHeaders);
+      res.end(body);
+      return;
+    }
     if (!cut) {
       upstreamRes.on('data', (chunk: Buffer) => {
         seen.responseBytes += chunk.length;
@@ -139,7 +160,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         fail(res, action);
         return;
       }
-      await forward(req, res, action?.kind === 'cut', seen, action?.kind === 'rewrite' ? action.rewrite : undefined);
+      await forward(req, res, action?.kind === 'cut', seen, action?.kind === 'rewrite' ? action.rewrite : undefined, action?.kind === 'answer' ? action.rewrite : undefined);
     })().catch((err: Error) => {
       if (res.headersSent) res.socket?.destroy();
       else {
@@ -168,6 +189,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     dropConnection: (nth, opts = {}) => add((k) => k === nth, { kind: 'drop' }, opts.match),
     dropMidResponse: (nth, opts = {}) => add((k) => k === nth, { kind: 'cut' }, opts.match),
     rewriteNth: (nth, rewrite, opts = {}) => add((k) => k === nth, { kind: 'rewrite', rewrite }, opts.match),
+    rewriteAnswerNth: (nth, rewrite, opts = {}) => add((k) => k === nth, { kind: 'answer', rewrite }, opts.match),
     reset: () => {
       rules = [];
       delays = [];

@@ -1,6 +1,6 @@
 /** Pure parts of the Qdrant adapter: conversion, validation, read-back rule, retry, planning. */
 import { describe, expect, it } from 'vitest';
-import { idKey, qdrantFromRecord, recordFromQdrant } from '../../src/adapters/qdrant/convert.ts';
+import { idKey, pointJson, recordFromQdrant } from '../../src/adapters/qdrant/convert.ts';
 import { createBody, payloadIndexes, vectorSpecs } from '../../src/adapters/qdrant/fingerprint.ts';
 import { switchActions, targetState, versionedName } from '../../src/adapters/qdrant/plan.ts';
 import { backoffMs, parseRetryAfter } from '../../src/adapters/qdrant/retry.ts';
@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { validatePoint } from '../../src/adapters/qdrant/validate.ts';
 import { cosineMismatch, pointMismatch, storedPointMismatch } from '../../src/adapters/qdrant/verify.ts';
 import { qdrantOptionsFromEnv } from '../../src/adapters/qdrant/index.ts';
-import { parseJson, stringifyJson } from '../../src/format/json.ts';
+import { parseJson } from '../../src/format/json.ts';
 import { decodeF32, encodeF32, type JsonObject, type PointRecord } from '../../src/format/records.ts';
 import { MemarcError } from '../../src/errors.ts';
 
@@ -45,7 +45,7 @@ describe('point conversion', () => {
     expect(Array.from(decodeF32((r.vectors.text as { dense: string }).dense))).toEqual(Array.from(Float32Array.from([0.1, 0.2, 0.3])));
     expect((r.vectors.colbert as { multi: string[] }).multi).toHaveLength(2);
     expect((r.vectors.bm25 as { sparse: { indices: number[] } }).sparse.indices).toEqual([7, 3]);
-    const back = stringifyJson(qdrantFromRecord(r));
+    const back = pointJson(r).toString();
     expect(back).toContain('"id":18446744073709551615');
     expect(back).toContain('"big":9007199254740993');
     expect(recordFromQdrant(parseJson(back) as Parameters<typeof recordFromQdrant>[0])).toEqual(r);
@@ -53,7 +53,7 @@ describe('point conversion', () => {
 
   it('uses the plain form for the unnamed vector alone, and reads multivectors and empty vectors', () => {
     const r: PointRecord = { id: 'A1B2C3D4-0000-4000-8000-000000000001', vectors: { '': { dense: encodeF32([1, 2]) } }, payload: null };
-    expect(qdrantFromRecord(r)).toEqual({ id: r.id, vector: [1, 2] });
+    expect(pointJson(r).toString()).toBe('{"id":"A1B2C3D4-0000-4000-8000-000000000001","vector":[1,2]}');
     expect(recordFromQdrant({ id: 1, vector: [[1, 2], [3, 4]] }).vectors['']).toHaveProperty('multi');
     expect(recordFromQdrant({ id: 1 }).vectors).toEqual({});
   });

@@ -98,17 +98,17 @@ export class QdrantApi {
 
   /**
    * Upserts points, each made and sent as the connection takes it (http.ts JsonPieces): `convert`
-   * makes a point's body from an item when it is its turn, so no whole body is ever in memory.
+   * makes a point's JSON bytes from an item when it is its turn, so no whole body is ever in
+   * memory; without it the items are points, sent as stringifyJson prints them.
    */
-  async upsert<T = QdrantPoint>(collection: string, items: readonly T[], signal?: AbortSignal, convert?: (item: T) => QdrantPoint): Promise<void> {
+  async upsert<T = QdrantPoint>(collection: string, items: readonly T[], signal?: AbortSignal, convert?: (item: T) => Uint8Array): Promise<void> {
     const body = new JsonPieces(function* () {
       yield '{"points":[';
       for (let i = 0; i < items.length; i++) {
-        const p = convert ? convert(items[i]!) : (items[i] as QdrantPoint);
         // The comma on its own: joined to the point's text it made a second string, copied
         // once more when the connection measured and wrote it.
         if (i > 0) yield ',';
-        yield stringifyJson(p);
+        yield convert ? convert(items[i]!) : stringifyJson(items[i]);
       }
       yield ']}';
     });

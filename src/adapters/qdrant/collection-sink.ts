@@ -26,7 +26,7 @@ import type { JsonObject, PointRecord, RecordByKind, RecordKind } from '../../fo
 import type { QdrantApi } from './api.ts';
 import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
-import { idKey, qdrantFromRecord, type QdrantId, type QdrantPoint } from './convert.ts';
+import { idKey, pointJson, type QdrantId, type QdrantPoint } from './convert.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
 import { TaskPool } from './pool.ts';
@@ -411,7 +411,7 @@ export class CollectionSink implements DatasetSink {
       this.touched += records.length;
     }
     try {
-      await this.api.upsert(this.load, records, signal, qdrantFromRecord);
+      await this.api.upsert(this.load, records, signal, pointJson);
     } catch (err) {
       throw await this.describeFailedUpsert(records, err);
     }

@@ -5,8 +5,9 @@
  * float32 on the server.
  */
 import { MemarcError } from '../../errors.ts';
-import { rawNumber, setMember } from '../../format/json.ts';
-import { decodeF32, encodeF32, type JsonObject, type PointRecord, type VectorValue } from '../../format/records.ts';
+import { vectorTextMax, writeVector } from './f32-text.ts';
+import { setMember, stringifyJson } from '../../format/json.ts';
+import { encodeF32, type JsonObject, type PointRecord, type VectorValue } from '../../format/records.ts';
 
 export type QdrantId = number | bigint | string;
 
@@ -19,8 +20,9 @@ export interface QdrantPoint {
   payload?: JsonObject | null;
 }
 
+/** A dense vector: its first element a number, or `null` (a NaN the server holds). */
 function isNumberArray(v: unknown): v is number[] {
-  return Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number');
+  return Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number' || v[0] === null);
 }
 
 /**
@@ -80,44 +82,69 @@ export function recordFromQdrant(p: QdrantPoint): PointRecord {
 }
 
 /**
- * float32 values as plain numbers for JSON (a loop: Array.from on a typed array is several times
- * slower). A -0 component goes as the JSON text `-0.0`, since JSON.stringify writes -0 as `0` and
- * the server would store another float (its sign bit lost).
+ * An archive record to the JSON text of one upserted point, as bytes: `{"id":…,"vector":…,
+ * "payload":…}`, the unnamed vector alone in the plain form every server version accepts, else
+ * a map of names. The vectors' elements are written by f32-text.ts (9 significant digits, half
+ * the time of JSON.stringify and two thirds of its bytes); the id, names, sparse indices and
+ * payload by stringifyJson, which keeps big integers and payload number lexemes.
  */
-function numbers(b64: string): number[] {
-  const f = decodeF32(b64);
-  const out = new Array<number>(f.length);
-  for (let i = 0; i < f.length; i++) {
-    const x = f[i]!;
-    out[i] = x === 0 && Object.is(x, -0) ? NEGATIVE_ZERO : x;
-  }
-  return out;
-}
-
-/** `-0.0` as raw JSON text, typed as the number it stands for in the request body. */
-const NEGATIVE_ZERO = rawNumber('-0.0') as unknown as number;
-
-function toVector(v: VectorValue): QdrantVector {
-  if ('dense' in v) return numbers(v.dense);
-  if ('multi' in v) return v.multi.map(numbers);
-  return { indices: v.sparse.indices, values: numbers(v.sparse.values) };
-}
-
-/** An archive record to the body of one upserted point. */
-export function qdrantFromRecord(r: PointRecord): QdrantPoint {
+export function pointJson(r: PointRecord): Buffer {
   const names = Object.keys(r.vectors);
-  let vector: QdrantPoint['vector'];
-  if (names.length === 1 && names[0] === '') {
-    // The unnamed default vector alone: the plain form every server version accepts.
-    vector = toVector(r.vectors['']!);
-  } else {
-    const named: { [name: string]: QdrantVector } = {};
-    for (const n of names) named[n] = toVector(r.vectors[n]!);
-    vector = named;
+  const plain = names.length === 1 && names[0] === '';
+  const id = stringifyJson(r.id);
+  const payload = r.payload !== null ? stringifyJson(r.payload) : null;
+  const keys = plain ? [] : names.map((n) => stringifyJson(n));
+  const indices: Array<string | null> = names.map((n) => {
+    const v = r.vectors[n]!;
+    return 'sparse' in v ? stringifyJson(v.sparse.indices) : null;
+  });
+  let size = 64 + Buffer.byteLength(id) + (payload === null ? 0 : Buffer.byteLength(payload));
+  for (let i = 0; i < names.length; i++) {
+    const v = r.vectors[names[i]!]!;
+    size += (keys[i] === undefined ? 0 : Buffer.byteLength(keys[i]!) + 2) + (indices[i]?.length ?? 0) + 32;
+    if ('dense' in v) size += vectorTextMax(v.dense.length);
+    else if ('multi' in v) for (const row of v.multi) size += vectorTextMax(row.length) + 1;
+    else size += vectorTextMax(v.sparse.values.length);
   }
-  const out: QdrantPoint = { id: r.id, vector };
-  if (r.payload !== null) out.payload = r.payload;
-  return out;
+  const out = Buffer.allocUnsafe(size);
+  let at = out.write('{"id":', 0, 'latin1');
+  at += out.write(id, at);
+  at += out.write(',"vector":', at, 'latin1');
+  if (!plain) out[at++] = 123; // {
+  for (let i = 0; i < names.length; i++) {
+    if (!plain) {
+      if (i > 0) out[at++] = 44;
+      at += out.write(keys[i]!, at);
+      out[at++] = 58; // :
+    }
+    at = writeVectorValue(r.vectors[names[i]!]!, indices[i]!, out, at);
+  }
+  if (!plain) out[at++] = 125;
+  if (payload !== null) {
+    at += out.write(',"payload":', at, 'latin1');
+    at += out.write(payload, at);
+  }
+  out[at++] = 125;
+  return out.subarray(0, at);
+}
+
+function writeVectorValue(v: VectorValue, indices: string | null, out: Buffer, at: number): number {
+  if ('dense' in v) return writeVector(v.dense, out, at);
+  if ('multi' in v) {
+    out[at++] = 91;
+    for (let i = 0; i < v.multi.length; i++) {
+      if (i > 0) out[at++] = 44;
+      at = writeVector(v.multi[i]!, out, at);
+    }
+    out[at++] = 93;
+    return at;
+  }
+  at += out.write('{"indices":', at, 'latin1');
+  at += out.write(indices!, at, 'latin1');
+  at += out.write(',"values":', at, 'latin1');
+  at = writeVector(v.sparse.values, out, at);
+  out[at++] = 125;
+  return at;
 }
 
 /**

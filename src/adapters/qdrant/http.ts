@@ -92,8 +92,8 @@ interface Answer {
  * attempt; the concatenation of what it yields is the JSON body.
  */
 export class JsonPieces {
-  readonly pieces: () => Iterable<string>;
-  constructor(pieces: () => Iterable<string>) {
+  readonly pieces: () => Iterable<string | Uint8Array>;
+  constructor(pieces: () => Iterable<string | Uint8Array>) {
     this.pieces = pieces;
   }
 }

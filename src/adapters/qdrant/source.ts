@@ -42,26 +42,33 @@ const FIRST_LIMIT = 16;
 const HAZARDS_NAMED = 10;
 
 /**
- * Checks the Cosine vectors of a scrolled page for values Qdrant would not store back as they are
- * (restorable.ts). A NaN the server holds arrives as `null`; it is replaced by NaN, so that the
- * archive keeps what the server holds instead of a silent 0.
+ * Checks every vector of a scrolled page for values Qdrant would not store back as they are
+ * (restorable.ts): a NaN the server holds (it arrives as `null`, and the archive keeps it as NaN,
+ * convert.ts) in a vector of any distance or a sparse vector's values, and a Cosine vector whose
+ * normalisation would overflow.
  */
 function pageHazards(points: QdrantPoint[], specs: Map<string, VectorSpec>, report: (id: QdrantId, what: string) => void): void {
-  const cosine = [...specs.values()].filter((s) => s.distance === 'Cosine' && s.kind !== 'sparse');
-  if (cosine.length === 0) return;
+  if (specs.size === 0) return;
   for (const p of points) {
     const v = p.vector;
     if (!v) continue;
     const named: Record<string, unknown> = Array.isArray(v) ? { '': v } : (v as Record<string, unknown>);
-    for (const spec of cosine) {
+    const found: string[] = [];
+    for (const spec of specs.values()) {
       const value = named[spec.name];
-      if (!Array.isArray(value) || value.length === 0) continue;
-      const rows = (Array.isArray(value[0]) ? value : [value]) as Array<Array<number | null>>;
+      let rows: Array<Array<number | null>>;
+      if (Array.isArray(value)) {
+        if (value.length === 0) continue;
+        rows = (Array.isArray(value[0]) ? value : [value]) as Array<Array<number | null>>;
+      } else if (typeof value === 'object' && value !== null && Array.isArray((value as { values?: unknown }).values)) {
+        rows = [(value as { values: Array<number | null> }).values];
+      } else {
+        continue;
+      }
       const hazard = vectorHazard(rows, spec);
-      if (!hazard) continue;
-      for (const row of rows) for (let i = 0; i < row.length; i++) if (row[i] === null) row[i] = NaN;
-      report(p.id, `vector ${JSON.stringify(spec.name)}: ${hazard}`);
+      if (hazard) found.push(`vector ${JSON.stringify(spec.name)}: ${hazard}`);
     }
+    if (found.length > 0) report(p.id, found.join('; '));
   }
 }
 
