@@ -27,6 +27,7 @@ import type { QdrantApi } from './api.ts';
 import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
 import { idKey, pointJson, type QdrantId, type QdrantPoint } from './convert.ts';
+import { F32_TEXT_MAX } from './f32-text.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
 import { TaskPool } from './pool.ts';
@@ -58,8 +59,8 @@ export interface CollectionSinkOptions {
   log: (m: string) => void;
 }
 
-/** JSON bytes of a float32 sent as decimal text, at most ("-0.12345678901234567,"): base64 is 4/3 per byte. */
-const JSON_CHARS_PER_B64_CHAR = 20 / (16 / 3);
+/** JSON bytes of a float32 sent as decimal text, at most (F32_TEXT_MAX, "-1.23456789e-45,"): base64 is 4/3 per byte. */
+const JSON_CHARS_PER_B64_CHAR = F32_TEXT_MAX / (16 / 3);
 
 function estimateBytes(r: PointRecord): number {
   let n = 64 + (r.payload ? stringifyJson(r.payload).length : 0);
