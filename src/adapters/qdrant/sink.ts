@@ -23,7 +23,7 @@ export interface QdrantSinkOptions {
   /** `readback` (default): every batch is read back and compared; `count`: exact count and archive digest only. */
   verify?: VerifyMode;
   /**
-   * Most points per upsert request (default 64). Three requests and their read-backs are in flight,
+   * Most points per upsert request (default 64). Six requests and their read-backs are in flight,
    * so this sets most of an import's memory beyond the CLI's own: with 768-dim vectors, 128 points
    * peaked at 157-168 MiB of RSS on a 100k-memory import and 64 at 136-143, for 5-10% more client
    * CPU (bench/RESULTS.md, "The whole job").
@@ -31,7 +31,12 @@ export interface QdrantSinkOptions {
   batchPoints?: number;
   /** Most estimated JSON bytes per upsert request (default 8 MiB; Qdrant refuses bodies over 32 MB). */
   batchBytes?: number;
-  /** Upsert requests in flight per collection (default 3). */
+  /**
+   * Upserts, each followed by its read-back, in flight per collection (default 6). Each waits on
+   * the server twice, so with three the server sat idle between them: a verified import of 100k
+   * points into the (single-threaded) emulator took 48-50 s with three, 33-41 s with six and 35-36 s
+   * with eight, at 118-119, 121-126 and 119-128 MiB of peak RSS (bench/RESULTS.md, session 10).
+   */
   concurrency?: number;
   log?: (m: string) => void;
   retry?: Partial<RetryPolicy>;
@@ -56,7 +61,7 @@ export function qdrantSink(opts: QdrantSinkOptions): Sink {
         verify: opts.verify ?? 'readback',
         batchPoints: Math.max(1, opts.batchPoints ?? 64),
         batchBytes: Math.max(64 * 1024, Math.min(opts.batchBytes ?? 8 * 1024 * 1024, 30 * 1024 * 1024)),
-        concurrency: Math.min(8, Math.max(1, opts.concurrency ?? 3)),
+        concurrency: Math.min(8, Math.max(1, opts.concurrency ?? 6)),
         log,
       });
       return foreign ? convertingSink(sink, log) : sink;
