@@ -91,13 +91,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     res.end(body);
   };
 
-  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, cut: boolean, seen: { responseBytes: number }, rewrite?: (body: string) => string, answer?: (body: string) => string): Promise<void> => {
+  /** Forwards a request; `action` (cut, rewrite or answer) changes it or its answer on the way. */
+  const forward = async (req: http.IncomingMessage, res: http.ServerResponse, seen: { responseBytes: number }, action: Action | undefined): Promise<void> => {
     const headers = { ...req.headers, host: target.host };
     let sent: Buffer | undefined;
-    if (rewrite) {
+    if (action?.kind === 'rewrite') {
       const chunks: Buffer[] = [];
       for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
-      sent = Buffer.from(rewrite(Buffer.concat(chunks).toString('utf8')));
+      sent = Buffer.from(action.rewrite(Buffer.concat(chunks).toString('utf8')));
       headers['content-length'] = String(sent.length);
       delete headers['transfer-encoding'];
     }
@@ -114,10 +115,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     if (sent) upstreamReq.end(sent);
     else await pipeline(req, upstreamReq);
     const [upstreamRes] = await responded;
-    if (answer) {
+    if (action?.kind === 'answer') {
       const chunks: Buffer[] = [];
       for await (const chunk of upstreamRes as AsyncIterable<Buffer>) chunks.push(chunk);
-      const body = Buffer.from(answer(Buffer.concat(chunks).toString('utf8')));
+      const body = Buffer.from(action.rewrite(Buffer.concat(chunks).toString('utf8')));
       seen.responseBytes += body.length;
       const answerHeaders = { ...upstreamRes.headers, 'content-length': String(body.length) };
       delete answerHeaders['transfer-encoding'];
@@ -125,7 +126,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       res.end(body);
       return;
     }
-    if (!cut) {
+    if (action?.kind !== 'cut') {
       upstreamRes.on('data', (chunk: Buffer) => {
         seen.responseBytes += chunk.length;
       });
@@ -160,7 +161,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         fail(res, action);
         return;
       }
-      await forward(req, res, action?.kind === 'cut', seen, action?.kind === 'rewrite' ? action.rewrite : undefined, action?.kind === 'answer' ? action.rewrite : undefined);
+      await forward(req, res, seen, action);
     })().catch((err: Error) => {
       if (res.headersSent) res.socket?.destroy();
       else {

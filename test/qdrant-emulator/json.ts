@@ -78,9 +78,10 @@ function write(value: unknown, out: string[], floats: FloatFormat): void {
 
 /**
  * A float32 array as JSON numbers, each the shortest double of the widened value: JSON.stringify
- * of a plain array, 2.4 times as fast as `Float32Array.prototype.join` (103 against 251 ns a
- * number, 768-dim vectors). A NaN or infinity comes out as `null` and a -0 as `-0.0`, as in the
- * float32 form and from the server.
+ * of a plain array, 93-97 against 130 ns a number for `Float32Array.prototype.join`
+ * (bench/f32-text.bench.ts), and half the emulator's printing time in the profile of a verified
+ * 100k-point import (bench/RESULTS.md, session 10). A NaN or infinity comes out as `null` and a
+ * -0 as `-0.0`, as in the float32 form and from the server.
  */
 function doubles(value: Float32Array): string {
   const plain = new Array<number>(value.length);

@@ -10,12 +10,12 @@
  * - a float32's neighbours are at least 2^-24 away, relative (a normal one; a subnormal's are
  *   further), so half the gap, about 3·10^-8, leaves room for both roundings of the reader.
  * Checked once for all 2^32 bit patterns (each finite one reads back as itself, in at most 15
- * bytes; bench/RESULTS.md, session 10), and by test/qdrant/f32-text.test.ts for every 4099th
+ * bytes; `node bench/f32-text.bench.ts --all`), and by test/qdrant/f32-text.test.ts for every 4099th
  * pattern, every 7th subnormal and every power of two and neighbour of a power of ten, which
  * also checks that the digits are the closest 9.
  *
  * It is not the shortest text (what Qdrant prints back): finding that costs a search per value.
- * Measured on 768-dim vectors (bench/RESULTS.md, session 10): 47 ns and 13.7 bytes a number,
+ * Measured on 768-dim vectors (bench/f32-text.bench.ts): 47 ns and 13.7 bytes a number,
  * against 97 ns and 21.3 bytes for JSON.stringify's shortest double of the widened value, which
  * the upsert sent before.
  *
