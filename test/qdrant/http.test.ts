@@ -6,7 +6,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JsonPieces, QdrantHttp } from '../../src/adapters/qdrant/http.ts';
+import { QdrantApi } from '../../src/adapters/qdrant/api.ts';
+import { pointJson, pointText } from '../../src/adapters/qdrant/convert.ts';
+import { BodyChunks, JsonPieces, QdrantHttp } from '../../src/adapters/qdrant/http.ts';
+import { encodeF32 } from '../../src/format/records.ts';
+import type { PointRecord } from '../../src/format/records.ts';
 import { failure } from '../helpers/failure.ts';
 
 interface Seen {
@@ -245,5 +249,78 @@ describe('Qdrant client transport', () => {
       [null, '21', '{"points":[{"id":1}]}'],
     ]);
     expect(logs.filter((m) => m.includes('411'))).toHaveLength(1);
+  });
+
+  describe('upsert bodies written into reused chunks', () => {
+    /** Points of every size: most a fraction of a chunk, some larger than one, payloads in UTF-8 of every width. */
+    const records = (n: number, seed: number): PointRecord[] =>
+      Array.from({ length: n }, (_, i) => {
+        const dims = i % 17 === 5 ? 9000 : 768;
+        const v = new Float32Array(dims);
+        for (let j = 0; j < dims; j++) v[j] = Math.sin(seed * 1000 + i * 31 + j) * 10 ** ((j % 9) - 4);
+        return { id: seed * 1000 + i, vectors: { '': { dense: encodeF32(v) } }, payload: { t: 'aé🙂'.repeat((i * 7) % 300), i } } as PointRecord;
+      });
+    const expected = (rs: PointRecord[]): unknown => JSON.parse(`{"points":[${rs.map((r) => pointJson(r).toString()).join(',')}]}`);
+
+    it('sends each body as the texts of its points joined, with upserts in flight at once and after a retry', async () => {
+      const s = await serve((req, res, n) => {
+        if (n === 2) {
+          res.writeHead(503);
+          res.end('{"status":{"error":"busy"}}');
+        } else {
+          res.end(ok({ status: 'completed' }));
+        }
+      });
+      const api = new QdrantApi(new QdrantHttp({ url: s.url, retry: fast }));
+      const batches = Array.from({ length: 8 }, (_, k) => records(40 + k, k + 1));
+      // Two rounds, so the second is written into chunks the first gave back.
+      await Promise.all(batches.slice(0, 4).map((rs) => api.upsert('c', rs, undefined, pointText)));
+      await Promise.all(batches.slice(4).map((rs) => api.upsert('c', rs, undefined, pointText)));
+      expect(s.seen).toHaveLength(9);
+      const bodies = s.seen.map((x) => JSON.parse(x.body) as { points: Array<{ id: number }> });
+      for (const rs of batches) {
+        const sent = bodies.filter((b) => b.points[0]!.id === rs[0]!.id);
+        expect(sent.length).toBeGreaterThanOrEqual(1);
+        for (const b of sent) expect(b).toEqual(expected(rs));
+      }
+      for (const x of s.seen) expect(x.headers['transfer-encoding']).toBe('chunked');
+    });
+
+    it('sends them whole, decoded across chunks, to a server that refuses chunked bodies', async () => {
+      const s = await serve((req, res) => {
+        if (req.headers['transfer-encoding'] === 'chunked') {
+          res.writeHead(411);
+          res.end('Length Required');
+        } else {
+          res.end(ok({ status: 'completed' }));
+        }
+      });
+      const api = new QdrantApi(new QdrantHttp({ url: s.url, retry: { ...fast, attempts: 1 }, log: () => {} }));
+      const rs = records(30, 9);
+      await api.upsert('c', rs, undefined, pointText);
+      await api.upsert('c', rs.slice(3), undefined, pointText);
+      expect(s.seen.map((x) => x.headers['content-length'] ?? null)).toEqual([null, String(Buffer.byteLength(s.seen[1]!.body)), String(Buffer.byteLength(s.seen[2]!.body))]);
+      expect(JSON.parse(s.seen[1]!.body)).toEqual(expected(rs));
+      expect(JSON.parse(s.seen[2]!.body)).toEqual(expected(rs.slice(3)));
+    });
+
+    it('reuses a chunk only once it is given back, and keeps no more than it may', () => {
+      const pool = new BodyChunks(1024, 2);
+      const a = pool.take(10);
+      const big = pool.take(5000);
+      expect(big.length).toBe(5000);
+      const lentA = pool.lend(a, 10);
+      expect(lentA.bytes.length).toBe(10);
+      expect(pool.take(10)).not.toBe(a); // still lent
+      lentA.giveBack();
+      lentA.giveBack(); // once only
+      expect(pool.take(10)).toBe(a);
+      expect(pool.take(10)).not.toBe(a);
+      pool.lend(big, 5000).giveBack(); // not a chunk of the pool's size: not kept
+      const chunks = [pool.take(1), pool.take(1), pool.take(1)];
+      for (const c of chunks) pool.lend(c, 1).giveBack();
+      const again = [pool.take(1), pool.take(1), pool.take(1)];
+      expect(again.filter((c) => chunks.includes(c))).toHaveLength(2);
+    });
   });
 });

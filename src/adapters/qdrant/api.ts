@@ -1,8 +1,8 @@
 /** The Qdrant REST calls memarc makes, typed and named for messages. */
 import type { Json, JsonObject } from '../../format/records.ts';
-import type { QdrantPoint, QdrantId } from './convert.ts';
+import type { PointText, QdrantPoint, QdrantId } from './convert.ts';
 import { fingerprintOf, type CollectionInfo } from './fingerprint.ts';
-import { JsonPieces, seg, type QdrantHttp } from './http.ts';
+import { BodyChunks, JsonPieces, seg, type LentBytes, type QdrantHttp } from './http.ts';
 import { keepPayloadLexemes } from './payload-lexemes.ts';
 import { parseJsonFloatMember, stringifyJson } from '../../format/json.ts';
 
@@ -97,21 +97,26 @@ export class QdrantApi {
   }
 
   /**
-   * Upserts points, each made and sent as the connection takes it (http.ts JsonPieces): `convert`
-   * makes a point's JSON bytes from an item when it is its turn, so no whole body is ever in
-   * memory; without it the items are points, sent as stringifyJson prints them.
+   * Upserts points, made and sent as the connection takes them (http.ts JsonPieces), so no whole
+   * body is ever in memory: `text` makes a point's JSON text from an item when it is its turn,
+   * written into reused chunks (UPSERT_CHUNKS); without it the items are points, sent as
+   * stringifyJson prints them.
    */
-  async upsert<T = QdrantPoint>(collection: string, items: readonly T[], signal?: AbortSignal, convert?: (item: T) => Uint8Array): Promise<void> {
-    const body = new JsonPieces(function* () {
-      yield '{"points":[';
-      for (let i = 0; i < items.length; i++) {
-        // The comma on its own: joined to the point's text it made a second string, copied
-        // once more when the connection measured and wrote it.
-        if (i > 0) yield ',';
-        yield convert ? convert(items[i]!) : stringifyJson(items[i]);
-      }
-      yield ']}';
-    });
+  async upsert<T = QdrantPoint>(collection: string, items: readonly T[], signal?: AbortSignal, text?: (item: T) => PointText): Promise<void> {
+    const body = new JsonPieces(
+      text
+        ? () => chunkedPoints(items, text)
+        : function* () {
+            yield '{"points":[';
+            for (let i = 0; i < items.length; i++) {
+              // The comma on its own: joined to the point's text it made a second string, copied
+              // once more when the connection measured and wrote it.
+              if (i > 0) yield ',';
+              yield stringifyJson(items[i]);
+            }
+            yield ']}';
+          },
+    );
     await this.http.call('PUT', `/collections/${seg(collection)}/points?wait=true`, body, {
       what: `upsert ${items.length} points into collection "${collection}"`, idempotent: true, signal,
     });
@@ -144,4 +149,31 @@ export class QdrantApi {
     });
     return r.count;
   }
+}
+
+/** The chunks every upsert body of the process is written into (http.ts BodyChunks): at most 2 MiB kept. */
+const UPSERT_CHUNKS = new BodyChunks();
+
+/** `{"points":[…]}`, the points' texts one after another in chunks, each chunk lent as it fills. */
+function* chunkedPoints<T>(items: readonly T[], text: (item: T) => PointText): Generator<LentBytes> {
+  let chunk = UPSERT_CHUNKS.take(0);
+  let at = chunk.write('{"points":[', 0, 'latin1');
+  for (let i = 0; i < items.length; i++) {
+    const t = text(items[i]!);
+    if (at + t.size + 1 > chunk.length) {
+      yield UPSERT_CHUNKS.lend(chunk, at);
+      chunk = UPSERT_CHUNKS.take(t.size + 1);
+      at = 0;
+    }
+    if (i > 0) chunk[at++] = 44; // ,
+    at = t.write(chunk, at);
+  }
+  if (at + 2 > chunk.length) {
+    yield UPSERT_CHUNKS.lend(chunk, at);
+    chunk = UPSERT_CHUNKS.take(2);
+    at = 0;
+  }
+  chunk[at++] = 93; // ]
+  chunk[at++] = 125; // }
+  yield UPSERT_CHUNKS.lend(chunk, at);
 }

@@ -26,7 +26,7 @@ import type { JsonObject, PointRecord, RecordByKind, RecordKind } from '../../fo
 import type { QdrantApi } from './api.ts';
 import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
-import { idKey, pointJson, type QdrantId, type QdrantPoint } from './convert.ts';
+import { idKey, pointText, type QdrantId, type QdrantPoint } from './convert.ts';
 import { F32_TEXT_MAX } from './f32-text.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
@@ -412,7 +412,7 @@ export class CollectionSink implements DatasetSink {
       this.touched += records.length;
     }
     try {
-      await this.api.upsert(this.load, records, signal, pointJson);
+      await this.api.upsert(this.load, records, signal, pointText);
     } catch (err) {
       throw await this.describeFailedUpsert(records, err);
     }

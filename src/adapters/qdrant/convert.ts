@@ -81,14 +81,23 @@ export function recordFromQdrant(p: QdrantPoint): PointRecord {
   return { id: p.id, vectors, payload: p.payload ?? null };
 }
 
+/** One upserted point's JSON text, ready to be written: at most `size` bytes. */
+export interface PointText {
+  readonly size: number;
+  /** Writes the text at `out[at]` (room for `size` bytes); returns the offset after it. */
+  write(out: Buffer, at: number): number;
+}
+
 /**
- * An archive record to the JSON text of one upserted point, as bytes: `{"id":…,"vector":…,
- * "payload":…}`, the unnamed vector alone in the plain form every server version accepts, else
- * a map of names. The vectors' elements are written by f32-text.ts (9 significant digits, half
- * the time of JSON.stringify and two thirds of its bytes); the id, names, sparse indices and
- * payload by stringifyJson, which keeps big integers and payload number lexemes.
+ * An archive record to the JSON text of one upserted point: `{"id":…,"vector":…,"payload":…}`,
+ * the unnamed vector alone in the plain form every server version accepts, else a map of names.
+ * The vectors' elements are written by f32-text.ts (9 significant digits, half the time of
+ * JSON.stringify and two thirds of its bytes); the id, names, sparse indices and payload by
+ * stringifyJson, which keeps big integers and payload number lexemes. Measured, then written:
+ * the upsert body puts one point after another into reused chunks (api.ts), so a point costs no
+ * buffer of its own.
  */
-export function pointJson(r: PointRecord): Buffer {
+export function pointText(r: PointRecord): PointText {
   const names = Object.keys(r.vectors);
   const plain = names.length === 1 && names[0] === '';
   const id = stringifyJson(r.id);
@@ -106,26 +115,37 @@ export function pointJson(r: PointRecord): Buffer {
     else if ('multi' in v) for (const row of v.multi) size += vectorTextMax(row.length) + 1;
     else size += vectorTextMax(v.sparse.values.length);
   }
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write('{"id":', 0, 'latin1');
-  at += out.write(id, at);
-  at += out.write(',"vector":', at, 'latin1');
-  if (!plain) out[at++] = 123; // {
-  for (let i = 0; i < names.length; i++) {
-    if (!plain) {
-      if (i > 0) out[at++] = 44;
-      at += out.write(keys[i]!, at);
-      out[at++] = 58; // :
-    }
-    at = writeVectorValue(r.vectors[names[i]!]!, indices[i]!, out, at);
-  }
-  if (!plain) out[at++] = 125;
-  if (payload !== null) {
-    at += out.write(',"payload":', at, 'latin1');
-    at += out.write(payload, at);
-  }
-  out[at++] = 125;
-  return out.subarray(0, at);
+  return {
+    size,
+    write(b: Buffer, at: number): number {
+      at += b.write('{"id":', at, 'latin1');
+      at += b.write(id, at);
+      at += b.write(',"vector":', at, 'latin1');
+      if (!plain) b[at++] = 123; // {
+      for (let i = 0; i < names.length; i++) {
+        if (!plain) {
+          if (i > 0) b[at++] = 44;
+          at += b.write(keys[i]!, at);
+          b[at++] = 58; // :
+        }
+        at = writeVectorValue(r.vectors[names[i]!]!, indices[i]!, b, at);
+      }
+      if (!plain) b[at++] = 125;
+      if (payload !== null) {
+        at += b.write(',"payload":', at, 'latin1');
+        at += b.write(payload, at);
+      }
+      b[at++] = 125;
+      return at;
+    },
+  };
+}
+
+/** pointText as one buffer of its own (tests and one-off callers). */
+export function pointJson(r: PointRecord): Buffer {
+  const t = pointText(r);
+  const out = Buffer.allocUnsafe(t.size);
+  return out.subarray(0, t.write(out, 0));
 }
 
 function writeVectorValue(v: VectorValue, indices: string | null, out: Buffer, at: number): number {

@@ -92,9 +92,56 @@ interface Answer {
  * attempt; the concatenation of what it yields is the JSON body.
  */
 export class JsonPieces {
-  readonly pieces: () => Iterable<string | Uint8Array>;
-  constructor(pieces: () => Iterable<string | Uint8Array>) {
+  readonly pieces: () => Iterable<string | Uint8Array | LentBytes>;
+  constructor(pieces: () => Iterable<string | Uint8Array | LentBytes>) {
     this.pieces = pieces;
+  }
+}
+
+/** A piece of a body in a chunk of a `BodyChunks`, given back once the connection has taken it. */
+export class LentBytes {
+  readonly bytes: Buffer;
+  readonly giveBack: () => void;
+  constructor(bytes: Buffer, giveBack: () => void) {
+    this.bytes = bytes;
+    this.giveBack = giveBack;
+  }
+}
+
+/**
+ * Reused chunks for bodies made in pieces. A body's bytes are written into a chunk; the chunk is
+ * lent to the connection as one piece and comes back to be filled again when the write that took
+ * it has completed (its callback, which Node calls once the bytes are with the kernel). One that
+ * never comes back (a request destroyed in mid-body, a whole body made after HTTP 411 that kept a
+ * copy) is the garbage collector's. An upsert of 64 points of 768 floats fills about 11 chunks
+ * of 64 KiB, of which a connection holds one or two at a time (a write of one is above the
+ * socket's high-water mark, so the next waits for 'drain'); where each point was a buffer of its
+ * own, about 12 KB made and freed for every point sent (bench/RESULTS.md, session 11).
+ */
+export class BodyChunks {
+  private readonly free: Buffer[] = [];
+  readonly size: number;
+  private readonly keep: number;
+  /** `keep`: at most this many free chunks are held for reuse. */
+  constructor(size = 64 * 1024, keep = 32) {
+    this.size = size;
+    this.keep = keep;
+  }
+
+  /** A chunk with room for at least `need` bytes: a free one, else a new one (of its own size when `need` is larger). */
+  take(need: number): Buffer {
+    if (need > this.size) return Buffer.allocUnsafeSlow(need);
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+  }
+
+  /** The first `end` bytes of `chunk` as a piece; the chunk comes back to this pool when given back, once. */
+  lend(chunk: Buffer, end: number): LentBytes {
+    let back = false;
+    return new LentBytes(chunk.subarray(0, end), () => {
+      if (back) return;
+      back = true;
+      if (chunk.length === this.size && this.free.length < this.keep) this.free.push(chunk);
+    });
   }
 }
 
@@ -177,7 +224,10 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
 async function writePieces(req: http.ClientRequest, body: JsonPieces): Promise<void> {
   for (const piece of body.pieces()) {
     if (req.destroyed) return;
-    if (!req.write(piece)) await once(req, 'drain');
+    // A lent chunk is reused only after a write that succeeded: the callback of a failed one may
+    // come while the bytes are still queued.
+    const ok = piece instanceof LentBytes ? req.write(piece.bytes, (err) => err || piece.giveBack()) : req.write(piece);
+    if (!ok) await once(req, 'drain');
   }
   req.end();
 }
@@ -297,7 +347,21 @@ export class QdrantHttp {
   private encode(body: unknown): string | JsonPieces | undefined {
     if (body === undefined) return undefined;
     if (!(body instanceof JsonPieces)) return stringifyJson(body);
-    return this.wholeBodies ? [...body.pieces()].join('') : body;
+    if (!this.wholeBodies) return body;
+    const text: string[] = [];
+    const decoder = new StringDecoder('utf8');
+    for (const piece of body.pieces()) {
+      if (typeof piece === 'string') {
+        text.push(piece);
+      } else if (piece instanceof LentBytes) {
+        text.push(decoder.write(piece.bytes));
+        piece.giveBack();
+      } else {
+        text.push(decoder.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength)));
+      }
+    }
+    text.push(decoder.end());
+    return text.join('');
   }
 
   private malformed(what: string, err: Error): MemarcError {
