@@ -17,6 +17,7 @@ import { canonicalHasher, canonicalJson, sortedKeys, sortedStrings, type NumberR
 import { addHash128, addPointId, KeySet } from './key-set.ts';
 import { PointIdGuard } from './point-ids.ts';
 import { NodeTable, type NodeTableOptions } from './node-table.ts';
+import { base64Alphabet } from './validate.ts';
 import type { AnyRecord, EdgeRecord, Json, NodeKey, NodeRecord, PointRecord, RecordKind, RowRecord } from './records.ts';
 
 /** The digest rules of a format major version: record-hash prefixes and how payload numbers canonicalise. */
@@ -61,7 +62,16 @@ export function normKey(k: NodeKey): number | string | bigint {
   return k;
 }
 
-const B64_SAFE = /^[A-Za-z0-9+/=]*$/;
+const B64_CHARS = /^[A-Za-z0-9+/=]*$/;
+
+/**
+ * Whether a vector's base64 text can be hashed as it is, JSON escaping none of its characters:
+ * base64Alphabet (validate.ts) tells at a tenth of the regex's time on 768-dim vectors (about
+ * 200 against 4,000 ns, a one-off measurement); the regex decides for a text of partial groups.
+ */
+function safeB64(s: string): boolean {
+  return s.length % 4 === 0 ? base64Alphabet(s) : B64_CHARS.test(s);
+}
 
 /**
  * SHA-256 of `memarc.v1.point\n` + pointCanonical(p), fed to the hash in pieces so that the
@@ -86,11 +96,11 @@ export function pointHash(p: PointRecord, major = 1): Buffer {
     const keys = Object.keys(v);
     const dense = v.dense;
     const multi = v.multi;
-    if (keys.length === 1 && typeof dense === 'string' && B64_SAFE.test(dense)) {
+    if (keys.length === 1 && typeof dense === 'string' && safeB64(dense)) {
       h.text('{"dense":"');
       h.text(dense);
       h.text('"}');
-    } else if (keys.length === 1 && Array.isArray(multi) && multi.every((m) => typeof m === 'string' && B64_SAFE.test(m))) {
+    } else if (keys.length === 1 && Array.isArray(multi) && multi.every((m) => typeof m === 'string' && safeB64(m))) {
       h.text('{"multi":[');
       for (let j = 0; j < multi.length; j++) {
         h.text(j ? ',"' : '"');

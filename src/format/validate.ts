@@ -15,15 +15,48 @@ const MAX_DEPTH = 64;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Room for the base64 texts decoded only to be counted; a longer one is decoded into a buffer of its own. */
+const SCRATCH = Buffer.allocUnsafe(1 << 16);
+const SCRATCH_CHARS = (SCRATCH.length / 3) * 4;
+
+/** `=` characters ending a text of whole 4-character groups: 0, 1 or 2. */
+function padding(s: string): number {
+  return s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+}
+
 /**
- * Canonical base64 of whole float32 values: decoding and re-encoding must give the same text
- * (this refuses stray characters and non-zero padding bits, which would digest differently from
- * the same bytes written by another writer). Native, and several times faster than a regex.
+ * Whether a text of whole 4-character groups holds nothing but base64 characters (`A–Z a–z 0–9 +
+ * /`, or the URL alphabet's `- _`) and its final padding, by decoding it natively and counting the
+ * bytes: Node's decoder makes 6 bits from each such character and nothing from any other (a quote,
+ * a backslash, a control, whitespace, a non-ASCII character, an `=` not at the end), so the text
+ * decodes to exactly 3/4 of its length less the padding only when every character before the
+ * padding is one of them. About 200 ns for a 768-dim vector, without the two copies of decoding
+ * and re-encoding (about 1,100 ns; a one-off measurement).
+ */
+export function base64Alphabet(s: string): boolean {
+  if (s.length % 4 !== 0) return false;
+  const bytes = s.length <= SCRATCH_CHARS ? SCRATCH.write(s, 0, 'base64') : Buffer.from(s, 'base64').length;
+  return bytes === (s.length / 4) * 3 - padding(s);
+}
+
+/** Values of the standard alphabet's characters by code, -1 for others. */
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) B64_VALUE[c.charCodeAt(0)] = i;
+
+/**
+ * Canonical base64 of whole float32 values, the text that encoding their bytes gives back: the
+ * standard alphabet only (base64Alphabet, and no `-` or `_`), and zero bits in the last character
+ * where padding follows (other bits there would digest differently from the same bytes written by
+ * another writer).
  */
 function f32b64(v: unknown): boolean {
-  if (typeof v !== 'string' || v.length % 4 !== 0) return false;
-  const buf = Buffer.from(v, 'base64');
-  return buf.length % 4 === 0 && buf.toString('base64') === v;
+  if (typeof v !== 'string' || !base64Alphabet(v)) return false;
+  const pad = padding(v);
+  if (((v.length / 4) * 3 - pad) % 4 !== 0) return false;
+  if (v.indexOf('-') >= 0 || v.indexOf('_') >= 0) return false;
+  if (pad === 0) return true;
+  const last = B64_VALUE[v.charCodeAt(v.length - pad - 1)] ?? -1;
+  return last >= 0 && (last & (pad === 1 ? 3 : 15)) === 0;
 }
 
 function f32count(b64: string): number {

@@ -33,6 +33,26 @@ describe('point digest in pieces', () => {
     }), { numRuns: 500 });
   });
 
+  it('equals it for vector texts that are not base64, whatever character breaks them', () => {
+    // The pieces path hashes a vector's text as it is only when decoding it natively proves that
+    // JSON escapes none of its characters (digest.ts safeB64); every other text takes the reference path.
+    const base = encodeF32([1, 2, 3, 4, 5, 6]);
+    const breakers = ['"', '\\', '\u0000', '\u001f', '\n', ' ', 'é', '\u{1F600}', '\ud800', '=', '%', '-', '_', '\u2028'];
+    const texts = [base, base.slice(0, -1), ...breakers.flatMap((c) => [c + base.slice(1), base.slice(0, 9) + c + base.slice(10), base.slice(0, -1) + c, base + c + c + c + c])];
+    for (const dense of texts) {
+      for (const vectors of [{ v: { dense } }, { m: { multi: [base, dense] } }]) {
+        const p = { id: 7, vectors, payload: {} } as unknown as PointRecord;
+        expect(pointHash(p).toString('hex'), JSON.stringify(dense)).toBe(reference(p));
+      }
+    }
+    // Longer than the decoding scratch room: decoded into a buffer of its own.
+    const long = encodeF32(new Float32Array(20_000).fill(0.5));
+    for (const dense of [long, long.slice(0, 100) + '"' + long.slice(101)]) {
+      const p = { id: 8, vectors: { '': { dense } }, payload: {} } as unknown as PointRecord;
+      expect(pointHash(p).toString('hex')).toBe(reference(p));
+    }
+  });
+
   it('changes when one bit of a vector changes', () => {
     const a: PointRecord = { id: 1, vectors: { '': { dense: encodeF32([1, 2, 3]) } }, payload: {} };
     const b: PointRecord = { id: 1, vectors: { '': { dense: encodeF32([1, 2, 3.0000002]) } }, payload: {} };
