@@ -316,15 +316,48 @@ function keepLexeme(this: unknown, _key: string, value: unknown, context?: { sou
 }
 
 /**
- * Whether JSON text may hold a number that `String(n)` would not print back as written: an
- * exponent, a fraction ending in 0, `-0`, 16 or more digits, or six leading fraction zeros. Only
- * numbers after `:`, `,` or `[` count, so base64 vectors never match; a match inside a string only
- * costs a slower parse.
+ * The start of a number that `String(n)` might not print back as written: an exponent, a fraction
+ * ending in 0, `-0`, 16 or more digits, or six leading fraction zeros. Only numbers after `:`, `,`
+ * or `[` count, so base64 vectors never match.
  */
-const MAYBE_LEXEME = /[:,[]\s*(?:-0(?![.\deE])|-?(?:\d+(?:\.\d+)?[eE]|\d+\.\d*0(?!\d)|(?:\d\.?){16}|0\.0{6}))/;
+const MAYBE_LEXEME = /[:,[]\s*(?:-0(?![.\deE])|-?(?:\d+(?:\.\d+)?[eE]|\d+\.\d*0(?!\d)|(?:\d\.?){16}|0\.0{6}))/g;
+/** A whole number token, at a candidate's start. */
+const NUMBER_AT = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+/** What follows a JSON number: whitespace, then `,`, `}`, `]` or the end. */
+const NUMBER_END = /\s*(?:[,}\]]|$)/y;
 
+/**
+ * Whether JSON text may hold a number that `String(n)` would not print back as written (one that
+ * parseJsonLexemes would keep as a RawNumber: `-0`, or a non-integer whose default printing
+ * differs). Each candidate (MAYBE_LEXEME) is read as a whole token and printed: 17-digit doubles
+ * that print back as themselves (`0.6799999999999999`) do not count, nor does a candidate not
+ * followed by what follows a number, which is inside a string (the `:00.000` of an ISO time).
+ * Other matches inside strings only cost a slower parse. Every payload of the whole job's shape
+ * matched the candidate test alone, and its parse with the reviver took 6 % of a dry-run import's
+ * CPU (bench/RESULTS.md, session 11).
+ */
 export function mayHoldLexemes(text: string): boolean {
-  return MAYBE_LEXEME.test(text);
+  MAYBE_LEXEME.lastIndex = 0;
+  while (MAYBE_LEXEME.test(text)) {
+    // The match ends inside the token; its start is after the delimiter and any whitespace.
+    let i = MAYBE_LEXEME.lastIndex - 1;
+    while (i > 0 && isNumberChar(text.charCodeAt(i - 1))) i--;
+    NUMBER_AT.lastIndex = i;
+    const token = NUMBER_AT.exec(text)?.[0];
+    if (token === undefined) return true;
+    NUMBER_END.lastIndex = NUMBER_AT.lastIndex;
+    MAYBE_LEXEME.lastIndex = NUMBER_AT.lastIndex;
+    if (!NUMBER_END.test(text)) continue;
+    if (INTEGER.test(token) ? token === '-0' : String(Number(token)) !== token) return true;
+  }
+  return false;
+}
+
+const INTEGER = /^-?\d+$/;
+
+/** `-`, `+`, `.`, a digit, `e` or `E`. */
+function isNumberChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
 }
 
 /** Parses JSON keeping every number whose text `String(n)` would not print (as RawNumber) and big integers (as bigint). */

@@ -3,11 +3,12 @@
  * (src/adapters/qdrant/payload-lexemes.ts): what keeps them, what does not, and that the v1 digest
  * still reads them as the numbers they spell.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keepPayloadLexemes, payloadSpans } from '../../src/adapters/qdrant/payload-lexemes.ts';
 import { canonicalJson } from '../../src/format/canonical.ts';
 import { pointHash } from '../../src/format/digest.ts';
-import { isRawNumber, mayHoldLexemes, parseJson, parseRecordLine, stringifyJson } from '../../src/format/json.ts';
+import { isRawNumber, mayHoldLexemes, parseJson, parseJsonLexemes, parseRecordLine, stringifyJson } from '../../src/format/json.ts';
 import type { Json, JsonObject, PointRecord } from '../../src/format/records.ts';
 
 describe('record lines', () => {
@@ -53,8 +54,32 @@ describe('record lines', () => {
   });
 
   it('take the fast path only when no number can differ from its default printing', () => {
-    for (const text of ['{"a":1.0}', '{"a":-0}', '{"a":[1e5]}', '{"a":1.50}', '{"a":0.30000000000000004}', '{"a":0.0000001}', '{"a": 2E3}']) expect(mayHoldLexemes(text), text).toBe(true);
-    for (const text of ['{"a":1,"b":0.5,"c":-3,"d":0}', '{"v":"AAe5AAE0=","x":"1.0 in a string"}', '{"a":[0,1,2]}']) expect(mayHoldLexemes(text), text).toBe(false);
+    for (const text of ['{"a":1.0}', '{"a":-0}', '{"a":[1e5]}', '{"a":1.50}', '{"a":0.30000000000000004000}', '{"a":0.10000000000000001}', '{"a":0.0000001}', '{"a": 2E3}', '{"a":-0.0}', '{"t":"x:1.50, y","a":1}', '{"a":0.6799999999999999,"b":[1,-0 ]}'])
+      expect(mayHoldLexemes(text), text).toBe(true);
+    for (const text of ['{"a":1,"b":0.5,"c":-3,"d":0}', '{"v":"AAe5AAE0=","x":"1.0 in a string"}', '{"a":[0,1,2]}', '{"a":0.30000000000000004,"b":0.6799999999999999,"c":12345678901234567891}', '{"t":"2026-01-01T00:00:00.000Z","u":"12:30:45.120Z"}', '{"a":1e+21,"b":1e-7}'])
+      expect(mayHoldLexemes(text), text).toBe(false);
+  });
+
+  it('parse a text the fast path takes as the reviver would (property)', () => {
+    // Numbers in every written form, and strings holding number-like text.
+    const numberText = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).chain((d) =>
+        fc.constantFrom(String(d), d.toPrecision(17), d.toExponential(3), d.toExponential(), Number.isInteger(d) && Math.abs(d) < 1e15 ? `${d}.0` : String(d), String(d).toUpperCase()),
+      ),
+      fc.constantFrom('-0', '-0.0', '0.0', '1.50', '1E5', '1e+5', '0.0000001', '0.000001', '12345678901234567891', '-9007199254740993', '0.6799999999999999', '90.28571428571429'),
+      fc.integer().map(String),
+    );
+    const stringText = fc.oneof(fc.string(), fc.constantFrom('00:00:00.000Z', 'x:1.50, y', 'a,1.0]', '[-0 ', ':0.10}', 'e:1e5')).map((t) => JSON.stringify(t));
+    const value = fc.oneof(numberText, stringText, fc.array(fc.oneof(numberText, stringText), { maxLength: 4 }).map((xs) => `[${xs.join(', ')}]`));
+    const object = fc.array(fc.tuple(fc.string({ maxLength: 4 }), value), { maxLength: 6 }).map((ms) => `{${ms.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`);
+    fc.assert(fc.property(object, (text) => {
+      if (mayHoldLexemes(text)) return;
+      // What the reviver would have made, to what the fast path makes.
+      const revived = parseJsonLexemes(text);
+      const plain = (parseRecordLine(`{"id":1,"vectors":{},"payload":${text}}`) as PointRecord).payload;
+      expect(stringifyJson(plain)).toBe(stringifyJson(revived));
+      expect(JSON.stringify(revived, (_k, v) => (isRawNumber(v) ? 'RAW' : typeof v === 'bigint' ? `${v}n` : v))).not.toContain('"RAW"');
+    }), { numRuns: 5000 });
   });
 });
 
