@@ -320,33 +320,43 @@ function keepLexeme(this: unknown, _key: string, value: unknown, context?: { sou
  * ending in 0, `-0`, 16 or more digits, or six leading fraction zeros. Only numbers after `:`, `,`
  * or `[` count, so base64 vectors never match.
  */
-const MAYBE_LEXEME = /[:,[]\s*(?:-0(?![.\deE])|-?(?:\d+(?:\.\d+)?[eE]|\d+\.\d*0(?!\d)|(?:\d\.?){16}|0\.0{6}))/g;
+const MAYBE_LEXEME = /[:,[]\s*(?:-0(?![.\deE])|-?(?:\d+(?:\.\d+)?[eE]|\d+\.\d*0(?!\d)|(?:\d\.?){16}|0\.0{6}))/;
+const CANDIDATES = new RegExp(MAYBE_LEXEME.source, 'g');
 /** A whole number token, at a candidate's start. */
 const NUMBER_AT = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** What follows a JSON number: whitespace, then `,`, `}`, `]` or the end. */
 const NUMBER_END = /\s*(?:[,}\]]|$)/y;
 
 /**
- * Whether JSON text may hold a number that `String(n)` would not print back as written (one that
- * parseJsonLexemes would keep as a RawNumber: `-0`, or a non-integer whose default printing
- * differs). Each candidate (MAYBE_LEXEME) is read as a whole token and printed: 17-digit doubles
- * that print back as themselves (`0.6799999999999999`) do not count, nor does a candidate not
- * followed by what follows a number, which is inside a string (the `:00.000` of an ISO time).
- * Other matches inside strings only cost a slower parse. Every payload of the whole job's shape
- * matched the candidate test alone, and its parse with the reviver took 6 % of a dry-run import's
- * CPU (bench/RESULTS.md, session 11).
+ * Whether JSON text may hold a number that `String(n)` would not print back as written, by its
+ * first candidate (MAYBE_LEXEME) alone: cheap, for a whole answer or line before its payloads are
+ * found. A Qdrant answer's vectors nearly always match.
  */
 export function mayHoldLexemes(text: string): boolean {
-  MAYBE_LEXEME.lastIndex = 0;
-  while (MAYBE_LEXEME.test(text)) {
+  return MAYBE_LEXEME.test(text);
+}
+
+/**
+ * Whether a payload's JSON text holds a number that parseJsonLexemes would keep as a RawNumber
+ * (`-0`, or a non-integer whose default printing differs): each candidate (MAYBE_LEXEME) is read
+ * as a whole token and printed. A 17-digit double that prints back as itself
+ * (`0.6799999999999999`) does not count, nor does a candidate not followed by what follows a
+ * number, which is inside a string (the `:00.000` of an ISO time); other matches inside strings
+ * only cost a slower parse. It reads every candidate, so it is for a payload's text, not for an
+ * answer full of vectors. Every payload of the whole job's shape matched the first test, and its
+ * parse with the reviver took 6 % of a dry-run import's CPU (bench/RESULTS.md, session 11).
+ */
+export function holdsLexemes(text: string): boolean {
+  CANDIDATES.lastIndex = 0;
+  while (CANDIDATES.test(text)) {
     // The match ends inside the token; its start is after the delimiter and any whitespace.
-    let i = MAYBE_LEXEME.lastIndex - 1;
+    let i = CANDIDATES.lastIndex - 1;
     while (i > 0 && isNumberChar(text.charCodeAt(i - 1))) i--;
     NUMBER_AT.lastIndex = i;
     const token = NUMBER_AT.exec(text)?.[0];
     if (token === undefined) return true;
     NUMBER_END.lastIndex = NUMBER_AT.lastIndex;
-    MAYBE_LEXEME.lastIndex = NUMBER_AT.lastIndex;
+    CANDIDATES.lastIndex = NUMBER_AT.lastIndex;
     if (!NUMBER_END.test(text)) continue;
     if (INTEGER.test(token) ? token === '-0' : String(Number(token)) !== token) return true;
   }
@@ -426,11 +436,13 @@ export function memberSpans(text: string, depth: number, key: string): Array<[nu
  */
 export function parseRecordLine(line: string, maxDepth?: number): unknown {
   const rec = maxDepth === undefined ? parseJson(line) : parseJsonBounded(line, maxDepth);
-  if (!mayHoldLexemes(line) || typeof rec !== 'object' || rec === null || Array.isArray(rec)) return rec;
+  if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) return rec;
   const r = rec as Record<string, unknown>;
-  if (typeof r.payload !== 'object' || r.payload === null) return rec;
+  if (typeof r.payload !== 'object' || r.payload === null || !mayHoldLexemes(line)) return rec;
   // JSON.parse keeps the last of repeated members; so does this.
   const span = memberSpans(line, 1, 'payload').at(-1);
-  if (span) r.payload = parseJsonLexemes(line.slice(span[1], span[2]));
+  if (!span) return rec;
+  const text = line.slice(span[1], span[2]);
+  if (holdsLexemes(text)) r.payload = parseJsonLexemes(text);
   return rec;
 }

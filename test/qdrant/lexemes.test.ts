@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { keepPayloadLexemes, payloadSpans } from '../../src/adapters/qdrant/payload-lexemes.ts';
 import { canonicalJson } from '../../src/format/canonical.ts';
 import { pointHash } from '../../src/format/digest.ts';
-import { isRawNumber, mayHoldLexemes, parseJson, parseJsonLexemes, parseRecordLine, stringifyJson } from '../../src/format/json.ts';
+import { holdsLexemes, isRawNumber, mayHoldLexemes, parseJson, parseJsonLexemes, parseRecordLine, stringifyJson } from '../../src/format/json.ts';
 import type { Json, JsonObject, PointRecord } from '../../src/format/records.ts';
 
 describe('record lines', () => {
@@ -54,10 +54,14 @@ describe('record lines', () => {
   });
 
   it('take the fast path only when no number can differ from its default printing', () => {
+    // The quick test, by the first candidate alone (for whole answers and lines).
+    for (const text of ['{"a":1.0}', '{"a":-0}', '{"a":[1e5]}', '{"a":1.50}', '{"a":0.30000000000000004}', '{"a":0.0000001}', '{"a": 2E3}']) expect(mayHoldLexemes(text), text).toBe(true);
+    for (const text of ['{"a":1,"b":0.5,"c":-3,"d":0}', '{"v":"AAe5AAE0=","x":"1.0 in a string"}', '{"a":[0,1,2]}']) expect(mayHoldLexemes(text), text).toBe(false);
+    // The payload's test, every candidate read as a whole token.
     for (const text of ['{"a":1.0}', '{"a":-0}', '{"a":[1e5]}', '{"a":1.50}', '{"a":0.30000000000000004000}', '{"a":0.10000000000000001}', '{"a":0.0000001}', '{"a": 2E3}', '{"a":-0.0}', '{"t":"x:1.50, y","a":1}', '{"a":0.6799999999999999,"b":[1,-0 ]}'])
-      expect(mayHoldLexemes(text), text).toBe(true);
+      expect(holdsLexemes(text), text).toBe(true);
     for (const text of ['{"a":1,"b":0.5,"c":-3,"d":0}', '{"v":"AAe5AAE0=","x":"1.0 in a string"}', '{"a":[0,1,2]}', '{"a":0.30000000000000004,"b":0.6799999999999999,"c":12345678901234567891}', '{"t":"2026-01-01T00:00:00.000Z","u":"12:30:45.120Z"}', '{"a":1e+21,"b":1e-7}'])
-      expect(mayHoldLexemes(text), text).toBe(false);
+      expect(holdsLexemes(text), text).toBe(false);
   });
 
   it('parse a text the fast path takes as the reviver would (property)', () => {
@@ -73,7 +77,7 @@ describe('record lines', () => {
     const value = fc.oneof(numberText, stringText, fc.array(fc.oneof(numberText, stringText), { maxLength: 4 }).map((xs) => `[${xs.join(', ')}]`));
     const object = fc.array(fc.tuple(fc.string({ maxLength: 4 }), value), { maxLength: 6 }).map((ms) => `{${ms.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(',')}}`);
     fc.assert(fc.property(object, (text) => {
-      if (mayHoldLexemes(text)) return;
+      if (holdsLexemes(text)) return;
       // What the reviver would have made, to what the fast path makes.
       const revived = parseJsonLexemes(text);
       const plain = (parseRecordLine(`{"id":1,"vectors":{},"payload":${text}}`) as PointRecord).payload;
