@@ -69,6 +69,22 @@ class CanonicalHasher implements Sink {
     return this;
   }
   put(piece: string): void {
+    const n = piece.length;
+    if (n <= 16 && n * 3 <= SCRATCH.length - this.off) {
+      // Most pieces are a few characters (punctuation, member names, numbers): copied here, where
+      // a call of Buffer.write costs more than the copy (about 14 against 31 ns a piece, a one-off measurement).
+      let o = this.off;
+      for (let i = 0; i < n; i++) {
+        const c = piece.charCodeAt(i);
+        if (c >= 0x80) {
+          o += SCRATCH.write(piece.slice(i), o);
+          break;
+        }
+        SCRATCH[o++] = c;
+      }
+      this.off = o;
+      return;
+    }
     // At most 3 bytes of UTF-8 per UTF-16 code unit.
     if (piece.length * 3 > SCRATCH.length - this.off) {
       this.spill();
