@@ -126,27 +126,13 @@ export function writeF32(x: number, bits: number, out: Uint8Array, at: number): 
   return p;
 }
 
-/** The two digits of 0 to 99, at 2i and 2i + 1. */
-const PAIRS = new Uint8Array(200);
-for (let i = 0; i < 100; i++) {
-  PAIRS[2 * i] = 48 + ((i / 10) | 0);
-  PAIRS[2 * i + 1] = 48 + (i % 10);
-}
-
-/**
- * Writes the decimal digits of `m` (below 10^(end − from)) into out[from, end), the last digit at
- * end − 1, with leading zeros; returns end. Two digits a division, from a table.
- */
+/** Writes the decimal digits of `m` into out[from, end), the last digit at end − 1; returns end. */
 function digits(m: number, out: Uint8Array, from: number, end: number): number {
-  let i = end;
-  while (i - from >= 2) {
-    const q = (m / 100) | 0;
-    const r = (m - q * 100) << 1;
-    out[--i] = PAIRS[r + 1]!;
-    out[--i] = PAIRS[r]!;
+  for (let i = end - 1; i >= from; i--) {
+    const q = (m / 10) | 0;
+    out[i] = 48 + m - q * 10;
     m = q;
   }
-  if (i > from) out[--i] = 48 + m;
   return end;
 }
 
