@@ -344,7 +344,7 @@ export function mayHoldLexemes(text: string): boolean {
  * number, which is inside a string (the `:00.000` of an ISO time); other matches inside strings
  * only cost a slower parse. It reads every candidate, so it is for a payload's text, not for an
  * answer full of vectors. Every payload of the whole job's shape matched the first test, and its
- * parse with the reviver took 6 % of a dry-run import's CPU (bench/RESULTS.md, session 11).
+ * parse with the reviver took 7 % of a dry-run import's CPU (bench/RESULTS.md, session 11).
  */
 export function holdsLexemes(text: string): boolean {
   CANDIDATES.lastIndex = 0;
