@@ -24,6 +24,11 @@ function padding(s: string): number {
   return s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
 }
 
+/** Bytes a text of whole 4-character groups of base64 spells: 3 a group, less the padding. */
+function base64Bytes(s: string): number {
+  return (s.length / 4) * 3 - padding(s);
+}
+
 /**
  * Whether a text of whole 4-character groups holds nothing but base64 characters (`A–Z a–z 0–9 +
  * /`, or the URL alphabet's `- _`) and its final padding, by decoding it natively and counting the
@@ -36,7 +41,7 @@ function padding(s: string): number {
 export function base64Alphabet(s: string): boolean {
   if (s.length % 4 !== 0) return false;
   const bytes = s.length <= SCRATCH_CHARS ? SCRATCH.write(s, 0, 'base64') : Buffer.from(s, 'base64').length;
-  return bytes === (s.length / 4) * 3 - padding(s);
+  return bytes === base64Bytes(s);
 }
 
 /** Values of the standard alphabet's characters by code, -1 for others. */
@@ -50,9 +55,8 @@ for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
  * another writer).
  */
 function f32b64(v: unknown): boolean {
-  if (typeof v !== 'string' || !base64Alphabet(v)) return false;
+  if (typeof v !== 'string' || !base64Alphabet(v) || base64Bytes(v) % 4 !== 0) return false;
   const pad = padding(v);
-  if (((v.length / 4) * 3 - pad) % 4 !== 0) return false;
   if (v.indexOf('-') >= 0 || v.indexOf('_') >= 0) return false;
   if (pad === 0) return true;
   const last = B64_VALUE[v.charCodeAt(v.length - pad - 1)] ?? -1;
@@ -60,8 +64,7 @@ function f32b64(v: unknown): boolean {
 }
 
 function f32count(b64: string): number {
-  const pad = b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0;
-  return ((b64.length / 4) * 3 - pad) / 4;
+  return base64Bytes(b64) / 4;
 }
 
 /** Why a value is not a point id (an unsigned 64-bit integer or a hyphenated UUID), or null. */

@@ -50,6 +50,26 @@ const fast = { attempts: 3, baseMs: 5, maxMs: 20 };
 
 const ok = (result: unknown): string => JSON.stringify({ result, status: 'ok', time: 0 });
 
+/** Answers the `busy`-th request with 503 and every other one as a completed upsert. */
+const busyOn = (busy: number) => (_req: http.IncomingMessage, res: http.ServerResponse, n: number): void => {
+  if (n === busy) {
+    res.writeHead(503);
+    res.end('{"status":{"error":"busy"}}');
+  } else {
+    res.end(ok({ status: 'completed' }));
+  }
+};
+
+/** Answers a chunked body with 411 Length Required and a whole one as a completed upsert. */
+const refusingChunked = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  if (req.headers['transfer-encoding'] === 'chunked') {
+    res.writeHead(411);
+    res.end('Length Required');
+  } else {
+    res.end(ok({ status: 'completed' }));
+  }
+};
+
 describe('Qdrant client transport', () => {
   it('gives up on a server that never answers at the deadline, once per attempt, with CONNECTION_FAILED', async () => {
     const s = await serve(() => {}); // holds every request open
@@ -196,14 +216,7 @@ describe('Qdrant client transport', () => {
   });
 
   it('sends a body of pieces chunked, made again for each attempt, whole each time', async () => {
-    const s = await serve((_req, res, n) => {
-      if (n === 1) {
-        res.writeHead(503);
-        res.end('{"status":{"error":"busy"}}');
-      } else {
-        res.end(ok({ status: 'completed' }));
-      }
-    });
+    const s = await serve(busyOn(1));
     const points = Array.from({ length: 40 }, (_, i) => ({ id: i, vector: Array.from({ length: 768 }, (_, j) => (i * j) / 7), payload: { t: 'é🙂'.repeat(i) } }));
     let made = 0;
     const body = new JsonPieces(function* () {
@@ -226,14 +239,7 @@ describe('Qdrant client transport', () => {
   });
 
   it('sends bodies whole, with their length, to a server that answers a chunked one with 411', async () => {
-    const s = await serve((req, res) => {
-      if (req.headers['transfer-encoding'] === 'chunked') {
-        res.writeHead(411);
-        res.end('Length Required');
-      } else {
-        res.end(ok({ status: 'completed' }));
-      }
-    });
+    const s = await serve(refusingChunked);
     const logs: string[] = [];
     const client = new QdrantHttp({ url: s.url, retry: { ...fast, attempts: 1 }, log: (m) => logs.push(m) });
     const body = (): JsonPieces => new JsonPieces(function* () {
@@ -263,14 +269,7 @@ describe('Qdrant client transport', () => {
     const expected = (rs: PointRecord[]): unknown => JSON.parse(`{"points":[${rs.map((r) => pointJson(r).toString()).join(',')}]}`);
 
     it('sends each body as the texts of its points joined, with upserts in flight at once and after a retry', async () => {
-      const s = await serve((req, res, n) => {
-        if (n === 2) {
-          res.writeHead(503);
-          res.end('{"status":{"error":"busy"}}');
-        } else {
-          res.end(ok({ status: 'completed' }));
-        }
-      });
+      const s = await serve(busyOn(2));
       const api = new QdrantApi(new QdrantHttp({ url: s.url, retry: fast }));
       const batches = Array.from({ length: 8 }, (_, k) => records(40 + k, k + 1));
       // Two rounds, so the second is written into chunks the first gave back.
@@ -287,14 +286,7 @@ describe('Qdrant client transport', () => {
     });
 
     it('sends them whole, decoded across chunks, to a server that refuses chunked bodies', async () => {
-      const s = await serve((req, res) => {
-        if (req.headers['transfer-encoding'] === 'chunked') {
-          res.writeHead(411);
-          res.end('Length Required');
-        } else {
-          res.end(ok({ status: 'completed' }));
-        }
-      });
+      const s = await serve(refusingChunked);
       const api = new QdrantApi(new QdrantHttp({ url: s.url, retry: { ...fast, attempts: 1 }, log: () => {} }));
       const rs = records(30, 9);
       await api.upsert('c', rs, undefined, pointText);

@@ -141,7 +141,7 @@ export function pointText(r: PointRecord): PointText {
   };
 }
 
-/** pointText as one buffer of its own (tests and one-off callers). */
+/** pointText as one buffer of its own, for the tests. */
 export function pointJson(r: PointRecord): Buffer {
   const t = pointText(r);
   const out = Buffer.allocUnsafe(t.size);

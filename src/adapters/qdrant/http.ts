@@ -112,11 +112,11 @@ export class LentBytes {
  * Reused chunks for bodies made in pieces. A body's bytes are written into a chunk; the chunk is
  * lent to the connection as one piece and comes back to be filled again when the write that took
  * it has completed (its callback, which Node calls once the bytes are with the kernel). One that
- * never comes back (a request destroyed in mid-body, a whole body made after HTTP 411 that kept a
- * copy) is the garbage collector's. An upsert of 64 points of 768 floats fills about 11 chunks
- * of 64 KiB, of which a connection holds one or two at a time (a write of one is above the
- * socket's high-water mark, so the next waits for 'drain'); where each point was a buffer of its
- * own, about 12 KB made and freed for every point sent (bench/RESULTS.md, session 11).
+ * never comes back (a request destroyed in mid-body, a write that failed) is the garbage
+ * collector's. An upsert of 64 points of 768 floats fills about 11 chunks of 64 KiB; a write of
+ * one is above the socket's high-water mark, so writePieces fills the next only after 'drain',
+ * and few are lent at a time. Before, each point was a buffer of its own, about 12 KB made and
+ * freed for every point sent (bench/RESULTS.md, session 11).
  */
 export class BodyChunks {
   private readonly free: Buffer[] = [];
