@@ -7,11 +7,13 @@
  * during the bench weighs on both alike; a change's effect on peak RSS is a few MiB against a run
  * to run spread of about as much, so one run each says little.
  *
- *   node bench/ab.bench.ts [--a REF] [--b REF] [--runs 3] [--then 'shell command'] -- memarc-arguments…
+ *   node bench/ab.bench.ts [--a REF] [--b REF] [--runs 3] [--then 'shell command'] [--a-args '…'] [--b-args '…'] -- memarc-arguments…
  *
  * In the memarc arguments and in --then, `{run}` becomes the run's name (a1, b1, a2, …), for targets
  * of their own (`--rename mem=ab_{run}`); --then runs after each run, for example to drop its
- * target. `--json --no-progress` are added. Peak RSS is the CLI process's VmHWM and its CPU time,
+ * target. --a-args and --b-args add arguments (split at spaces) to one build's runs only: one build
+ * with and without an option: `--a HEAD --b HEAD --b-args --reader-thread`. `--json --no-progress`
+ * are added. Peak RSS is the CLI process's VmHWM and its CPU time,
  * from bench/peak-rss.js preloaded through NODE_OPTIONS. The servers are the caller's.
  *
  *   node bench/ab.bench.ts --a HEAD~3 --runs 3 --then 'curl -s -X DELETE http://127.0.0.1:6333/collections/ab_{run}' -- import a10k.memarc --qdrant http://127.0.0.1:6333 --rename mem=ab_{run}
@@ -32,7 +34,7 @@ if (dashes < 0) {
 }
 const { values } = parseArgs({
   args: process.argv.slice(2, dashes),
-  options: { a: { type: 'string', default: 'HEAD' }, b: { type: 'string' }, runs: { type: 'string', default: '3' }, then: { type: 'string' } },
+  options: { a: { type: 'string', default: 'HEAD' }, b: { type: 'string' }, runs: { type: 'string', default: '3' }, then: { type: 'string' }, 'a-args': { type: 'string', default: '' }, 'b-args': { type: 'string', default: '' } },
 });
 const memarcArgs = process.argv.slice(dashes + 1);
 const runs = Number(values.runs);
@@ -79,9 +81,11 @@ interface Run {
   peakMiB: number;
 }
 
-function runOnce(bin: string, name: string): Run {
+const extraArgs = { a: values['a-args'].split(' ').filter(Boolean), b: values['b-args'].split(' ').filter(Boolean) };
+
+function runOnce(bin: string, name: string, more: string[]): Run {
   const peakFile = path.join(work, `${name}.peak`);
-  const args = memarcArgs.map((a) => a.replaceAll('{run}', name));
+  const args = [...memarcArgs, ...more].map((a) => a.replaceAll('{run}', name));
   const t = performance.now();
   const r = spawnSync(bin, [...args, '--json', '--no-progress'], {
     encoding: 'utf8',
@@ -102,13 +106,13 @@ function runOnce(bin: string, name: string): Run {
 
 const A = build('a', values.a);
 const B = build('b', values.b);
-console.log(`A: ${A.from}\nB: ${B.from}\nmemarc ${memarcArgs.join(' ')}\n`);
+console.log(`A: ${A.from}${extraArgs.a.length ? ` with ${extraArgs.a.join(' ')}` : ''}\nB: ${B.from}${extraArgs.b.length ? ` with ${extraArgs.b.join(' ')}` : ''}\nmemarc ${memarcArgs.join(' ')}\n`);
 console.log('| run | wall | CPU | peak RSS |');
 console.log('|---|---:|---:|---:|');
 const results: Record<'a' | 'b', Run[]> = { a: [], b: [] };
 for (let i = 1; i <= runs; i++) {
   for (const [label, b] of [['a', A], ['b', B]] as const) {
-    const r = runOnce(b.bin, `${label}${i}`);
+    const r = runOnce(b.bin, `${label}${i}`, extraArgs[label]);
     results[label].push(r);
     console.log(`| ${r.name} | ${r.secs.toFixed(1)} s | ${r.cpuS.toFixed(1)} s | ${r.peakMiB} MiB |`);
   }

@@ -7,6 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import { readArchive, type ArchiveEvent, type ReaderOptions } from '../format/reader.ts';
+import { readArchiveInThread } from '../format/reader-thread.ts';
 import type { HeaderDataset } from '../format/header.ts';
 import { Checkpoints, stateDir } from './checkpoint.ts';
 import { datasetFamily, datasetStore, legacyKind, nativeConfig, neutralSchema } from '../format/datasets.ts';
@@ -27,6 +28,15 @@ export interface ImportOptions {
   signal?: AbortSignal;
   log?: (msg: string) => void;
   reader?: Omit<ReaderOptions, 'signal'>;
+  /**
+   * Read, check and digest the archive on a thread of its own (format/reader-thread.ts), so that
+   * this thread only parses records, converts them for the stores and checks what they hold.
+   * Faster where this process has a core to spare (servers on other machines); no faster where
+   * the servers share this machine's cores, and about 30 MiB more memory either way
+   * (bench/RESULTS.md, "Session 12"). Default false; ignored with reader options only the
+   * one-thread reader has (`checkShardFirst`, `records: false`, `decode: false`).
+   */
+  readerThread?: boolean;
   onRecords?: (n: number) => void;
 }
 
@@ -44,6 +54,12 @@ export function descriptorOf(d: HeaderDataset, formatMajor: number): DatasetDesc
   return { name: d.name, kind: legacyKind(family, store), family, store, schema: neutralSchema(d), fingerprint: nativeConfig(d), source: d.source as DatasetDescriptor['source'], formatMajor };
 }
 
+/** The reader options left once one pass with records is settled (the reader thread's). */
+function withoutPassOptions(o: ReaderOptions): Omit<ReaderOptions, 'checkShardFirst' | 'records' | 'decode'> {
+  const { checkShardFirst: _c, records: _r, decode: _d, ...rest } = o;
+  return rest;
+}
+
 export async function importArchive(opts: ImportOptions): Promise<ImportResult> {
   const sinks = new Map<number, { name: string; sink: DatasetSink; done: Set<string> }>();
   const skipped: string[] = [];
@@ -55,7 +71,9 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
     // checked, and a shard that fails part way fails the import after some of its records were
     // written; every sink's load is staged and rolled back then, as after an interrupt mid-shard.
     // Checking a shard whole before handing it on parsed every record twice.
-    events = readArchive(opts.input, { checkShardFirst: false, ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) });
+    const readerOpts = { checkShardFirst: false, ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) };
+    const threaded = (opts.readerThread ?? false) && !readerOpts.checkShardFirst && readerOpts.records !== false && readerOpts.decode !== false;
+    events = threaded ? readArchiveInThread(opts.input, withoutPassOptions(readerOpts)) : readArchive(opts.input, readerOpts);
     /** The reader's next event, asked for ahead of time (see 'shard'). */
     let ahead: Promise<IteratorResult<ArchiveEvent, void>> | null = null;
     /** Each dataset's records of one kind are a section (format/collect.ts). */

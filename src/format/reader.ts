@@ -131,7 +131,27 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 type Limits = typeof DEFAULT_LIMITS;
 
 /** Reads an archive; see the module comment. Stop early by leaving the loop: everything is released. */
-export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions = {}): AsyncGenerator<ArchiveEvent, void, undefined> {
+export function readArchive(source: Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions = {}): AsyncGenerator<ArchiveEvent, void, undefined> {
+  return readEvents(source, opts, null) as AsyncGenerator<ArchiveEvent, void, undefined>;
+}
+
+/**
+ * A shard's checked lines, as bytes, where `readArchive` hands on records: the reader thread's
+ * form (reader-thread.ts), whose consumer parses them. Line i is `bytes` from `ends[i - 1]` (0 for
+ * the first) to `ends[i]`, without its newline; `bytes` is the start of a buffer `readArchiveLines`
+ * was given for the batch (or a larger one, when a line did not fit), no longer the reader's.
+ * `garbage` is what the batch's records will leave behind once parsed, for the consumer's
+ * collector (collect.ts).
+ */
+export type LinesEvent = { type: 'lines'; dataset: HeaderDataset; kind: RecordKind; entry: string; firstLine: number; bytes: Uint8Array; ends: Uint32Array; garbage: number };
+
+/** `readArchive` with `lines` events in place of `records` (one pass over each shard, always). */
+export function readArchiveLines(source: Readable | AsyncIterable<Uint8Array>, opts: Omit<ReaderOptions, 'checkShardFirst' | 'records' | 'decode'> = {}, lineBuffer: () => Uint8Array = () => new Uint8Array(LINES_BUFFER)): AsyncGenerator<Exclude<ArchiveEvent, { type: 'records' }> | LinesEvent, void, undefined> {
+  return readEvents(source, { ...opts, checkShardFirst: false }, lineBuffer) as AsyncGenerator<Exclude<ArchiveEvent, { type: 'records' }> | LinesEvent, void, undefined>;
+}
+
+/** `lineBuffer`: hand on `lines` events, each batch in a buffer it gives (`readArchiveLines`). */
+async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions, lineBuffer: (() => Uint8Array) | null): AsyncGenerator<ArchiveEvent | LinesEvent, void, undefined> {
   const lim = { ...DEFAULT_LIMITS, ...stripUndefined(opts) };
   const decode = opts.decode ?? true;
   const handOn = opts.records ?? true;
@@ -243,7 +263,11 @@ export async function* readArchive(source: Readable | AsyncIterable<Uint8Array>,
           if (decode) {
             let digest = digests.get(ds.index);
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds) })));
-            if (handOn && !checkFirst) {
+            if (handOn && lineBuffer) {
+              for await (const b of checkedLines(body, shard, lim, digest, ds, batchSize, lineBuffer)) {
+                yield { type: 'lines', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, bytes: b.bytes, ends: b.ends, garbage: b.garbage };
+              }
+            } else if (handOn && !checkFirst) {
               for await (const b of checkedBatches(body, shard, lim, digest, ds, batchSize)) {
                 yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
               }
@@ -472,12 +496,51 @@ function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: 
 }
 
 /**
+ * `checkedBatches` with each checked line handed on as its bytes (`readArchiveLines`), copied
+ * into one buffer a batch, and with what parsing the batch will leave behind summed for the
+ * consumer's collector. Bytes, not strings: a batch's text would be a MiB of strings that survive
+ * in the young generation until the batch is posted, on both threads.
+ */
+async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, lineBuffer: () => Uint8Array): AsyncGenerator<{ firstLine: number; bytes: Uint8Array; ends: Uint32Array; garbage: number }> {
+  const table = ds.family === 'table' ? tableColumns(ds) : null;
+  let garbage = 0;
+  let buf = lineBuffer();
+  let used = 0;
+  const batched = batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
+    const { values } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
+    if (values) {
+      // This thread's parse is garbage now, and the consumer's will be once it is done with it.
+      const g = lineGarbage(text, values);
+      leftGarbage(g);
+      garbage += g;
+    }
+    if (used + raw.length > buf.length) {
+      const grown = new Uint8Array(Math.max(buf.length * 2, used + raw.length));
+      grown.set(buf.subarray(0, used));
+      buf = grown;
+    }
+    buf.set(raw, used);
+    used += raw.length;
+    return used;
+  }, (count) => recordCount(shard, count));
+  for await (const b of batched) {
+    yield { firstLine: b.firstLine, bytes: buf.subarray(0, used), ends: Uint32Array.from(b.records), garbage };
+    garbage = 0;
+    buf = lineBuffer();
+    used = 0;
+  }
+}
+
+/** A batch's lines buffer: a batch is cut at BATCH_BYTES, after the line that reaches it. */
+export const LINES_BUFFER = BATCH_BYTES + 64 * 1024;
+
+/**
  * A shard's lines made records by `take`, in batches of at most `batchSize` records and about
  * BATCH_BYTES of NDJSON (a batch is held parsed until its consumer is done with it); `end` hears
  * the number of lines before the last batch is handed on.
  */
-async function* batches(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number, take: (lineNo: number, raw: Buffer, text: string) => AnyRecord, end?: (count: number) => void): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
-  let batch: AnyRecord[] = [];
+async function* batches<T>(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number, take: (lineNo: number, raw: Buffer, text: string) => T, end?: (count: number) => void): AsyncGenerator<{ firstLine: number; records: T[] }> {
+  let batch: T[] = [];
   let bytes = 0;
   let first = 1;
   let count = 0;

@@ -269,6 +269,25 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       expect(await checkpointsOf(t)).toEqual([]);
     });
 
+    it('restores through the reader thread (--reader-thread) with the trailer\'s digest', async () => {
+      const t = target();
+      const res = await importArchive({ input: Readable.from([big]), sink: store.sink(renamed(t)), readerThread: true, reader: { batchSize: 100 } });
+      expect(res.datasets[0]!.digest).toBe(bigDigest);
+      if (store.source([t])) expect(await digestOf(t)).toBe(bigDigest);
+    });
+
+    it('through the reader thread, a shard that goes bad part way fails with MALFORMED_RECORD after the same batches, and is undone', async () => {
+      const t = target();
+      const before = await store.list(tag);
+      let handedOn = 0;
+      const { forged, before: earlier } = await badLineInLastShard(big, 60);
+      const err = await failure(importArchive({ input: Readable.from([forged]), sink: store.sink(renamed(t)), readerThread: true, reader: { batchSize: 25 }, onRecords: (n) => (handedOn += n) }));
+      expect(err.code, err.message).toBe('MALFORMED_RECORD');
+      expect(err.message).toMatch(/line 60/);
+      expect(handedOn).toBe(earlier + 50);
+      expect(await store.list(tag)).toEqual(before);
+    });
+
     it('restores an empty dataset', async () => {
       const t = target();
       const empty = await archiveOf(store, 0, ['data']);

@@ -35,12 +35,12 @@ export interface ReadResult {
   error: unknown;
 }
 
-/** Reads the whole archive; never throws: the error, if any, is in the result with what came before it. */
-export async function readAll(source: Buffer | Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions = {}): Promise<ReadResult> {
+/** Reads the whole archive (with `read`: readArchive, or another reader of its events); never throws: the error, if any, is in the result with what came before it. */
+export async function readAll(source: Buffer | Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions = {}, read: (source: Readable | AsyncIterable<Uint8Array>, opts: ReaderOptions) => AsyncIterable<ArchiveEvent> = readArchive): Promise<ReadResult> {
   const out: ReadResult = { header: null, records: new Map(), recordEvents: [], shards: [], trailer: null, digests: null, error: null };
   const src = Buffer.isBuffer(source) ? Readable.from([source]) : source;
   try {
-    for await (const ev of readArchive(src, opts)) collect(out, ev);
+    for await (const ev of read(src, opts)) collect(out, ev);
   } catch (err) {
     out.error = err;
   }

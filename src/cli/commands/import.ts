@@ -16,7 +16,7 @@ export interface TargetFlags {
   [store: string]: unknown;
 }
 
-export async function importCommand({ g, signal, registry }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean; rollback?: boolean; stateDir?: string }): Promise<void> {
+export async function importCommand({ g, signal, registry }: CommandContext, location: string, flags: TargetFlags & S3Flags & LimitFlags & { resume?: boolean; rollback?: boolean; stateDir?: string; readerThread?: boolean }): Promise<void> {
   const say = (m: string) => log(g, m);
   if (flags.rollback && (flags.resume || flags.dryRun)) throw new MemarcError('USAGE', '--rollback cannot be combined with --resume or --dry-run');
   const sinks = await sinksFor(registry, flags, { env: process.env, log: say, ifExists: flags.ifExists, ...(flags.rename ? { rename: flags.rename } : {}) });
@@ -34,6 +34,7 @@ export async function importCommand({ g, signal, registry }: CommandContext, loc
     signal,
     log: say,
     reader: limits(flags),
+    readerThread: Boolean(flags.readerThread),
     onRecords: (n) => p.records(n),
   });
   p.done();
