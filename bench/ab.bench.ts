@@ -12,7 +12,7 @@
  * In the memarc arguments and in --then, `{run}` becomes the run's name (a1, b1, a2, …), for targets
  * of their own (`--rename mem=ab_{run}`); --then runs after each run, for example to drop its
  * target. --a-args and --b-args add arguments (split at spaces) to one build's runs only: one build
- * with and without an option: `--a HEAD --b HEAD --b-args --reader-thread`. `--json --no-progress`
+ * with and without an option: `--a HEAD --b HEAD --b-args=--reader-thread`. `--json --no-progress`
  * are added. Peak RSS is the CLI process's VmHWM and its CPU time,
  * from bench/peak-rss.js preloaded through NODE_OPTIONS. The servers are the caller's.
  *
