@@ -152,7 +152,13 @@ export interface DatasetSink {
    */
   inspect?(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<void>;
   open(descriptor: DatasetDescriptor, ctx: SinkContext): Promise<OpenResult | void>;
-  write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal): Promise<void>;
+  /**
+   * `hashes`, when the core has them: each record's content-digest hash as the archive's reader
+   * computed it for that very record (32 bytes a record, in batch order). A sink that digests the
+   * records it verified may add them (DatasetDigest.addRecordHash) instead of hashing again; one
+   * that converts records must not, since they are the hashes of the records as given.
+   */
+  write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal, hashes?: Uint8Array): Promise<void>;
   /** Every batch of `shard` has been written: persist the resume checkpoint. */
   shardDone(shard: ShardRef): Promise<void>;
   /**

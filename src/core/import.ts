@@ -115,7 +115,7 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
           const s = sinks.get(ev.dataset.index);
           if (!s || s.done.has(ev.entry)) break;
           sections.enter(`${ev.dataset.index} ${ev.kind}`);
-          await s.sink.write(ev.kind, ev.records, opts.signal);
+          await s.sink.write(ev.kind, ev.records, opts.signal, ev.hashes);
           opts.onRecords?.(ev.records.length);
           break;
         }

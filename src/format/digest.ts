@@ -228,8 +228,8 @@ export class DatasetDigest {
     this.nodeTableOptions = opts.nodeTable ?? {};
   }
 
-  /** Adds one record. */
-  add(kind: RecordKind, record: AnyRecord): void {
+  /** Adds one record; returns its hash (32 bytes), which `addRecordHash` takes. */
+  add(kind: RecordKind, record: AnyRecord): Buffer {
     let h: Buffer;
     const prefix = this.rule.prefix;
     switch (kind) {
@@ -264,6 +264,18 @@ export class DatasetDigest {
         break;
       }
     }
+    this.addHash(h);
+    this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+    return h;
+  }
+
+  /**
+   * Adds a record by the hash another digest's `add` returned for that very record (the reader's,
+   * in the same pass): the same sum and counts as `add`, without hashing it again. Checks no key:
+   * the digest that hashed it did.
+   */
+  addRecordHash(kind: RecordKind, h: Uint8Array): void {
+    if (h.length !== 32) throw new RangeError(`a record hash is 32 bytes, not ${h.length}`);
     this.addHash(h);
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
   }

@@ -50,7 +50,7 @@ type FromReader =
   | { t: 'consumed'; bytes: number }
   | { t: 'warning'; msg: string }
   | { t: 'header'; header: Header; sha256: string; size: number }
-  | { t: 'lines'; dataset: number; kind: RecordKind; entry: string; firstLine: number; bytes: Uint8Array; ends: Uint32Array; garbage: number }
+  | { t: 'lines'; dataset: number; kind: RecordKind; entry: string; firstLine: number; bytes: Uint8Array; ends: Uint32Array; hashes: Uint8Array; garbage: number }
   | { t: 'shard'; dataset: number; shard: TrailerShard }
   | { t: 'trailer'; trailer: Trailer; digests: Map<number, string> | null; unknownEntries: UnknownEntry[] }
   | { t: 'done' }
@@ -225,7 +225,7 @@ export async function* readArchiveInThread(source: Readable | AsyncIterable<Uint
           // The texts are copies: the batch's buffer goes back to the reader, to be filled again.
           const buf = h.bytes.buffer as ArrayBuffer;
           worker.postMessage({ t: 'credit', buf } satisfies ToReader, [buf]);
-          yield { type: 'records', dataset: datasetOf(h.dataset), kind: h.kind, entry: h.entry, firstLine: h.firstLine, records };
+          yield { type: 'records', dataset: datasetOf(h.dataset), kind: h.kind, entry: h.entry, firstLine: h.firstLine, records, hashes: h.hashes };
           break;
         }
         case 'shard':

@@ -80,7 +80,7 @@ try {
         while (credits <= 0 && !stopping) await waitForMessage();
         if (stopping) break;
         credits--;
-        port.postMessage({ t: 'lines', dataset: ev.dataset.index, kind: ev.kind, entry: ev.entry, firstLine: ev.firstLine, bytes: ev.bytes, ends: ev.ends, garbage: ev.garbage }, [ev.bytes.buffer as ArrayBuffer, ev.ends.buffer as ArrayBuffer]);
+        port.postMessage({ t: 'lines', dataset: ev.dataset.index, kind: ev.kind, entry: ev.entry, firstLine: ev.firstLine, bytes: ev.bytes, ends: ev.ends, hashes: ev.hashes, garbage: ev.garbage }, [ev.bytes.buffer as ArrayBuffer, ev.ends.buffer as ArrayBuffer, ev.hashes.buffer as ArrayBuffer]);
         break;
       case 'shard':
         // This thread's heap is small and grows slowly (it keeps no records), so V8 seldom

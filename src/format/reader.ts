@@ -95,7 +95,12 @@ export interface UnknownEntry {
 
 export type ArchiveEvent =
   | { type: 'header'; header: Header; sha256: string; size: number }
-  | { type: 'records'; dataset: HeaderDataset; kind: RecordKind; entry: string; firstLine: number; records: AnyRecord[] }
+  /**
+   * `hashes`: each record's content-digest hash (32 bytes a record, in order), when the records
+   * were checked in the same pass (`checkShardFirst: false`): a sink that digests what it
+   * verified adds them (DatasetDigest.addRecordHash) instead of hashing each record again.
+   */
+  | { type: 'records'; dataset: HeaderDataset; kind: RecordKind; entry: string; firstLine: number; records: AnyRecord[]; hashes?: Uint8Array }
   | { type: 'shard'; dataset: HeaderDataset; shard: TrailerShard }
   | { type: 'trailer'; trailer: Trailer; digests: Map<number, string> | null; unknownEntries: UnknownEntry[] };
 
@@ -143,7 +148,7 @@ export function readArchive(source: Readable | AsyncIterable<Uint8Array>, opts: 
  * `garbage` is what the batch's records will leave behind once parsed, for the consumer's
  * collector (collect.ts).
  */
-export type LinesEvent = { type: 'lines'; dataset: HeaderDataset; kind: RecordKind; entry: string; firstLine: number; bytes: Uint8Array; ends: Uint32Array; garbage: number };
+export type LinesEvent = { type: 'lines'; dataset: HeaderDataset; kind: RecordKind; entry: string; firstLine: number; bytes: Uint8Array; ends: Uint32Array; hashes: Uint8Array; garbage: number };
 
 /** `readArchive` with `lines` events in place of `records` (one pass over each shard, always). */
 export function readArchiveLines(source: Readable | AsyncIterable<Uint8Array>, opts: Omit<ReaderOptions, 'checkShardFirst' | 'records' | 'decode'> = {}, lineBuffer: () => Uint8Array = () => new Uint8Array(LINES_BUFFER)): AsyncGenerator<Exclude<ArchiveEvent, { type: 'records' }> | LinesEvent, void, undefined> {
@@ -265,11 +270,11 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds) })));
             if (handOn && lineBuffer) {
               for await (const b of checkedLines(body, shard, lim, digest, ds, batchSize, lineBuffer)) {
-                yield { type: 'lines', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, bytes: b.bytes, ends: b.ends, garbage: b.garbage };
+                yield { type: 'lines', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, bytes: b.bytes, ends: b.ends, hashes: b.hashes, garbage: b.garbage };
               }
             } else if (handOn && !checkFirst) {
               for await (const b of checkedBatches(body, shard, lim, digest, ds, batchSize)) {
-                yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
+                yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records, hashes: b.hashes };
               }
             } else {
               await checkShard(body, shard, lim, digest, ds);
@@ -420,7 +425,7 @@ function parseMeta(body: Buffer, name: string, maxValues: number): { doc: unknow
 }
 
 /** One line of a shard, checked: size, UTF-8, JSON, record shape; then digested. Returns the record. */
-function checkLine(name: string, lineNo: number, bytes: Buffer, line: string, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, table: ReturnType<typeof tableColumns> | null, parse: (line: string, maxDepth: number) => unknown): { rec: AnyRecord; values: number } {
+function checkLine(name: string, lineNo: number, bytes: Buffer, line: string, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, table: ReturnType<typeof tableColumns> | null, parse: (line: string, maxDepth: number) => unknown): { rec: AnyRecord; values: number; hash: Buffer } {
   if (lineNo > shard.records) fail('COUNT_MISMATCH', `shard ${name} holds more than the ${shard.records} records its header declares`, { entry: name, line: lineNo });
   if (line.charCodeAt(0) !== 0x7b || line.charCodeAt(line.length - 1) !== 0x7d) {
     fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: a record line must start with "{" and end with "}" (no whitespace, BOM or CR)`, { entry: name, line: lineNo });
@@ -441,14 +446,15 @@ function checkLine(name: string, lineNo: number, bytes: Buffer, line: string, sh
   }
   const problem = recordProblem(shard.kind, rec) ?? (table ? rowSchemaProblem(rec as RowRecord, table.columns, table.primaryKey) : null);
   if (problem) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${problem}`, { entry: name, line: lineNo });
+  let hash: Buffer;
   try {
-    digest.add(shard.kind, rec as AnyRecord);
+    hash = digest.add(shard.kind, rec as AnyRecord);
   } catch (err) {
     if (err instanceof RecordKeyError) fail('MALFORMED_RECORD', `dataset ${JSON.stringify(ds.name)}, shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo, dataset: ds.name }, 'the archive breaks a rule of its format; restore from another copy, or fix the source and export again');
     if (err instanceof NestingError) fail('MALFORMED_RECORD', `shard ${name}, line ${lineNo}: ${err.message}`, { entry: name, line: lineNo });
     throw err;
   }
-  return { rec: rec as AnyRecord, values };
+  return { rec: rec as AnyRecord, values, hash };
 }
 
 /**
@@ -483,16 +489,50 @@ function recordCount(shard: TrailerShard, count: number): void {
  * line is checked as `checkShard` checks it, then joins the batch. A shard that fails part way has
  * handed on the batches before the failure; its count is checked before the last batch goes.
  */
-function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
+async function* checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[]; hashes: Uint8Array }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
-  return batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
+  const hashes = new RecordHashes(batchSize);
+  const batched = batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
     // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3); the
     // digest reads them by the archive's rule either way.
-    const { rec, values } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
+    const { rec, values, hash } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
+    hashes.push(hash);
     // The records of the last batch are the consumer's garbage by now.
     if (values) leftGarbage(lineGarbage(text, values));
     return rec;
   }, (count) => recordCount(shard, count));
+  for await (const b of batched) yield { ...b, hashes: hashes.take() };
+}
+
+/**
+ * Each record's digest hash, 32 bytes a record in batch order, handed on with the batch: a sink
+ * that digests the records it verified adds these (DatasetDigest.addRecordHash) rather than
+ * hashing every record a second time.
+ */
+class RecordHashes {
+  private buf: Uint8Array;
+  private n = 0;
+  private readonly batchSize: number;
+  constructor(batchSize: number) {
+    this.batchSize = batchSize;
+    this.buf = new Uint8Array(32 * batchSize);
+  }
+  push(h: Uint8Array): void {
+    if ((this.n + 1) * 32 > this.buf.length) {
+      const grown = new Uint8Array(this.buf.length * 2 || 32);
+      grown.set(this.buf);
+      this.buf = grown;
+    }
+    this.buf.set(h, this.n * 32);
+    this.n++;
+  }
+  /** The batch's hashes, in a buffer of their own; the next batch starts anew. */
+  take(): Uint8Array {
+    const out = this.buf.subarray(0, this.n * 32);
+    this.buf = new Uint8Array(32 * this.batchSize);
+    this.n = 0;
+    return out;
+  }
 }
 
 /**
@@ -501,13 +541,15 @@ function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: 
  * consumer's collector. Bytes, not strings: a batch's text would be a MiB of strings that survive
  * in the young generation until the batch is posted, on both threads.
  */
-async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, lineBuffer: () => Uint8Array): AsyncGenerator<{ firstLine: number; bytes: Uint8Array; ends: Uint32Array; garbage: number }> {
+async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, lineBuffer: () => Uint8Array): AsyncGenerator<{ firstLine: number; bytes: Uint8Array; ends: Uint32Array; hashes: Uint8Array; garbage: number }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
   let garbage = 0;
   let buf = lineBuffer();
   let used = 0;
+  const hashes = new RecordHashes(batchSize);
   const batched = batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
-    const { values } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
+    const { values, hash } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
+    hashes.push(hash);
     if (values) {
       // This thread's parse is garbage now, and the consumer's will be once it is done with it.
       const g = lineGarbage(text, values);
@@ -524,7 +566,7 @@ async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, dig
     return used;
   }, (count) => recordCount(shard, count));
   for await (const b of batched) {
-    yield { firstLine: b.firstLine, bytes: buf.subarray(0, used), ends: Uint32Array.from(b.records), garbage };
+    yield { firstLine: b.firstLine, bytes: buf.subarray(0, used), ends: Uint32Array.from(b.records), hashes: hashes.take(), garbage };
     garbage = 0;
     buf = lineBuffer();
     used = 0;

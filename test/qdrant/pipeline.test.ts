@@ -5,7 +5,9 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareFingerprints, qdrantSink, qdrantSource } from '../../src/adapters/qdrant/index.ts';
-import { importArchive } from '../../src/core/import.ts';
+import { importArchive, type ImportResult } from '../../src/core/import.ts';
+import type { DatasetSink, Sink } from '../../src/core/adapter.ts';
+import { MemarcError } from '../../src/errors.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { startQdrantEmulator, type RunningEmulator } from '../qdrant-emulator/index.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
@@ -68,5 +70,43 @@ describe('qdrant under the core', () => {
       expect(report.target).toBe(rename[o.descriptor.name]);
       expect(report.digest).toBe(totalsOf(o.records).digest);
     }
+  });
+
+  it("the sink adds the reader's record hashes to its digest: the same digest as hashing each point, and altered hashes fail the verification", async () => {
+    const { bytes } = await exportToBuffer({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.dense] })] });
+    const load = async (how: 'hashes' | 'no hashes' | 'altered hashes') => {
+      const target = uniqueName('pl_hash');
+      created.add(target);
+      const inner = qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [seeded.dense]: target } });
+      let given = 0;
+      const sink: Sink = {
+        ...inner,
+        async dataset(d) {
+          const ds = await inner.dataset(d);
+          if (!ds) return ds;
+          const wrapped = Object.create(ds) as DatasetSink;
+          wrapped.write = (kind, batch, signal, hashes) => {
+            if (hashes) given += hashes.length / 32;
+            const h = how === 'no hashes' || !hashes ? undefined : how === 'altered hashes' ? hashes.map((b, i) => (i === 5 ? b ^ 1 : b)) : hashes;
+            return ds.write.call(wrapped, kind, batch, signal, h);
+          };
+          return wrapped;
+        },
+        close: () => inner.close(),
+      };
+      const res = await importArchive({ input: Readable.from([bytes]), sink }).catch((err: unknown) => err);
+      return { res, given };
+    };
+    const withHashes = await load('hashes');
+    const without = await load('no hashes');
+    const digestOf = (r: unknown) => (r as ImportResult).datasets[0]!.digest;
+    // Every point came with its hash.
+    expect(withHashes.given).toBe((withHashes.res as ImportResult).datasets[0]!.records.point);
+    expect(withHashes.given).toBeGreaterThan(50);
+    expect(digestOf(withHashes.res)).toBe(digestOf(without.res));
+    const altered = await load('altered hashes');
+    expect(altered.res).toBeInstanceOf(MemarcError);
+    expect((altered.res as MemarcError).code).toBe('VERIFY_FAILED');
+    expect((altered.res as MemarcError).message).toMatch(/content digest/);
   });
 });

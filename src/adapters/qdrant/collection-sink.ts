@@ -344,7 +344,7 @@ export class CollectionSink implements DatasetSink {
     } satisfies Checkpoint);
   }
 
-  async write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal): Promise<void> {
+  async write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal, hashes?: Uint8Array): Promise<void> {
     if (kind !== 'point') {
       throw new MemarcError('MALFORMED_RECORD', `dataset "${this.name}" holds ${kind} records; a Qdrant collection holds points only`, { context: { dataset: this.name } });
     }
@@ -363,26 +363,41 @@ export class CollectionSink implements DatasetSink {
         this.recordChanges(r.id, p.changes);
       }
     }
+    // The reader's hash of each record, when it gave them (same pass): added, not computed again.
+    const given = hashes !== undefined && hashes.length === points.length * 32 ? hashes : null;
     if (this.ctx.dryRun) {
-      for (const r of points) this.digest.add('point', r);
-      this.verified += points.length;
+      this.addVerified(points, given, 0);
       return;
     }
     const sig = signal ?? this.ctx.signal;
-    let chunk: PointRecord[] = [];
+    let start = 0;
     let bytes = 0;
-    for (const r of points) {
-      const b = estimateBytes(r);
-      if (chunk.length > 0 && (chunk.length >= this.o.batchPoints || bytes + b > this.o.batchBytes)) {
-        const c = chunk;
-        await this.pool.submit(() => this.upsertVerified(c, sig));
-        chunk = [];
+    for (let i = 0; i < points.length; i++) {
+      const b = estimateBytes(points[i]!);
+      if (i > start && (i - start >= this.o.batchPoints || bytes + b > this.o.batchBytes)) {
+        const c = points.slice(start, i);
+        const from = start;
+        await this.pool.submit(() => this.upsertVerified(c, sig, given, from));
+        start = i;
         bytes = 0;
       }
-      chunk.push(r);
       bytes += b;
     }
-    if (chunk.length > 0) await this.pool.submit(() => this.upsertVerified(chunk, sig));
+    if (start < points.length) {
+      const c = start === 0 ? points : points.slice(start);
+      const from = start;
+      await this.pool.submit(() => this.upsertVerified(c, sig, given, from));
+    }
+  }
+
+  /**
+   * Counts verified records into the digest: by the hashes the reader gave (`hashes`, from record
+   * `from` of its batch on), else by hashing each one.
+   */
+  private addVerified(records: PointRecord[], hashes: Uint8Array | null, from: number): void {
+    if (hashes) for (let i = 0; i < records.length; i++) this.digest.addRecordHash('point', hashes.subarray((from + i) * 32, (from + i + 1) * 32));
+    else for (const r of records) this.digest.add('point', r);
+    this.verified += records.length;
   }
 
   private recordChanges(id: PointRecord['id'], changes: NumberChange[]): void {
@@ -393,7 +408,7 @@ export class CollectionSink implements DatasetSink {
   }
 
   /** Upserts one sub-batch, reads it back, compares, and counts the verified archive records. */
-  private async upsertVerified(records: PointRecord[], signal?: AbortSignal): Promise<void> {
+  private async upsertVerified(records: PointRecord[], signal: AbortSignal | undefined, hashes: Uint8Array | null, from: number): Promise<void> {
     if (this.mode === 'append') {
       const present = await this.api.existing(this.load, records.map((r) => r.id), signal);
       if (present.length > 0) {
@@ -417,8 +432,7 @@ export class CollectionSink implements DatasetSink {
       throw await this.describeFailedUpsert(records, err);
     }
     if (this.o.verify === 'count') {
-      for (const r of records) this.digest.add('point', r);
-      this.verified += records.length;
+      this.addVerified(records, hashes, from);
       return;
     }
     const stored = await this.api.retrieve(this.load, records.map((r) => r.id), signal);
@@ -437,8 +451,7 @@ export class CollectionSink implements DatasetSink {
       }
     }
     for (const [id, changed] of changes) this.recordChanges(id, changed);
-    for (const r of records) this.digest.add('point', r);
-    this.verified += records.length;
+    this.addVerified(records, hashes, from);
   }
 
   /**
