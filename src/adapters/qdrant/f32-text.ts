@@ -36,9 +36,23 @@ const POWI = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_
 
 /**
  * Writes the float32 `x` (whose bits are `bits`, as an int32) at `out[at]`; returns the offset
- * after it.
+ * after it. (`x` is read back from `bits`.)
  */
-export function writeF32(x: number, bits: number, out: Uint8Array, at: number): number {
+export function writeF32(_x: number, bits: number, out: Uint8Array, at: number): number {
+  return writeBits(bits, out, at);
+}
+
+/** The float32 of a bit pattern: `BITS[0] = bits`, then `VALUE[0]`. */
+const BITS = new Int32Array(1);
+const VALUE = new Float32Array(BITS.buffer);
+
+/**
+ * Writes the float32 whose bits are `bits` (an int32) at `out[at]`; returns the offset after it.
+ * It takes the bits and no double, and reads its value from them itself: a double passed to a
+ * function that is not inlined is boxed, 16 bytes of garbage a number, which had made writing the
+ * upsert bodies the largest source of garbage of a verified import (bench/RESULTS.md, "Session 12").
+ */
+function writeBits(bits: number, out: Uint8Array, at: number): number {
   const biased = (bits >>> 23) & 0xff;
   if (biased === 0xff) {
     out[at] = 110; // null
@@ -47,10 +61,9 @@ export function writeF32(x: number, bits: number, out: Uint8Array, at: number): 
     out[at + 3] = 108;
     return at + 4;
   }
-  if (bits < 0) {
-    out[at++] = 45; // -
-    x = -x;
-  }
+  if (bits < 0) out[at++] = 45; // -
+  BITS[0] = bits & 0x7fffffff;
+  const x = VALUE[0]!;
   if (x === 0) {
     if (bits < 0) {
       out[at] = 48; // -0.0 (the sign already written)
@@ -136,9 +149,8 @@ function digits(m: number, out: Uint8Array, from: number, end: number): number {
   return end;
 }
 
-/** A scratch buffer the base64 vectors are decoded into, with float and int views of its bytes. */
+/** A scratch buffer the base64 vectors are decoded into, with an int view of its bytes. */
 let scratch = new ArrayBuffer(4096 * 4);
-let floats = new Float32Array(scratch);
 let ints = new Int32Array(scratch);
 let bytes = Buffer.from(scratch);
 
@@ -155,7 +167,6 @@ export function writeVector(b64: string, out: Uint8Array, at: number): number {
   const need = Math.ceil((b64.length * 3) / 4);
   if (need > bytes.length) {
     scratch = new ArrayBuffer(Math.ceil(need / 4) * 8);
-    floats = new Float32Array(scratch);
     ints = new Int32Array(scratch);
     bytes = Buffer.from(scratch);
   }
@@ -164,7 +175,7 @@ export function writeVector(b64: string, out: Uint8Array, at: number): number {
   out[at++] = 91; // [
   for (let i = 0; i < n >> 2; i++) {
     if (i > 0) out[at++] = 44;
-    at = writeF32(floats[i]!, ints[i]!, out, at);
+    at = writeBits(ints[i]!, out, at);
   }
   out[at++] = 93;
   return at;
