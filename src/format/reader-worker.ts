@@ -99,5 +99,5 @@ try {
 } catch (err) {
   port.postMessage({ t: 'error', err: serializeError(err), input: err === inputError && err !== null });
 }
-// The generator's own cleanup (a graph's node table file) has run by now; the caller ends the thread.
-port.close();
+// The generator's own cleanup (a graph's node table file) has run by now. The caller ends the
+// thread once this last message is in; closing the port here could race with its delivery.
