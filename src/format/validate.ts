@@ -63,8 +63,9 @@ function f32b64(v: unknown): boolean {
   return last >= 0 && (last & (pad === 1 ? 3 : 15)) === 0;
 }
 
-function f32count(b64: string): number {
-  return base64Bytes(b64) / 4;
+/** Number of float32 elements in a base64 vector, without decoding it (whole ones: a text that is not whole groups of them rounds down). */
+export function f32Count(b64: string): number {
+  return Math.floor(base64Bytes(b64) / 4);
 }
 
 /** Why a value is not a point id (an unsigned 64-bit integer or a hyphenated UUID), or null. */
@@ -82,8 +83,8 @@ function vector(name: string, v: unknown): string | null {
   if ('dense' in v) return f32b64(v.dense) ? null : `vector ${JSON.stringify(name)}: dense must be base64 of float32 values`;
   if ('multi' in v) {
     if (!Array.isArray(v.multi) || v.multi.length === 0) return `vector ${JSON.stringify(name)}: multi must be a non-empty array`;
-    const dim = typeof v.multi[0] === 'string' ? f32count(v.multi[0]) : -1;
-    for (const m of v.multi) if (!f32b64(m) || f32count(m as string) !== dim) return `vector ${JSON.stringify(name)}: multi must hold base64 float32 vectors of one length`;
+    const dim = typeof v.multi[0] === 'string' ? f32Count(v.multi[0]) : -1;
+    for (const m of v.multi) if (!f32b64(m) || f32Count(m as string) !== dim) return `vector ${JSON.stringify(name)}: multi must hold base64 float32 vectors of one length`;
     return null;
   }
   if ('sparse' in v) {
@@ -95,7 +96,7 @@ function vector(name: string, v: unknown): string | null {
       if ((i as number) <= prev) return `vector ${JSON.stringify(name)}: sparse indices must be strictly increasing`;
       prev = i as number;
     }
-    if (f32count(s.values as string) !== s.indices.length) return `vector ${JSON.stringify(name)}: sparse values and indices differ in length`;
+    if (f32Count(s.values as string) !== s.indices.length) return `vector ${JSON.stringify(name)}: sparse values and indices differ in length`;
     // Other members are kept and hashed (a later minor version's); bound how deep they nest.
     if (Object.keys(s).length > 2 && nestsDeeperThan(s, MAX_DEPTH)) return `vector ${JSON.stringify(name)}: sparse members are nested deeper than ${MAX_DEPTH}`;
     return null;

@@ -176,10 +176,3 @@ export function idKey(id: QdrantId): string {
   return 'n:' + id.toString();
 }
 
-/** Number of float32 elements in a base64 vector, without decoding it. */
-export function f32Count(b64: string): number {
-  let pad = 0;
-  if (b64.endsWith('==')) pad = 2;
-  else if (b64.endsWith('=')) pad = 1;
-  return Math.floor(((b64.length * 3) / 4 - pad) / 4);
-}

@@ -5,7 +5,7 @@
 import { MemarcError } from '../../errors.ts';
 import { decodeF32, type PointRecord, type VectorValue } from '../../format/records.ts';
 import { pointIdProblem } from '../../format/validate.ts';
-import { f32Count } from './convert.ts';
+import { f32Count } from '../../format/validate.ts';
 import type { VectorSpec } from './fingerprint.ts';
 import { vectorHazard } from './restorable.ts';
 
