@@ -67,7 +67,7 @@ if (values.all) {
     bits[0] = b | 0;
     const x = f[0]!;
     if (!Number.isFinite(x)) continue;
-    const end = writeF32(x, bits[0]!, text, 0);
+    const end = writeF32(bits[0]!, text, 0);
     longest = Math.max(longest, end);
     const s = text.toString('latin1', 0, end);
     const back = Math.fround(JSON.parse(s) as number);

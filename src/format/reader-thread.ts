@@ -35,7 +35,7 @@ import { leftGarbage } from './collect.ts';
  */
 const INPUT_AHEAD = 1024 * 1024;
 /** Batches of checked lines the reader may post ahead of what this thread's consumer took. */
-export const LINES_AHEAD = 2;
+const LINES_AHEAD = 2;
 /** How long a stopped reader thread gets to clean up (a graph's node table file) before it is ended. */
 const STOP_GRACE_MS = 10_000;
 

@@ -150,8 +150,12 @@ export function readArchive(source: Readable | AsyncIterable<Uint8Array>, opts: 
  */
 export type LinesEvent = { type: 'lines'; dataset: HeaderDataset; kind: RecordKind; entry: string; firstLine: number; bytes: Uint8Array; ends: Uint32Array; hashes: Uint8Array; garbage: number };
 
-/** `readArchive` with `lines` events in place of `records` (one pass over each shard, always). */
-export function readArchiveLines(source: Readable | AsyncIterable<Uint8Array>, opts: Omit<ReaderOptions, 'checkShardFirst' | 'records' | 'decode'> = {}, lineBuffer: () => Uint8Array = () => new Uint8Array(LINES_BUFFER)): AsyncGenerator<Exclude<ArchiveEvent, { type: 'records' }> | LinesEvent, void, undefined> {
+/**
+ * `readArchive` with `lines` events in place of `records` (one pass over each shard, always), each
+ * batch's lines in a buffer `lineBuffer` gives (at least LINES_BUFFER bytes; a larger one is made
+ * when a batch does not fit).
+ */
+export function readArchiveLines(source: Readable | AsyncIterable<Uint8Array>, opts: Omit<ReaderOptions, 'checkShardFirst' | 'records' | 'decode'>, lineBuffer: () => Uint8Array): AsyncGenerator<Exclude<ArchiveEvent, { type: 'records' }> | LinesEvent, void, undefined> {
   return readEvents(source, { ...opts, checkShardFirst: false }, lineBuffer) as AsyncGenerator<Exclude<ArchiveEvent, { type: 'records' }> | LinesEvent, void, undefined>;
 }
 
@@ -489,73 +493,53 @@ function recordCount(shard: TrailerShard, count: number): void {
  * line is checked as `checkShard` checks it, then joins the batch. A shard that fails part way has
  * handed on the batches before the failure; its count is checked before the last batch goes.
  */
-async function* checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[]; hashes: Uint8Array }> {
+function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[]; hashes: Uint8Array; garbage: number }> {
+  return checkedItems(body, shard, lim, digest, ds, batchSize, (rec) => rec);
+}
+
+/**
+ * A shard's lines checked in one pass, each kept as `keep` makes it, in batches (`batches`), with
+ * each record's digest hash, 32 bytes a record in batch order (a sink that digests the records it
+ * verified adds these, DatasetDigest.addRecordHash, rather than hashing each one again), and what
+ * the batch's parsed records leave behind once their consumer is done with them (collect.ts).
+ */
+async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, keep: (rec: AnyRecord, raw: Buffer) => T): AsyncGenerator<{ firstLine: number; records: T[]; hashes: Uint8Array; garbage: number }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
-  const hashes = new RecordHashes(batchSize);
+  // `batches` hands on at most batchSize lines at once.
+  let hashes = new Uint8Array(32 * batchSize);
+  let n = 0;
+  let garbage = 0;
   const batched = batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
     // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3); the
     // digest reads them by the archive's rule either way.
     const { rec, values, hash } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
-    hashes.push(hash);
-    // The records of the last batch are the consumer's garbage by now.
-    if (values) leftGarbage(lineGarbage(text, values));
-    return rec;
-  }, (count) => recordCount(shard, count));
-  for await (const b of batched) yield { ...b, hashes: hashes.take() };
-}
-
-/**
- * Each record's digest hash, 32 bytes a record in batch order, handed on with the batch: a sink
- * that digests the records it verified adds these (DatasetDigest.addRecordHash) rather than
- * hashing every record a second time.
- */
-class RecordHashes {
-  private buf: Uint8Array;
-  private n = 0;
-  private readonly batchSize: number;
-  constructor(batchSize: number) {
-    this.batchSize = batchSize;
-    this.buf = new Uint8Array(32 * batchSize);
-  }
-  push(h: Uint8Array): void {
-    if ((this.n + 1) * 32 > this.buf.length) {
-      const grown = new Uint8Array(this.buf.length * 2 || 32);
-      grown.set(this.buf);
-      this.buf = grown;
+    hashes.set(hash, 32 * n++);
+    if (values) {
+      // This parse is garbage now; the consumer's records of the last batch are by now too.
+      const g = lineGarbage(text, values);
+      leftGarbage(g);
+      garbage += g;
     }
-    this.buf.set(h, this.n * 32);
-    this.n++;
-  }
-  /** The batch's hashes, in a buffer of their own; the next batch starts anew. */
-  take(): Uint8Array {
-    const out = this.buf.subarray(0, this.n * 32);
-    this.buf = new Uint8Array(32 * this.batchSize);
-    this.n = 0;
-    return out;
+    return keep(rec, raw);
+  }, (count) => recordCount(shard, count));
+  for await (const b of batched) {
+    yield { ...b, hashes: hashes.subarray(0, 32 * n), garbage };
+    hashes = new Uint8Array(32 * batchSize);
+    n = 0;
+    garbage = 0;
   }
 }
 
 /**
  * `checkedBatches` with each checked line handed on as its bytes (`readArchiveLines`), copied
- * into one buffer a batch, and with what parsing the batch will leave behind summed for the
- * consumer's collector. Bytes, not strings: a batch's text would be a MiB of strings that survive
- * in the young generation until the batch is posted, on both threads.
+ * into one buffer a batch; `garbage` is for the consumer's collector, which parses them. Bytes,
+ * not strings: a batch's text would be a MiB of strings that survive in the young generation
+ * until the batch is posted, on both threads.
  */
 async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, lineBuffer: () => Uint8Array): AsyncGenerator<{ firstLine: number; bytes: Uint8Array; ends: Uint32Array; hashes: Uint8Array; garbage: number }> {
-  const table = ds.family === 'table' ? tableColumns(ds) : null;
-  let garbage = 0;
   let buf = lineBuffer();
   let used = 0;
-  const hashes = new RecordHashes(batchSize);
-  const batched = batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
-    const { values, hash } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
-    hashes.push(hash);
-    if (values) {
-      // This thread's parse is garbage now, and the consumer's will be once it is done with it.
-      const g = lineGarbage(text, values);
-      leftGarbage(g);
-      garbage += g;
-    }
+  const batched = checkedItems(body, shard, lim, digest, ds, batchSize, (_rec, raw) => {
     if (used + raw.length > buf.length) {
       const grown = new Uint8Array(Math.max(buf.length * 2, used + raw.length));
       grown.set(buf.subarray(0, used));
@@ -564,10 +548,9 @@ async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, dig
     buf.set(raw, used);
     used += raw.length;
     return used;
-  }, (count) => recordCount(shard, count));
+  });
   for await (const b of batched) {
-    yield { firstLine: b.firstLine, bytes: buf.subarray(0, used), ends: Uint32Array.from(b.records), hashes: hashes.take(), garbage };
-    garbage = 0;
+    yield { firstLine: b.firstLine, bytes: buf.subarray(0, used), ends: Uint32Array.from(b.records), hashes: b.hashes, garbage: b.garbage };
     buf = lineBuffer();
     used = 0;
   }

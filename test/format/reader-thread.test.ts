@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemarcError } from '../../src/errors.ts';
 import { readArchive, type ReaderOptions } from '../../src/format/reader.ts';
+import { DatasetDigest } from '../../src/format/digest.ts';
 import { readArchiveInThread } from '../../src/format/reader-thread.ts';
 import { COMPAT_FIXTURES } from '../../fixtures/compat.ts';
 import { NEGATIVE_FIXTURES } from '../../fixtures/negatives.ts';
@@ -74,6 +75,26 @@ describe('the reader thread', () => {
     expect(b.recordEvents).toEqual(a.recordEvents);
     expect(b.records).toEqual(a.records);
     expect(b.digests).toEqual(a.digests);
+  });
+
+  it("each batch's hashes are its records' digest hashes, in batches cut by count and by size, on one thread and on two", async () => {
+    const archive = await bigArchive();
+    for (const read of [onePass, threaded]) {
+      const digests = new Map<number, DatasetDigest>();
+      let cut = 0;
+      let checked = 0;
+      for await (const ev of read(Readable.from([archive]), {})) {
+        if (ev.type !== 'records') continue;
+        let d = digests.get(ev.dataset.index);
+        if (!d) digests.set(ev.dataset.index, (d = new DatasetDigest()));
+        expect(ev.hashes?.length).toBe(32 * ev.records.length);
+        if (ev.records.length < 1000 && ev.firstLine + ev.records.length <= 1000) cut++;
+        ev.records.forEach((r, i) => expect(Buffer.from(ev.hashes!.subarray(32 * i, 32 * i + 32)).equals(d!.add(ev.kind, r))).toBe(true));
+        checked += ev.records.length;
+      }
+      expect(checked).toBeGreaterThan(10_000);
+      expect(cut, 'some batches were cut at 1 MiB before 1,000 records').toBeGreaterThan(0);
+    }
   });
 
   it('an archive cut short, from a stream that ends early, is truncated as on one thread', async () => {
@@ -155,10 +176,13 @@ describe('the reader thread', () => {
     let ev = await events.next();
     while (!ev.done && ev.value.type !== 'records') ev = await events.next();
     expect(ev.done).toBe(false);
-    // The consumer is busy: the reader fills its window and waits.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const ahead = pulled;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The consumer is busy: the reader fills its window and waits. It has settled once nothing
+    // more is pulled for 300 ms (on a loaded machine filling the window can take longer than that).
+    let ahead = -1;
+    for (let waited = 0; pulled !== ahead && waited < 20_000; waited += 300) {
+      ahead = pulled;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
     expect(pulled).toBe(ahead);
     expect(pulled).toBeLessThan(archive.length / 2);
     // And it goes on to the end once the consumer does.

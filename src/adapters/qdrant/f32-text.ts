@@ -34,14 +34,6 @@ const P8 = 100_000_000;
 const P9 = 1_000_000_000;
 const POWI = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
 
-/**
- * Writes the float32 `x` (whose bits are `bits`, as an int32) at `out[at]`; returns the offset
- * after it. (`x` is read back from `bits`.)
- */
-export function writeF32(_x: number, bits: number, out: Uint8Array, at: number): number {
-  return writeBits(bits, out, at);
-}
-
 /** The float32 of a bit pattern: `BITS[0] = bits`, then `VALUE[0]`. */
 const BITS = new Int32Array(1);
 const VALUE = new Float32Array(BITS.buffer);
@@ -52,7 +44,7 @@ const VALUE = new Float32Array(BITS.buffer);
  * function that is not inlined is boxed, 16 bytes of garbage a number, which had made writing the
  * upsert bodies the largest source of garbage of a verified import (bench/RESULTS.md, "Session 12").
  */
-function writeBits(bits: number, out: Uint8Array, at: number): number {
+export function writeF32(bits: number, out: Uint8Array, at: number): number {
   const biased = (bits >>> 23) & 0xff;
   if (biased === 0xff) {
     out[at] = 110; // null
@@ -175,7 +167,7 @@ export function writeVector(b64: string, out: Uint8Array, at: number): number {
   out[at++] = 91; // [
   for (let i = 0; i < n >> 2; i++) {
     if (i > 0) out[at++] = 44;
-    at = writeBits(ints[i]!, out, at);
+    at = writeF32(ints[i]!, out, at);
   }
   out[at++] = 93;
   return at;
