@@ -137,9 +137,14 @@ function reparse(text: string): unknown {
   return flags(w) & NAMES ? parseNamed(text, reviver) : w;
 }
 
-/** The value of a first parse `v` of `text`, or the text parsed again as its flags `r` require. */
+/**
+ * The value of a first parse `v` of `text`, or the text parsed again as its flags `r` require.
+ * When names are suspect, the first parse's UNSAFE flag is not to be trusted: a misread name can
+ * repeat a later one, whose value then replaces the big integer it held (a fuzz test of session 13
+ * found one), and the walk stops 1,000 levels down. The exact parse keeps big integers always.
+ */
 function settle(text: string, v: unknown, r: number): unknown {
-  if (r & NAMES) return parseNamed(text, r & UNSAFE ? reviver : undefined);
+  if (r & NAMES) return parseNamed(text, reviver);
   if (!(r & UNSAFE)) return v;
   return reparse(text);
 }

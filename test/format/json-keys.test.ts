@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { parseJson, parseJsonBounded, parseJsonLexemes, parseRecordLine, isRawNumber } from '../../src/format/json.ts';
+import { parseJson, parseJsonBounded, parseJsonFloatMember, parseJsonLexemes, parseRecordLine, isRawNumber } from '../../src/format/json.ts';
 
 /** Makes the engine's JSON.parse build objects with these member names, in this order. */
 function poison(names: string[]): void {
@@ -44,6 +44,17 @@ describe('escaped member names read exactly', () => {
       expect(Object.keys(parse('{"h":1,"\\u0041":2}') as object)).toEqual(['h', 'A']);
       expect(Object.keys(parse('{"\\"":1}') as object)).toEqual(['"']);
       expect(parse('{"payload":{"\\"":{"\\n":[1,{"\\t":null}]}},"h":1}')).toEqual({ payload: { '"': { '\n': [1, { '\t': null }] } }, h: 1 });
+    });
+  }
+
+  for (const [name, parse] of [...PARSERS, ['parseJsonFloatMember', (t: string) => parseJsonFloatMember(t, 'vector')] as const]) {
+    it(`${name}: a big integer whose name the engine misreads as a later one keeps its exact value`, () => {
+      // The engine reads `"\""` below as `\`, so its own parse holds the later `\` member's value
+      // in place of the big integer, and a walk of that parse finds no big integer to keep.
+      JSON.parse('{"id":0,"payload":{"a\\\\\\"b":0,"\\\\":"","x":1}}');
+      const text = '{"id":0,"payload":{"a\\\\\\"b":0,"\\"":-9007199254740992,"\\\\":""},"vector":[1]}';
+      expect(Object.keys((JSON.parse(text) as { payload: object }).payload)).toEqual(['a\\"b', '\\']);
+      expect((parse(text) as { payload: unknown }).payload).toEqual({ 'a\\"b': 0, '"': -9007199254740992n, '\\': '' });
     });
   }
 
