@@ -141,12 +141,33 @@ function reparse(text: string): unknown {
  * The value of a first parse `v` of `text`, or the text parsed again as its flags `r` require.
  * When names are suspect, the first parse's UNSAFE flag is not to be trusted: a misread name can
  * repeat a later one, whose value then replaces the big integer it held (a fuzz test of session 13
- * found one), and the walk stops 1,000 levels down. The exact parse keeps big integers always.
+ * found one), and the walk stops 1,000 levels down. So the exact parse is walked for big integers
+ * itself, without recursion, and parsed with the reviver only when it holds one (a reviver
+ * recurses in the engine: on a text nested deeper than the stack, only then, it would throw).
  */
 function settle(text: string, v: unknown, r: number): unknown {
-  if (r & NAMES) return parseNamed(text, reviver);
+  if (r & NAMES) {
+    const w = parseNamed(text);
+    return holdsUnsafe(w) ? parseNamed(text, reviver) : w;
+  }
   if (!(r & UNSAFE)) return v;
   return reparse(text);
+}
+
+/** Whether a parsed value holds an integer a double cannot keep exactly, at any depth (iterative). */
+function holdsUnsafe(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if ((v >= 9007199254740992 || v <= -9007199254740992) && Number.isInteger(v)) return true;
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) stack.push(v[i]);
+    } else if (typeof v === 'object' && v !== null) {
+      for (const k in v) stack.push((v as Record<string, unknown>)[k]);
+    }
+  }
+  return false;
 }
 
 /** JSON.parse(text, revive) for valid JSON text, immune to the misread names above. */

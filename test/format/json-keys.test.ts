@@ -58,6 +58,14 @@ describe('escaped member names read exactly', () => {
     });
   }
 
+  it('keeps a big integer more than 1,000 levels down exact, and survives nesting deeper than a reviver can recurse', () => {
+    let v = parseJson('['.repeat(1100) + '18446744073709551615' + ']'.repeat(1100));
+    for (let i = 0; i < 1100; i++) v = (v as unknown[])[0];
+    expect(v).toBe(18446744073709551615n);
+    const deep = '['.repeat(200_000) + '1' + ']'.repeat(200_000);
+    expect(() => parseJson(`{"\\\\":${deep}}`)).not.toThrow();
+  });
+
   it('keeps JSON.parse semantics on the slow path: order, repeats, __proto__, big integers, lexemes', () => {
     JSON.parse('{"\\\\":0}');
     const text = '{"b":1,"\\"":[],"2":0,"1":{},"b":3,"__proto__":{"x":1},"big":18446744073709551615,"f":1.50}';
