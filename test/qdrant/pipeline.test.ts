@@ -14,6 +14,7 @@ import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '..
 import { exportAll, totalsOf } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
 import { exportToBuffer } from '../helpers/archive.ts';
+import { startFaultProxy } from '../helpers/fault-proxy.ts';
 
 let q: QdrantTarget;
 let other: RunningEmulator | null = null;
@@ -108,5 +109,32 @@ describe('qdrant under the core', () => {
     expect(altered.res).toBeInstanceOf(MemarcError);
     expect((altered.res as MemarcError).code).toBe('VERIFY_FAILED');
     expect((altered.res as MemarcError).message).toMatch(/content digest/);
+  });
+
+  it('an import (points held with their vectors decoded) refuses a read-back whose vector differs, naming the point', async () => {
+    const { bytes } = await exportToBuffer({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.dense] })] });
+    const proxy = await startFaultProxy(q.url);
+    try {
+      let changed = '';
+      proxy.rewriteAnswerNth(
+        2,
+        (body) =>
+          body.replace(/\{"id":([^,]+),(.*?)"vector":\[[^,\]]+/, (_all, id: string, mid: string) => {
+            changed = id;
+            return `{"id":${id},${mid}"vector":[9`;
+          }),
+        { match: (m, path) => m === 'POST' && /\/points$/.test(path) },
+      );
+      const target = uniqueName('pl_changed');
+      created.add(target);
+      const err = await importArchive({ input: Readable.from([bytes]), sink: qdrantSink({ url: proxy.url, apiKey: q.apiKey, rename: { [seeded.dense]: target }, batchPoints: 16 }) }).catch((e: unknown) => e);
+      expect(changed).not.toBe('');
+      expect(err).toBeInstanceOf(MemarcError);
+      expect((err as MemarcError).code).toBe('VERIFY_FAILED');
+      expect((err as MemarcError).message).toContain(`point ${JSON.parse(changed) as string | number} of dataset`);
+      expect((err as MemarcError).message).toMatch(/differs from the archive: vector ""/);
+    } finally {
+      await proxy.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 /** Pure parts of the Qdrant adapter: conversion, validation, read-back rule, retry, planning. */
 import { describe, expect, it } from 'vitest';
-import { idKey, pointJson, recordFromQdrant } from '../../src/adapters/qdrant/convert.ts';
+import { densePoints, densePointText, idKey, pointJson, recordFromQdrant } from '../../src/adapters/qdrant/convert.ts';
+import fc from 'fast-check';
 import { createBody, payloadIndexes, vectorSpecs } from '../../src/adapters/qdrant/fingerprint.ts';
 import { switchActions, targetState, versionedName } from '../../src/adapters/qdrant/plan.ts';
 import { backoffMs, parseRetryAfter } from '../../src/adapters/qdrant/retry.ts';
@@ -165,10 +166,59 @@ describe('read-back rule', () => {
       const live = { id: 7, vector, payload };
       const expected = pointMismatch(archive, recordFromQdrant(live), specsOf(distance));
       expect(storedPointMismatch(archive, live, specsOf(distance))).toBe(expected);
+      // As the sink holds it in flight: the vector decoded once (convert.ts DensePoint).
+      expect(storedPointMismatch(densePoints([archive])![0]!, live, specsOf(distance))).toBe(expected);
       return expected === null;
     });
     // Both verdicts occur: the cases would catch a comparison that always agreed or always refused.
     expect(outcomes).toEqual([true, true, false, false, true, false, false, false]);
+  });
+});
+
+describe('points held in flight with their vectors decoded (DensePoint)', () => {
+  const bits = fc.array(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), { maxLength: 40 });
+  const payload = fc.option(fc.dictionary(fc.string({ maxLength: 4 }), fc.oneof(fc.string({ maxLength: 6 }), fc.integer(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.double({ noNaN: true, noDefaultInfinity: true })), { maxKeys: 3 }), { nil: null });
+  const id = fc.oneof(fc.nat(), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.uuid());
+  const record = fc.record({ id, bits, payload }).map(({ id, bits, payload }): PointRecord => ({ id, vectors: { '': { dense: encodeF32(new Float32Array(Int32Array.from(bits).buffer)) } }, payload }));
+
+  it('write the same upsert text as their records, byte for byte, and keep each vector bit for bit (property)', () => {
+    fc.assert(
+      fc.property(fc.array(record, { maxLength: 6 }), (records) => {
+        const held = densePoints(records)!;
+        expect(held).toHaveLength(records.length);
+        records.forEach((r, i) => {
+          const p = held[i]!;
+          expect(p.id).toBe(r.id);
+          expect(p.payload).toBe(r.payload);
+          expect(encodeF32(p.dense)).toBe((r.vectors['']! as { dense: string }).dense);
+          const t = densePointText(p);
+          const out = Buffer.alloc(t.size);
+          expect(out.subarray(0, t.write(out, 0)).toString()).toBe(pointJson(r).toString());
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('are not made for a batch with any other vector shape, or a vector that is not whole float32s', () => {
+    const plain: PointRecord = { id: 1, vectors: { '': { dense: encodeF32([1, 2]) } }, payload: null };
+    expect(densePoints([plain])).not.toBeNull();
+    expect(densePoints([])).toEqual([]);
+    const others: PointRecord[] = [
+      { id: 2, vectors: { text: { dense: encodeF32([1, 2]) } }, payload: null },
+      { id: 3, vectors: { '': { dense: encodeF32([1, 2]) }, b: { dense: encodeF32([1]) } }, payload: null },
+      { id: 4, vectors: { '': { multi: [encodeF32([1, 2])] } }, payload: null },
+      { id: 5, vectors: { s: { sparse: { indices: [1], values: encodeF32([1]) } } }, payload: null },
+      { id: 6, vectors: {}, payload: null },
+      { id: 7, vectors: { '': { dense: 'AAAAAAA=' } }, payload: null }, // 5 bytes: not whole float32s
+      { id: 8, vectors: { '': { dense: 'AAAAAA==' } }, payload: null }, // 4 bytes: one float32
+    ];
+    for (const r of others.slice(0, 6)) {
+      expect(densePoints([plain, r]), String(r.id)).toBeNull();
+      expect(densePoints([r, plain]), String(r.id)).toBeNull();
+    }
+    // The last one decodes to 4 bytes: whole, and held.
+    expect(densePoints([others[6]!])![0]!.dense).toHaveLength(1);
   });
 });
 

@@ -26,7 +26,7 @@ import type { JsonObject, PointRecord, RecordByKind, RecordKind } from '../../fo
 import type { QdrantApi } from './api.ts';
 import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
-import { idKey, pointText, type QdrantId, type QdrantPoint } from './convert.ts';
+import { densePoints, densePointText, idKey, pointText, type DensePoint, type QdrantId, type QdrantPoint } from './convert.ts';
 import { F32_TEXT_MAX } from './f32-text.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
@@ -61,6 +61,20 @@ export interface CollectionSinkOptions {
 
 /** JSON bytes of a float32 sent as decimal text, at most (F32_TEXT_MAX, "-1.23456789e-45,"): base64 is 4/3 per byte. */
 const JSON_CHARS_PER_B64_CHAR = F32_TEXT_MAX / (16 / 3);
+
+/** A point between its upsert and its read-back: its archive record, or that record's DensePoint. */
+type Held = PointRecord | DensePoint;
+
+/**
+ * A sub-batch as it is held while in flight: as DensePoints (convert.ts), their vectors decoded
+ * once and kept off V8's heap, when their hashes came with them (the digest needs no record then)
+ * and each has only the unnamed dense vector; else the records themselves.
+ */
+function held(records: PointRecord[], hashes: Uint8Array | null): Held[] {
+  return (hashes !== null && densePoints(records)) || records;
+}
+
+const heldText = (p: Held) => ('dense' in p ? densePointText(p) : pointText(p));
 
 function estimateBytes(r: PointRecord): number {
   let n = 64 + (r.payload ? stringifyJson(r.payload).length : 0);
@@ -375,7 +389,7 @@ export class CollectionSink implements DatasetSink {
     for (let i = 0; i < points.length; i++) {
       const b = estimateBytes(points[i]!);
       if (i > start && (i - start >= this.o.batchPoints || bytes + b > this.o.batchBytes)) {
-        const c = points.slice(start, i);
+        const c = held(points.slice(start, i), given);
         const from = start;
         await this.pool.submit(() => this.upsertVerified(c, sig, given, from));
         start = i;
@@ -384,7 +398,7 @@ export class CollectionSink implements DatasetSink {
       bytes += b;
     }
     if (start < points.length) {
-      const c = start === 0 ? points : points.slice(start);
+      const c = held(start === 0 ? points : points.slice(start), given);
       const from = start;
       await this.pool.submit(() => this.upsertVerified(c, sig, given, from));
     }
@@ -394,9 +408,10 @@ export class CollectionSink implements DatasetSink {
    * Counts verified records into the digest: by the hashes the reader gave (`hashes`, from record
    * `from` of its batch on), else by hashing each one.
    */
-  private addVerified(records: PointRecord[], hashes: Uint8Array | null, from: number): void {
+  private addVerified(records: readonly Held[], hashes: Uint8Array | null, from: number): void {
     if (hashes) for (let i = 0; i < records.length; i++) this.digest.addRecordHash('point', hashes.subarray((from + i) * 32, (from + i + 1) * 32));
-    else for (const r of records) this.digest.add('point', r);
+    // Records are held as DensePoints only when their hashes came with them (see `held`).
+    else for (const r of records) this.digest.add('point', r as PointRecord);
     this.verified += records.length;
   }
 
@@ -408,7 +423,7 @@ export class CollectionSink implements DatasetSink {
   }
 
   /** Upserts one sub-batch, reads it back, compares, and counts the verified archive records. */
-  private async upsertVerified(records: PointRecord[], signal: AbortSignal | undefined, hashes: Uint8Array | null, from: number): Promise<void> {
+  private async upsertVerified(records: Held[], signal: AbortSignal | undefined, hashes: Uint8Array | null, from: number): Promise<void> {
     if (this.mode === 'append') {
       const present = await this.api.existing(this.load, records.map((r) => r.id), signal);
       if (present.length > 0) {
@@ -427,7 +442,7 @@ export class CollectionSink implements DatasetSink {
       this.touched += records.length;
     }
     try {
-      await this.api.upsert(this.load, records, signal, pointText);
+      await this.api.upsert(this.load, records, signal, heldText);
     } catch (err) {
       throw await this.describeFailedUpsert(records, err);
     }
@@ -459,7 +474,7 @@ export class CollectionSink implements DatasetSink {
    * predictable). A collection this run created is dropped on abort; in append mode the points are
    * looked up so that the error says exactly which of the batch are now on the server.
    */
-  private async describeFailedUpsert(records: PointRecord[], err: unknown): Promise<unknown> {
+  private async describeFailedUpsert(records: Held[], err: unknown): Promise<unknown> {
     if ((this.mode !== 'append' && this.mode !== 'merge') || !isMemarcError(err) || err.code === 'CONNECTION_FAILED') return err;
     let present: string[];
     try {

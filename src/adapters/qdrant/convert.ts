@@ -5,8 +5,9 @@
  * float32 on the server.
  */
 import { MemarcError } from '../../errors.ts';
-import { vectorTextMax, writeVector } from './f32-text.ts';
+import { F32_TEXT_MAX, vectorTextMax, writeF32s, writeVector } from './f32-text.ts';
 import { setMember, stringifyJson } from '../../format/json.ts';
+import { f32Count } from '../../format/validate.ts';
 import { encodeF32, type JsonObject, type PointRecord, type VectorValue } from '../../format/records.ts';
 
 export type QdrantId = number | bigint | string;
@@ -139,6 +140,78 @@ export function pointText(r: PointRecord): PointText {
       return at;
     },
   };
+}
+
+/**
+ * A point whose only vector is the unnamed dense one (the common shape), that vector decoded into
+ * float32s. The Qdrant sink holds a batch's points in this form from their upsert until their
+ * read-back is compared: the base64 text of a 768-dim vector is 4 KB on V8's heap, which every
+ * young-generation collection copied while the point waited (about 10 KB a point was promoted,
+ * bench/RESULTS.md, "Session 12"), while a float32 view of a buffer outside the heap is a small
+ * object. The vector is decoded once, for both the upsert's text and the comparison, where each
+ * decoded it before.
+ */
+export interface DensePoint {
+  readonly id: QdrantId;
+  readonly payload: JsonObject | null;
+  readonly dense: Float32Array;
+}
+
+/**
+ * The records as DensePoints, their vectors decoded into one buffer; null unless every record has
+ * the unnamed dense vector alone, of whole float32s (the records must have been validated).
+ */
+export function densePoints(records: readonly PointRecord[]): DensePoint[] | null {
+  let total = 0;
+  for (const r of records) {
+    const v = r.vectors[''];
+    if (v === undefined || !('dense' in v)) return null;
+    for (const name in r.vectors) if (name !== '') return null;
+    total += f32Count(v.dense);
+  }
+  // One float32 more than the vectors need: room for a text that decodes to more than n of them.
+  const values = new Float32Array(total + 1);
+  const bytes = Buffer.from(values.buffer);
+  const out: DensePoint[] = new Array(records.length);
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    const b64 = (r.vectors[''] as { dense: string }).dense;
+    const n = f32Count(b64);
+    // Decoded straight into the shared buffer; a text that is not whole float32s (or not base64)
+    // decodes to another length, and the records are kept as they are.
+    if (bytes.write(b64, at * 4, n * 4 + 4, 'base64') !== n * 4) return null;
+    out[i] = { id: r.id, payload: r.payload, dense: values.subarray(at, at + n) };
+    at += n;
+  }
+  return out;
+}
+
+/** A DensePoint as one upserted point's text: the same text pointText writes for its record. */
+export function densePointText(p: DensePoint): PointText {
+  const id = stringifyJson(p.id);
+  const payload = p.payload !== null ? stringifyJson(p.payload) : null;
+  const bits = new Int32Array(p.dense.buffer, p.dense.byteOffset, p.dense.length);
+  return {
+    size: 64 + Buffer.byteLength(id) + (payload === null ? 0 : Buffer.byteLength(payload)) + 32 + bits.length * F32_TEXT_MAX + 2,
+    write(b: Buffer, at: number): number {
+      at += b.write('{"id":', at, 'latin1');
+      at += b.write(id, at);
+      at += b.write(',"vector":', at, 'latin1');
+      at = writeF32s(bits, 0, bits.length, b, at);
+      if (payload !== null) {
+        at += b.write(',"payload":', at, 'latin1');
+        at += b.write(payload, at);
+      }
+      b[at++] = 125;
+      return at;
+    },
+  };
+}
+
+/** A DensePoint as its archive record again (for a comparison that needs the record form). */
+export function denseRecord(p: DensePoint): PointRecord {
+  return { id: p.id, vectors: { '': { dense: encodeF32(p.dense) } }, payload: p.payload };
 }
 
 /** pointText as one buffer of its own, for the tests. */

@@ -17,7 +17,7 @@
  * Qdrant does within 1e-6, stays inside the bound too.
  */
 import { decodeF32, type PointRecord, type VectorValue } from '../../format/records.ts';
-import { recordFromQdrant, type QdrantPoint } from './convert.ts';
+import { denseRecord, recordFromQdrant, type DensePoint, type QdrantPoint } from './convert.ts';
 import type { Datatype, VectorSpec } from './fingerprint.ts';
 import { comparePayload, type NumberChange } from './payload-compare.ts';
 
@@ -122,27 +122,34 @@ export function pointMismatch(archive: PointRecord, live: PointRecord, specs: Ma
 }
 
 /**
- * pointMismatch against a point as the server returned it. A point with only the unnamed dense
- * vector (the common shape) is compared without turning the stored vector into base64 and back:
- * the same comparison, minus two conversions of every component (about 5% of a verified
- * import's client time, bench/RESULTS.md, "The whole job").
+ * pointMismatch against a point as the server returned it, for an archive record or a DensePoint
+ * (its vector already decoded, convert.ts). A point with only the unnamed dense vector (the common
+ * shape) is compared without turning the stored vector into base64 and back: the same comparison,
+ * minus two conversions of every component (about 5% of a verified import's client time,
+ * bench/RESULTS.md, "The whole job").
  */
-export function storedPointMismatch(archive: PointRecord, live: QdrantPoint, specs: Map<string, VectorSpec>, changes?: NumberChange[]): string | null {
-  const a = archive.vectors[''];
+export function storedPointMismatch(archive: PointRecord | DensePoint, live: QdrantPoint, specs: Map<string, VectorSpec>, changes?: NumberChange[]): string | null {
+  const a = 'dense' in archive ? archive.dense : plainDense(archive);
   const v = live.vector;
-  if (!a || !('dense' in a) || !Array.isArray(v) || (v.length > 0 && typeof v[0] !== 'number') || Object.keys(archive.vectors).length !== 1) {
-    return pointMismatch(archive, recordFromQdrant(live), specs, changes);
+  if (a === null || !Array.isArray(v) || (v.length > 0 && typeof v[0] !== 'number')) {
+    return pointMismatch('dense' in archive ? denseRecord(archive) : archive, recordFromQdrant(live), specs, changes);
   }
   const payload = comparePayload(archive.payload, live.payload ?? null);
   if (payload.problem) return `payload differs: ${payload.problem}`;
   if (changes) for (const c of payload.changes) changes.push(c);
   // As encodeF32 reads the stored numbers (recordFromQdrant): Float32Array.from.
   const fb = Float32Array.from(v as number[]);
-  const fa = decodeF32(a.dense);
+  const fa = typeof a === 'string' ? decodeF32(a) : a;
   if (bitsEqual(fa, fb)) return null;
   const spec = specs.get('');
   const m = isNormalised(spec) ? cosineMismatch(fa, fb, U[spec!.datatype]) : componentMismatch(fa, fb);
   return m ? `vector "": ${m}` : null;
+}
+
+/** The base64 of a record's unnamed dense vector when it is the record's only vector, else null. */
+function plainDense(r: PointRecord): string | null {
+  const a = r.vectors[''];
+  return a !== undefined && 'dense' in a && Object.keys(r.vectors).length === 1 ? a.dense : null;
 }
 
 function componentMismatch(fa: Float32Array, fb: Float32Array): string | null {
