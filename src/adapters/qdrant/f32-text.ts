@@ -131,13 +131,28 @@ export function writeF32(bits: number, out: Uint8Array, at: number): number {
   return p;
 }
 
-/** Writes the decimal digits of `m` into out[from, end), the last digit at end − 1; returns end. */
+/** PAIRS[2k], PAIRS[2k + 1]: the two ASCII digits of k, for k < 100. */
+const PAIRS = new Uint8Array(200);
+for (let k = 0; k < 100; k++) {
+  PAIRS[2 * k] = 48 + ((k / 10) | 0);
+  PAIRS[2 * k + 1] = 48 + (k % 10);
+}
+
+/**
+ * Writes the decimal digits of `m` into out[from, end), the last digit at end − 1; returns end.
+ * Two digits a division (PAIRS), half the divisions of one at a time.
+ */
 function digits(m: number, out: Uint8Array, from: number, end: number): number {
-  for (let i = end - 1; i >= from; i--) {
-    const q = (m / 10) | 0;
-    out[i] = 48 + m - q * 10;
+  let i = end;
+  while (i - from >= 2) {
+    const q = (m / 100) | 0;
+    const r = (m - q * 100) << 1;
+    out[i - 1] = PAIRS[r + 1]!;
+    out[i - 2] = PAIRS[r]!;
     m = q;
+    i -= 2;
   }
+  if (i > from) out[from] = 48 + m;
   return end;
 }
 
