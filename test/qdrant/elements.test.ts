@@ -83,10 +83,15 @@ describe('ArrayElements', () => {
       expect(r.values).toEqual([]);
       expect(JSON.parse(r.skeleton)).toEqual(doc);
     }
-    // Scalar elements are not split: the array stays in the skeleton as it was.
-    const scalars = split(JSON.stringify({ result: [1, 'two', null] }), ['result'], [0.5]);
-    expect(scalars.values).toEqual([]);
-    expect(JSON.parse(scalars.skeleton)).toEqual({ result: [] });
+    // A scalar in the array would be in neither the elements nor the skeleton: the answer is refused
+    // (the request fails as a malformed answer), wherever the chunks are cut.
+    for (const doc of [{ result: [1, 'two', null] }, { result: [{ id: 1 }, 2] }, { result: ['[', { id: 1 }] }, { result: [{ id: 1 }, true, { id: 2 }] }]) {
+      const text = JSON.stringify(doc);
+      for (const cut of [0.05, 0.3, 0.5, 0.9]) expect(() => split(text, ['result'], [cut]), `${text} ${cut}`).toThrow(/the array at result holds a value that is not an object or an array/);
+    }
+    // Commas and whitespace between elements are no values.
+    const spaced = split('{"result": [ {"id":1} ,\n {"id":2}\t] }', ['result'], [0.3, 0.6]);
+    expect(spaced.values).toHaveLength(2);
   });
 
   it('leaves a cut-off answer malformed, so that its parse fails', () => {

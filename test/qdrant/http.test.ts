@@ -215,6 +215,37 @@ describe('Qdrant client transport', () => {
     expect(s.seen).toHaveLength(1);
   });
 
+  it('reports an answer whose element cannot be read as STORE_ERROR, in one or many chunks, with no exception escaping', async () => {
+    const escaped: unknown[] = [];
+    const onUncaught = (e: unknown) => escaped.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const pad = Array.from({ length: 40 }, (_, i) => ({ id: i, payload: { t: 'x'.repeat(500) } }));
+      const bodies = [
+        ['{"result":[{"id":1,}],"status":"ok","time":0}', /Expected double-quoted property name/],
+        ['{"result":[1,2],"status":"ok","time":0}', /the array at result holds a value that is not an object or an array/],
+        [ok([...pad, 7, ...pad]), /the array at result holds a value that is not an object or an array/],
+      ] as const;
+      for (const [text, why] of bodies) {
+        const body = Buffer.from(text);
+        const s = await serve((_req, res) => {
+          let at = 0;
+          const next = (): void => (at >= body.length ? void res.end() : void res.write(body.subarray(at, (at += 4096)), next));
+          next();
+        });
+        const client = new QdrantHttp({ url: s.url, retry: fast });
+        const err = await failure(client.request('POST', '/collections/c/points', { ids: [1] }, { what: 'read back 1 point', idempotent: true, elements: { path: ['result'], each: (t) => JSON.parse(t) as unknown } }));
+        expect(err.code, text.slice(0, 40)).toBe('STORE_ERROR');
+        expect(err.message).toMatch(/^read back 1 point: Qdrant at .* answered with malformed JSON/);
+        expect(err.message).toMatch(why);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      expect(escaped).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+  });
+
   it('sends a body of pieces chunked, made again for each attempt, whole each time', async () => {
     const s = await serve(busyOn(1));
     const points = Array.from({ length: 40 }, (_, i) => ({ id: i, vector: Array.from({ length: 768 }, (_, j) => (i * j) / 7), payload: { t: 'é🙂'.repeat(i) } }));

@@ -17,8 +17,10 @@
  * Qdrant import allocated (bench/RESULTS.md, session 9). Strings are skipped whole (an escaped
  * quote is one after an odd run of backslashes), as json.ts `memberSpans` does on a whole text.
  * The array is found by the member names of the objects that hold it (`['result', 'points']`).
- * Only arrays of objects or arrays are split; an answer of another shape (an error, a scalar
- * array) is kept whole, as a skeleton that holds everything. Bytes that are not UTF-8 decode to
+ * Only arrays of objects or arrays are split, and an array on the path that holds anything else
+ * between its elements (a number, a string) is refused: that value would be in neither the
+ * elements nor the skeleton. An answer with no array on the path (an error) is kept whole, as a
+ * skeleton that holds everything. Bytes that are not UTF-8 decode to
  * U+FFFD, as a decoder of the whole answer would make them.
  */
 
@@ -56,6 +58,12 @@ export class ArrayElements<T> {
   /** The level of the array being split, once found (0: not found, -1: found and closed). */
   private target = 0;
   private elementStart = -1;
+  /**
+   * Inside the array, between its elements: where in `buf` the bytes since the last element (or
+   * the array's bracket) begin, else -1. They must be commas and whitespace: a scalar element
+   * would otherwise vanish from both the elements and the skeleton.
+   */
+  private gapFrom = -1;
   /** The skeleton so far, and where in `buf` its next part begins (-1: inside the array). */
   private skeleton = '';
   private skeletonFrom = 0;
@@ -117,6 +125,7 @@ export class ArrayElements<T> {
         this.level++;
         if (this.elementStart >= 0) continue;
         if (this.target > 0 && this.level === this.target + 1) {
+          this.checkGap(b, i);
           this.elementStart = i;
           continue;
         }
@@ -125,6 +134,7 @@ export class ArrayElements<T> {
         this.lastString[this.level] = undefined;
         if (c === 0x5b && this.target === 0 && this.onPath()) {
           this.target = this.level;
+          this.gapFrom = i + 1;
           this.skeleton += b.toString('utf8', this.skeletonFrom, i + 1);
           this.skeletonFrom = -1;
         }
@@ -134,7 +144,9 @@ export class ArrayElements<T> {
       if (this.elementStart >= 0 && this.level === this.target + 1) {
         this.values.push(this.each(b.toString('utf8', this.elementStart, i + 1)));
         this.elementStart = -1;
+        this.gapFrom = i + 1;
       } else if (this.target > 0 && this.level === this.target && this.elementStart < 0) {
+        this.checkGap(b, i);
         this.target = -1; // the array closes: the skeleton resumes at its bracket
         this.skeletonFrom = i;
       }
@@ -142,6 +154,11 @@ export class ArrayElements<T> {
     }
     // Keep what is still needed: an element begun, a string begun; the skeleton so far is moved
     // out (outside strings JSON is ASCII, so it ends on a whole character).
+    if (this.gapFrom >= 0) {
+      // The gap's bytes so far are dropped below: checked now.
+      this.checkGap(b, stop);
+      this.gapFrom = stop;
+    }
     let keep = stop;
     if (this.elementStart >= 0) keep = Math.min(keep, this.elementStart);
     if (this.skeletonFrom >= 0) {
@@ -149,9 +166,21 @@ export class ArrayElements<T> {
       this.skeletonFrom = 0;
     }
     if (this.elementStart >= 0) this.elementStart -= keep;
+    if (this.gapFrom >= 0) this.gapFrom -= keep;
     b.copyWithin(0, keep, len);
     this.held = len - keep;
     this.pos = stop - keep;
+  }
+
+  /** Throws unless buf[gapFrom, to) is commas and whitespace; ends the gap. */
+  private checkGap(b: Buffer, to: number): void {
+    for (let k = this.gapFrom; k < to; k++) {
+      const c = b[k];
+      if (c !== 0x2c && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+        throw new Error(`the array at ${this.path.join('.')} holds a value that is not an object or an array`);
+      }
+    }
+    this.gapFrom = -1;
   }
 
   private onPath(): boolean {

@@ -181,17 +181,25 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
       const parts: string[] = [];
       let bytes = 0;
       let ended = false;
+      let failed = false;
       res.on('data', (chunk: Buffer) => {
+        if (failed) return;
         bytes += chunk.length;
         try {
           // The splitter takes the bytes and decodes each element once (elements.ts).
           if (split) split.push(chunk);
           else parts.push(decoder!.write(chunk));
         } catch (err) {
-          req.destroy(new MalformedAnswer((err as Error).message));
+          // Rejected here and the connection dropped without an error: destroying the request
+          // with one, once its answer has begun, raised it where nothing listened (an uncaught
+          // exception), and the answer's end then resolved with its cut skeleton.
+          failed = true;
+          reject(new MalformedAnswer((err as Error).message));
+          req.destroy();
         }
       });
       res.on('end', () => {
+        if (failed) return;
         ended = true;
         const one = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
         if (decoder) parts.push(decoder.end());
