@@ -137,4 +137,38 @@ describe('qdrant under the core', () => {
       await proxy.close();
     }
   });
+
+  it('compares each read-back point as it arrives, with the read-back rules kept: the last answer of a point counts, a bad vector or a result that is not points is STORE_ERROR', async () => {
+    const { bytes } = await exportToBuffer({ sources: [qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.dense] })] });
+    const readBack = { match: (m: string, path: string) => m === 'POST' && /\/points$/.test(path) };
+    const load = async (rewrite: (body: string) => string) => {
+      const proxy = await startFaultProxy(q.url);
+      try {
+        proxy.rewriteAnswerNth(1, rewrite, readBack);
+        const target = uniqueName('pl_each');
+        created.add(target);
+        return await importArchive({ input: Readable.from([bytes]), sink: qdrantSink({ url: proxy.url, apiKey: q.apiKey, rename: { [seeded.dense]: target }, batchPoints: 16, retry: { attempts: 1, baseMs: 1, maxMs: 1 } }) }).catch((e: unknown) => e as MemarcError);
+      } finally {
+        await proxy.close();
+      }
+    };
+    // Text surgery only: a parse and print of the answer would change its payload numbers.
+    const firstId = (body: string) => /"result":\[\{"id":([^,]+),/.exec(body)![1]!;
+    const wrong = (body: string) => `{"id":${firstId(body)},"vector":[1],"payload":{}}`;
+    // A point answered twice, a wrong copy first: its last answer counts, and the import verifies.
+    const twice = await load((body) => body.replace('"result":[', `"result":[${wrong(body)},`));
+    expect((twice as ImportResult).datasets?.[0]?.records.point).toBeGreaterThan(50);
+    // The right copy first, a wrong one last: VERIFY_FAILED.
+    const wrongLast = await load((body) => body.replace(/\],"status"/, `,${wrong(body)}],"status"`));
+    expect((wrongLast as MemarcError).code).toBe('VERIFY_FAILED');
+    // A vector element that is not a number: the point is named, as before.
+    const bad = await load((body) => body.replace('"vector":[', '"vector":["x",'));
+    expect((bad as MemarcError).code).toBe('STORE_ERROR');
+    expect((bad as MemarcError).message).toMatch(/^point \S+: vector "" is not an array of numbers/);
+    // A result that is not an array of points.
+    for (const result of [{ points: [] }, [1, 2]]) {
+      const odd = await load(() => JSON.stringify({ result, status: 'ok', time: 0 }));
+      expect((odd as MemarcError).code, JSON.stringify(result)).toBe('STORE_ERROR');
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { fingerprintOf, type CollectionInfo } from './fingerprint.ts';
 import { BodyChunks, JsonPieces, seg, type LentBytes, type QdrantHttp } from './http.ts';
 import { keepPayloadLexemes } from './payload-lexemes.ts';
 import { parseJsonFloatMember, stringifyJson } from '../../format/json.ts';
+import { MemarcError } from '../../errors.ts';
 
 export interface ScrollPage {
   points: QdrantPoint[];
@@ -129,6 +130,28 @@ export class QdrantApi {
     return r.result as QdrantPoint[];
   }
 
+  /**
+   * retrieve, with each point handed to `see` as it arrives and then dropped: the points of one
+   * answer are never all held at once. A verified import compares each point here, so that its
+   * parsed vector (768 doubles) dies young instead of waiting, with the whole answer's, for the
+   * answer's end (bench/RESULTS.md, "Session 13"). `see` must not throw: a throw is taken for a
+   * malformed answer.
+   */
+  async retrieveEach(collection: string, ids: QdrantId[], see: (p: QdrantPoint) => void, signal?: AbortSignal): Promise<void> {
+    const r = await this.http.request('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
+      what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal,
+      elements: { path: ['result'], each: (text) => (see(pointOf(text)), SEEN) },
+    });
+    // Every point went through `see` only when the answer was the array it should be.
+    const res = r.result;
+    if (!Array.isArray(res) || !res.every((x) => x === SEEN)) {
+      throw new MemarcError('STORE_ERROR', `read back ${ids.length} points of collection "${collection}": the answer's result is not an array of points`, {
+        hint: "the server (or a proxy in front of it) answered with something that is not Qdrant's; check QDRANT_URL",
+        context: { collection },
+      });
+    }
+  }
+
   /** Which of `ids` the collection holds (ids only, no payload or vectors). */
   async existing(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<QdrantId[]> {
     const r = await this.http.call<Array<{ id: QdrantId }>>('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: false, with_vector: false }, {
@@ -150,6 +173,9 @@ export class QdrantApi {
     return r.count;
   }
 }
+
+/** What retrieveEach puts in each point's place. */
+const SEEN = Symbol('seen');
 
 /** The chunks every upsert body of the process is written into (http.ts BodyChunks): at most 2 MiB kept. */
 const UPSERT_CHUNKS = new BodyChunks();

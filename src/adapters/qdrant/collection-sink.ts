@@ -74,6 +74,22 @@ function held(records: PointRecord[], hashes: Uint8Array | null): Held[] {
   return (hashes !== null && densePoints(records)) || records;
 }
 
+/** A stored point's comparison with its archive record (storedPointMismatch), or what it threw. */
+type Compared = typeof MATCHED | { problem: string | null; changed: NumberChange[]; error?: unknown };
+/** A stored point equal to its record, with no payload number changed. */
+const MATCHED = 0;
+
+function compared(r: Held, live: QdrantPoint, specs: Map<string, VectorSpec>): Compared {
+  try {
+    const changed: NumberChange[] = [];
+    const problem = storedPointMismatch(r, live, specs, changed);
+    return problem === null && changed.length === 0 ? MATCHED : { problem, changed };
+  } catch (error) {
+    // A vector the server should not have sent (convert.ts): thrown in the records' order, below.
+    return { problem: null, changed: [], error };
+  }
+}
+
 const heldText = (p: Held) => ('dense' in p ? densePointText(p) : pointText(p));
 
 function estimateBytes(r: PointRecord): number {
@@ -450,16 +466,25 @@ export class CollectionSink implements DatasetSink {
       this.addVerified(records, hashes, from);
       return;
     }
-    const stored = await this.api.retrieve(this.load, records.map((r) => r.id), signal);
-    const byId = new Map(stored.map((p) => [idKey(p.id), p]));
+    // Each stored point is compared as it arrives, and only the outcome kept (api.ts
+    // retrieveEach); a point answered twice counts as its last answer, one not asked for not at all.
+    const index = new Map<string, number>();
+    for (let i = 0; i < records.length; i++) index.set(idKey(records[i]!.id), i);
+    const outcomes: Array<Compared | undefined> = new Array(records.length);
+    await this.api.retrieveEach(this.load, records.map((r) => r.id), (live) => {
+      const i = index.get(idKey(live.id));
+      if (i !== undefined) outcomes[i] = compared(records[i]!, live, this.specs);
+    }, signal);
     const changes: Array<[PointRecord['id'], NumberChange[]]> = [];
-    for (const r of records) {
-      const live = byId.get(idKey(r.id));
-      const changed: NumberChange[] = [];
-      const problem = live === undefined ? 'is missing after the upsert' : storedPointMismatch(r, live, this.specs, changed);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const c = outcomes[i];
+      if (c !== undefined && c !== MATCHED && c.error !== undefined) throw c.error;
+      const changed = c === undefined || c === MATCHED ? [] : c.changed;
+      const problem = c === undefined ? 'is missing after the upsert' : c === MATCHED ? null : c.problem;
       if (changed.length > 0) changes.push([r.id, changed]);
       if (problem !== null) {
-        throw new MemarcError('VERIFY_FAILED', `point ${String(r.id)} of dataset "${this.name}" in collection "${this.load}" ${live === undefined ? problem : `differs from the archive: ${problem}`}`, {
+        throw new MemarcError('VERIFY_FAILED', `point ${String(r.id)} of dataset "${this.name}" in collection "${this.load}" ${c === undefined ? problem : `differs from the archive: ${problem}`}`, {
           hint: 'the server changed the data on the way in; nothing was switched (the rule: spec/FORMAT.md, section 15.2)',
           context: { dataset: this.name, point: String(r.id) },
         });
