@@ -60,6 +60,13 @@ const busyOn = (busy: number) => (_req: http.IncomingMessage, res: http.ServerRe
   }
 };
 
+/** Answers with `body`, written `size` bytes at a time, each write after the last one drained. */
+const inPieces = (body: Buffer, size: number) => (_req: http.IncomingMessage, res: http.ServerResponse): void => {
+  let at = 0;
+  const next = (): void => (at >= body.length ? void res.end() : void res.write(body.subarray(at, (at += size)), next));
+  next();
+};
+
 /** Answers a chunked body with 411 Length Required and a whole one as a completed upsert. */
 const refusingChunked = (req: http.IncomingMessage, res: http.ServerResponse): void => {
   if (req.headers['transfer-encoding'] === 'chunked') {
@@ -188,11 +195,7 @@ describe('Qdrant client transport', () => {
     const points = Array.from({ length: 50 }, (_, i) => ({ id: i === 7 ? '18446744073709551615' : i, payload: { t: `p"${i}\\`, n: [i, { x: '}]' }] }, vector: [i / 3, -0.5] }));
     const text = ok({ points, next_page_offset: 50 }).replace('"18446744073709551615"', '18446744073709551615');
     const body = Buffer.from(text);
-    const s = await serve((_req, res) => {
-      let at = 0;
-      const next = (): void => (at >= body.length ? void res.end() : void res.write(body.subarray(at, (at += 333)), next));
-      next();
-    });
+    const s = await serve(inPieces(body, 333));
     const client = new QdrantHttp({ url: s.url, retry: fast });
     const seen: string[] = [];
     const r = await client.request('POST', '/collections/c/points/scroll', {}, {
@@ -227,12 +230,7 @@ describe('Qdrant client transport', () => {
         [ok([...pad, 7, ...pad]), /the array at result holds a value that is not an object or an array/],
       ] as const;
       for (const [text, why] of bodies) {
-        const body = Buffer.from(text);
-        const s = await serve((_req, res) => {
-          let at = 0;
-          const next = (): void => (at >= body.length ? void res.end() : void res.write(body.subarray(at, (at += 4096)), next));
-          next();
-        });
+        const s = await serve(inPieces(Buffer.from(text), 4096));
         const client = new QdrantHttp({ url: s.url, retry: fast });
         const err = await failure(client.request('POST', '/collections/c/points', { ids: [1] }, { what: 'read back 1 point', idempotent: true, elements: { path: ['result'], each: (t) => JSON.parse(t) as unknown } }));
         expect(err.code, text.slice(0, 40)).toBe('STORE_ERROR');
