@@ -11,7 +11,7 @@ import { MemarcError } from '../../src/errors.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { startQdrantEmulator, type RunningEmulator } from '../qdrant-emulator/index.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
-import { exportAll, totalsOf } from './drive.ts';
+import { exportAll, loadInto, totalsOf } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
 import { exportToBuffer } from '../helpers/archive.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
@@ -136,6 +136,16 @@ describe('qdrant under the core', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('compares every record of a repeated id with its stored point (a format 1 archive may repeat one): the count, not the read-back, refuses it', async () => {
+    const [e] = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.dense] }));
+    const records = [e!.records[0]!, ...e!.records.slice(0, 10)];
+    const target = uniqueName('pl_dup');
+    created.add(target);
+    const err = await loadInto(qdrantSink({ url: q.url, apiKey: q.apiKey, rename: { [seeded.dense]: target } }), e!.descriptor, records).catch((x: unknown) => x as MemarcError);
+    expect((err as MemarcError).code).toBe('VERIFY_FAILED');
+    expect((err as MemarcError).message).toMatch(/holds 10 points after the load, expected 11/);
   });
 
   it('compares each read-back point as it arrives, with the read-back rules kept: the last answer of a point counts, a bad vector or a result that is not points is STORE_ERROR', async () => {

@@ -467,13 +467,19 @@ export class CollectionSink implements DatasetSink {
       return;
     }
     // Each stored point is compared as it arrives, and only the outcome kept (api.ts
-    // retrieveEach); a point answered twice counts as its last answer, one not asked for not at all.
+    // retrieveEach); a point answered twice counts as its last answer, one not asked for not at all,
+    // and records of one id (a format 1 archive may repeat one) are each compared with it.
     const index = new Map<string, number>();
-    for (let i = 0; i < records.length; i++) index.set(idKey(records[i]!.id), i);
+    const sameId = new Int32Array(records.length).fill(-1);
+    for (let i = 0; i < records.length; i++) {
+      const k = idKey(records[i]!.id);
+      const j = index.get(k);
+      if (j !== undefined) sameId[i] = j;
+      index.set(k, i);
+    }
     const outcomes: Array<Compared | undefined> = new Array(records.length);
     await this.api.retrieveEach(this.load, records.map((r) => r.id), (live) => {
-      const i = index.get(idKey(live.id));
-      if (i !== undefined) outcomes[i] = compared(records[i]!, live, this.specs);
+      for (let i = index.get(idKey(live.id)) ?? -1; i >= 0; i = sameId[i]!) outcomes[i] = compared(records[i]!, live, this.specs);
     }, signal);
     const changes: Array<[PointRecord['id'], NumberChange[]]> = [];
     for (let i = 0; i < records.length; i++) {
