@@ -200,6 +200,13 @@ describe('points held in flight with their vectors decoded (DensePoint)', () => 
     );
   });
 
+  it('are told from records by their lack of `vectors`: a record carrying a member named `dense` is still a record', () => {
+    const specs = vectorSpecs({ params: { vectors: { text: { size: 3, distance: 'Dot' } } } } as unknown as JsonObject);
+    const r = { id: 1, vectors: { text: { dense: encodeF32([1, 2, 3]) } }, payload: null, dense: encodeF32([9, 9, 9]) } as PointRecord;
+    expect(storedPointMismatch(r, { id: 1, vector: { text: [1, 2, 3] }, payload: null }, specs)).toBeNull();
+    expect(storedPointMismatch(r, { id: 1, vector: { text: [9, 9, 9] }, payload: null }, specs)).toMatch(/vector "text"/);
+  });
+
   it('are not made for a batch with any other vector shape, or a vector that is not whole float32s', () => {
     const plain: PointRecord = { id: 1, vectors: { '': { dense: encodeF32([1, 2]) } }, payload: null };
     expect(densePoints([plain])).not.toBeNull();

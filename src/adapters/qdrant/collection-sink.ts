@@ -26,7 +26,7 @@ import type { JsonObject, PointRecord, RecordByKind, RecordKind } from '../../fo
 import type { QdrantApi } from './api.ts';
 import { type Checkpoint, type LoadMode } from './checkpoint.ts';
 import { compareFingerprints, describeDifferences } from './compare.ts';
-import { densePoints, densePointText, idKey, pointText, type DensePoint, type QdrantId, type QdrantPoint } from './convert.ts';
+import { densePoints, densePointText, idKey, isDensePoint, pointText, type DensePoint, type QdrantId, type QdrantPoint } from './convert.ts';
 import { F32_TEXT_MAX } from './f32-text.ts';
 import { aliasesOf, createBody, indexingThresholdOf, payloadIndexes, vectorSpecs, type VectorSpec } from './fingerprint.ts';
 import { describeMode, switchActions, targetState, versionedName, type TargetState } from './plan.ts';
@@ -90,7 +90,7 @@ function compared(r: Held, live: QdrantPoint, specs: Map<string, VectorSpec>): C
   }
 }
 
-const heldText = (p: Held) => ('dense' in p ? densePointText(p) : pointText(p));
+const heldText = (p: Held) => (isDensePoint(p) ? densePointText(p) : pointText(p));
 
 function estimateBytes(r: PointRecord): number {
   let n = 64 + (r.payload ? stringifyJson(r.payload).length : 0);

@@ -209,6 +209,11 @@ export function densePointText(p: DensePoint): PointText {
   };
 }
 
+/** Whether a held point is a DensePoint: a record always has `vectors`, and may carry other members. */
+export function isDensePoint(p: PointRecord | DensePoint): p is DensePoint {
+  return !('vectors' in p);
+}
+
 /** A DensePoint as its archive record again (for a comparison that needs the record form). */
 export function denseRecord(p: DensePoint): PointRecord {
   return { id: p.id, vectors: { '': { dense: encodeF32(p.dense) } }, payload: p.payload };

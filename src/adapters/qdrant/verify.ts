@@ -17,7 +17,7 @@
  * Qdrant does within 1e-6, stays inside the bound too.
  */
 import { decodeF32, type PointRecord, type VectorValue } from '../../format/records.ts';
-import { denseRecord, recordFromQdrant, type DensePoint, type QdrantPoint } from './convert.ts';
+import { denseRecord, isDensePoint, recordFromQdrant, type DensePoint, type QdrantPoint } from './convert.ts';
 import type { Datatype, VectorSpec } from './fingerprint.ts';
 import { comparePayload, type NumberChange } from './payload-compare.ts';
 
@@ -129,10 +129,11 @@ export function pointMismatch(archive: PointRecord, live: PointRecord, specs: Ma
  * bench/RESULTS.md, "The whole job").
  */
 export function storedPointMismatch(archive: PointRecord | DensePoint, live: QdrantPoint, specs: Map<string, VectorSpec>, changes?: NumberChange[]): string | null {
-  const a = 'dense' in archive ? archive.dense : plainDense(archive);
+  // A record always has `vectors` (a record may carry other members: `dense` would not tell).
+  const a = isDensePoint(archive) ? archive.dense : plainDense(archive);
   const v = live.vector;
   if (a === null || !Array.isArray(v) || (v.length > 0 && typeof v[0] !== 'number')) {
-    return pointMismatch('dense' in archive ? denseRecord(archive) : archive, recordFromQdrant(live), specs, changes);
+    return pointMismatch(isDensePoint(archive) ? denseRecord(archive) : archive, recordFromQdrant(live), specs, changes);
   }
   const payload = comparePayload(archive.payload, live.payload ?? null);
   if (payload.problem) return `payload differs: ${payload.problem}`;
