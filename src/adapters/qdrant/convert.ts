@@ -101,14 +101,12 @@ export interface PointText {
 export function pointText(r: PointRecord): PointText {
   const names = Object.keys(r.vectors);
   const plain = names.length === 1 && names[0] === '';
-  const id = stringifyJson(r.id);
-  const payload = r.payload !== null ? stringifyJson(r.payload) : null;
   const keys = plain ? [] : names.map((n) => stringifyJson(n));
   const indices: Array<string | null> = names.map((n) => {
     const v = r.vectors[n]!;
     return 'sparse' in v ? stringifyJson(v.sparse.indices) : null;
   });
-  let size = 64 + Buffer.byteLength(id) + (payload === null ? 0 : Buffer.byteLength(payload));
+  let size = 0;
   for (let i = 0; i < names.length; i++) {
     const v = r.vectors[names[i]!]!;
     size += (keys[i] === undefined ? 0 : Buffer.byteLength(keys[i]!) + 2) + (indices[i]?.length ?? 0) + 32;
@@ -116,22 +114,35 @@ export function pointText(r: PointRecord): PointText {
     else if ('multi' in v) for (const row of v.multi) size += vectorTextMax(row.length) + 1;
     else size += vectorTextMax(v.sparse.values.length);
   }
+  return framedPoint(r.id, r.payload, size, (b, at) => {
+    if (!plain) b[at++] = 123; // {
+    for (let i = 0; i < names.length; i++) {
+      if (!plain) {
+        if (i > 0) b[at++] = 44;
+        at += b.write(keys[i]!, at);
+        b[at++] = 58; // :
+      }
+      at = writeVectorValue(r.vectors[names[i]!]!, indices[i]!, b, at);
+    }
+    if (!plain) b[at++] = 125;
+    return at;
+  });
+}
+
+/**
+ * `{"id":…,"vector":…,"payload":…}` around a vector part that `writeVectors` writes in at most
+ * `vectorSize` bytes (pointText and densePointText).
+ */
+function framedPoint(pointId: QdrantId, payloadValue: JsonObject | null, vectorSize: number, writeVectors: (b: Buffer, at: number) => number): PointText {
+  const id = stringifyJson(pointId);
+  const payload = payloadValue !== null ? stringifyJson(payloadValue) : null;
   return {
-    size,
+    size: 64 + Buffer.byteLength(id) + (payload === null ? 0 : Buffer.byteLength(payload)) + vectorSize,
     write(b: Buffer, at: number): number {
       at += b.write('{"id":', at, 'latin1');
       at += b.write(id, at);
       at += b.write(',"vector":', at, 'latin1');
-      if (!plain) b[at++] = 123; // {
-      for (let i = 0; i < names.length; i++) {
-        if (!plain) {
-          if (i > 0) b[at++] = 44;
-          at += b.write(keys[i]!, at);
-          b[at++] = 58; // :
-        }
-        at = writeVectorValue(r.vectors[names[i]!]!, indices[i]!, b, at);
-      }
-      if (!plain) b[at++] = 125;
+      at = writeVectors(b, at);
       if (payload !== null) {
         at += b.write(',"payload":', at, 'latin1');
         at += b.write(payload, at);
@@ -189,24 +200,8 @@ export function densePoints(records: readonly PointRecord[]): DensePoint[] | nul
 
 /** A DensePoint as one upserted point's text: the same text pointText writes for its record. */
 export function densePointText(p: DensePoint): PointText {
-  const id = stringifyJson(p.id);
-  const payload = p.payload !== null ? stringifyJson(p.payload) : null;
   const bits = new Int32Array(p.dense.buffer, p.dense.byteOffset, p.dense.length);
-  return {
-    size: 64 + Buffer.byteLength(id) + (payload === null ? 0 : Buffer.byteLength(payload)) + 32 + bits.length * F32_TEXT_MAX + 2,
-    write(b: Buffer, at: number): number {
-      at += b.write('{"id":', at, 'latin1');
-      at += b.write(id, at);
-      at += b.write(',"vector":', at, 'latin1');
-      at = writeF32s(bits, 0, bits.length, b, at);
-      if (payload !== null) {
-        at += b.write(',"payload":', at, 'latin1');
-        at += b.write(payload, at);
-      }
-      b[at++] = 125;
-      return at;
-    },
-  };
+  return framedPoint(p.id, p.payload, 32 + bits.length * F32_TEXT_MAX + 2, (b, at) => writeF32s(bits, b, at));
 }
 
 /** Whether a held point is a DensePoint: a record always has `vectors`, and may carry other members. */

@@ -179,18 +179,18 @@ export function writeVector(b64: string, out: Uint8Array, at: number): number {
   }
   const n = bytes.write(b64, 0, 'base64');
   if (n % 4 !== 0) throw new RangeError(`vector byte length ${n} is not a multiple of 4`);
-  return writeF32s(ints, 0, n >> 2, out, at);
+  return writeF32s(ints.subarray(0, n >> 2), out, at);
 }
 
 /**
- * Writes the `n` float32s whose bits are `bits[from, from + n)` as a JSON array of numbers at
- * `out[at]`; returns the offset after it. `out` must have `n * F32_TEXT_MAX + 2` bytes free.
+ * Writes the float32s whose bits are `bits` as a JSON array of numbers at `out[at]`; returns the
+ * offset after it. `out` must have `bits.length * F32_TEXT_MAX + 2` bytes free.
  */
-export function writeF32s(bits: Int32Array, from: number, n: number, out: Uint8Array, at: number): number {
+export function writeF32s(bits: Int32Array, out: Uint8Array, at: number): number {
   out[at++] = 91; // [
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < bits.length; i++) {
     if (i > 0) out[at++] = 44;
-    at = writeF32(bits[from + i]!, out, at);
+    at = writeF32(bits[i]!, out, at);
   }
   out[at++] = 93;
   return at;
