@@ -180,5 +180,9 @@ describe('qdrant under the core', () => {
       const odd = await load(() => JSON.stringify({ result, status: 'ok', time: 0 }));
       expect((odd as MemarcError).code, JSON.stringify(result)).toBe('STORE_ERROR');
     }
+    // Points without the envelope: none went through the comparison, so they are not taken as read.
+    const bare = await load((body) => `[${wrong(body)}]`);
+    expect((bare as MemarcError).code).toBe('STORE_ERROR');
+    expect((bare as MemarcError).message).toMatch(/the answer's result is not an array of points/);
   });
 });

@@ -124,10 +124,7 @@ export class QdrantApi {
   }
 
   async retrieve(collection: string, ids: QdrantId[], signal?: AbortSignal): Promise<QdrantPoint[]> {
-    const r = await this.http.request('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
-      what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal, elements: { path: ['result'], each: pointOf },
-    });
-    return r.result as QdrantPoint[];
+    return this.readBack(collection, ids, (p) => p, signal);
   }
 
   /**
@@ -138,18 +135,28 @@ export class QdrantApi {
    * malformed answer.
    */
   async retrieveEach(collection: string, ids: QdrantId[], see: (p: QdrantPoint) => void, signal?: AbortSignal): Promise<void> {
+    await this.readBack(collection, ids, see, signal);
+  }
+
+  /**
+   * The points of `ids` (with payloads and vectors), each made what `each` returns as it arrives.
+   * An answer whose result is not an array of points, each of which went through `each`, is
+   * STORE_ERROR (a bare array without the envelope would not have).
+   */
+  private async readBack<T>(collection: string, ids: QdrantId[], each: (p: QdrantPoint) => T, signal?: AbortSignal): Promise<T[]> {
+    let seen = 0;
     const r = await this.http.request('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
       what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal,
-      elements: { path: ['result'], each: (text) => (see(pointOf(text)), SEEN) },
+      elements: { path: ['result'], each: (text) => (seen++, each(pointOf(text))) },
     });
-    // Every point went through `see` only when the answer was the array it should be.
     const res = r.result;
-    if (!Array.isArray(res) || !res.every((x) => x === SEEN)) {
+    if (!Array.isArray(res) || res.length !== seen) {
       throw new MemarcError('STORE_ERROR', `read back ${ids.length} points of collection "${collection}": the answer's result is not an array of points`, {
         hint: "the server (or a proxy in front of it) answered with something that is not Qdrant's; check QDRANT_URL",
         context: { collection },
       });
     }
+    return res as T[];
   }
 
   /** Which of `ids` the collection holds (ids only, no payload or vectors). */
@@ -173,9 +180,6 @@ export class QdrantApi {
     return r.count;
   }
 }
-
-/** What retrieveEach puts in each point's place. */
-const SEEN = Symbol('seen');
 
 /** The chunks every upsert body of the process is written into (http.ts BodyChunks): at most 2 MiB kept. */
 const UPSERT_CHUNKS = new BodyChunks();
