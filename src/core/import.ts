@@ -71,7 +71,9 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
     // checked, and a shard that fails part way fails the import after some of its records were
     // written; every sink's load is staged and rolled back then, as after an interrupt mid-shard.
     // Checking a shard whole before handing it on parsed every record twice.
-    const readerOpts = { checkShardFirst: false, ...opts.reader, ...(opts.signal ? { signal: opts.signal } : {}) };
+    // Each dataset's batches are the size its sink asks for (DatasetSink.writeBytes), unless given.
+    const batchBytes = opts.reader?.batchBytes ?? ((d: HeaderDataset) => sinks.get(d.index)?.sink.writeBytes);
+    const readerOpts = { checkShardFirst: false, ...opts.reader, batchBytes, ...(opts.signal ? { signal: opts.signal } : {}) };
     const threaded = (opts.readerThread ?? false) && !readerOpts.checkShardFirst && readerOpts.records !== false && readerOpts.decode !== false;
     events = threaded ? readArchiveInThread(opts.input, withoutPassOptions(readerOpts)) : readArchive(opts.input, readerOpts);
     /** The reader's next event, asked for ahead of time (see 'shard'). */

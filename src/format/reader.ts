@@ -57,12 +57,22 @@ export const DEFAULT_LIMITS = {
   maxUnknownEntryBytes: 1024 * MiB,
 };
 
-/** Records handed on per `records` event are also cut at this many bytes of NDJSON. */
+/** Records handed on per `records` event are also cut at this many bytes of NDJSON (by default). */
 const BATCH_BYTES = 1 * MiB;
+/** The least `batchBytes` taken: one record a batch is not what it is for. */
+const MIN_BATCH_BYTES = 16 * 1024;
 
 export interface ReaderOptions extends Partial<typeof DEFAULT_LIMITS> {
   /** Records per `records` event. */
   batchSize?: number;
+  /**
+   * Bytes of NDJSON after which a `records` batch is cut (after the line that reaches it): one
+   * number, or one a dataset (undefined: the default), asked as its first shard is read. Default
+   * 1 MiB, at least 16 KiB. A batch is held parsed until its consumer is done with it, so smaller
+   * batches die in V8's young generation more often (bench/RESULTS.md, "Session 14"); `lines`
+   * events (`readArchiveLines`, the reader thread) keep the default.
+   */
+  batchBytes?: number | ((dataset: HeaderDataset) => number | undefined);
   /**
    * false: check entry checksums, names, order and the trailer, but do not decompress shards or
    * recompute digests (`memarc inspect`). Default true.
@@ -166,6 +176,15 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
   const handOn = opts.records ?? true;
   const checkFirst = opts.checkShardFirst ?? true;
   const batchSize = opts.batchSize ?? 1000;
+  const batchBytesOf = new Map<number, number>();
+  const bytesFor = (ds: HeaderDataset): number => {
+    let b = batchBytesOf.get(ds.index);
+    if (b === undefined) {
+      const asked = typeof opts.batchBytes === 'function' ? opts.batchBytes(ds) : opts.batchBytes;
+      batchBytesOf.set(ds.index, (b = Math.max(MIN_BATCH_BYTES, asked ?? BATCH_BYTES)));
+    }
+    return b;
+  };
   const extract = tar.extract();
   let bytesIn = 0;
   /** Offset just past the last non-zero byte: tar's end-of-archive blocks are zeros. */
@@ -273,17 +292,17 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
             let digest = digests.get(ds.index);
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds) })));
             if (handOn && lineBuffer) {
-              for await (const b of checkedLines(body, shard, lim, digest, ds, batchSize, lineBuffer)) {
+              for await (const b of checkedLines(body, shard, lim, digest, ds, batchSize, BATCH_BYTES, lineBuffer)) {
                 yield { type: 'lines', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, bytes: b.bytes, ends: b.ends, hashes: b.hashes, garbage: b.garbage };
               }
             } else if (handOn && !checkFirst) {
-              for await (const b of checkedBatches(body, shard, lim, digest, ds, batchSize)) {
+              for await (const b of checkedBatches(body, shard, lim, digest, ds, batchSize, bytesFor(ds))) {
                 yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records, hashes: b.hashes };
               }
             } else {
               await checkShard(body, shard, lim, digest, ds);
               if (handOn) {
-                for await (const b of recordBatches(body, shard, lim, batchSize)) {
+                for await (const b of recordBatches(body, shard, lim, batchSize, bytesFor(ds))) {
                   yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
                 }
               }
@@ -493,8 +512,8 @@ function recordCount(shard: TrailerShard, count: number): void {
  * line is checked as `checkShard` checks it, then joins the batch. A shard that fails part way has
  * handed on the batches before the failure; its count is checked before the last batch goes.
  */
-function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[]; hashes: Uint8Array; garbage: number }> {
-  return checkedItems(body, shard, lim, digest, ds, batchSize, (rec) => rec);
+function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[]; hashes: Uint8Array; garbage: number }> {
+  return checkedItems(body, shard, lim, digest, ds, batchSize, batchBytes, (rec) => rec);
 }
 
 /**
@@ -503,13 +522,13 @@ function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: 
  * verified adds these, DatasetDigest.addRecordHash, rather than hashing each one again), and what
  * the batch's parsed records leave behind once their consumer is done with them (collect.ts).
  */
-async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, keep: (rec: AnyRecord, raw: Buffer) => T): AsyncGenerator<{ firstLine: number; records: T[]; hashes: Uint8Array; garbage: number }> {
+async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number, keep: (rec: AnyRecord, raw: Buffer) => T): AsyncGenerator<{ firstLine: number; records: T[]; hashes: Uint8Array; garbage: number }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
   // `batches` hands on at most batchSize lines at once.
   let hashes = new Uint8Array(32 * batchSize);
   let n = 0;
   let garbage = 0;
-  const batched = batches(body, shard, lim, batchSize, (lineNo, raw, text) => {
+  const batched = batches(body, shard, lim, batchSize, batchBytes, (lineNo, raw, text) => {
     // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3); the
     // digest reads them by the archive's rule either way.
     const { rec, values, hash } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
@@ -536,10 +555,10 @@ async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, 
  * not strings: a batch's text would be a MiB of strings that survive in the young generation
  * until the batch is posted, on both threads.
  */
-async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, lineBuffer: () => Uint8Array): AsyncGenerator<{ firstLine: number; bytes: Uint8Array; ends: Uint32Array; hashes: Uint8Array; garbage: number }> {
+async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number, lineBuffer: () => Uint8Array): AsyncGenerator<{ firstLine: number; bytes: Uint8Array; ends: Uint32Array; hashes: Uint8Array; garbage: number }> {
   let buf = lineBuffer();
   let used = 0;
-  const batched = checkedItems(body, shard, lim, digest, ds, batchSize, (_rec, raw) => {
+  const batched = checkedItems(body, shard, lim, digest, ds, batchSize, batchBytes, (_rec, raw) => {
     if (used + raw.length > buf.length) {
       const grown = new Uint8Array(Math.max(buf.length * 2, used + raw.length));
       grown.set(buf.subarray(0, used));
@@ -561,10 +580,10 @@ export const LINES_BUFFER = BATCH_BYTES + 64 * 1024;
 
 /**
  * A shard's lines made records by `take`, in batches of at most `batchSize` records and about
- * BATCH_BYTES of NDJSON (a batch is held parsed until its consumer is done with it); `end` hears
+ * `batchBytes` of NDJSON (a batch is held parsed until its consumer is done with it); `end` hears
  * the number of lines before the last batch is handed on.
  */
-async function* batches<T>(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number, take: (lineNo: number, raw: Buffer, text: string) => T, end?: (count: number) => void): AsyncGenerator<{ firstLine: number; records: T[] }> {
+async function* batches<T>(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number, batchBytes: number, take: (lineNo: number, raw: Buffer, text: string) => T, end?: (count: number) => void): AsyncGenerator<{ firstLine: number; records: T[] }> {
   let batch: T[] = [];
   let bytes = 0;
   let first = 1;
@@ -573,7 +592,7 @@ async function* batches<T>(body: Buffer, shard: TrailerShard, lim: Limits, batch
     batch.push(take(lineNo, raw, text));
     count = lineNo;
     bytes += text.length;
-    if (batch.length === batchSize || bytes >= BATCH_BYTES) {
+    if (batch.length === batchSize || bytes >= batchBytes) {
       yield { firstLine: first, records: batch };
       batch = [];
       bytes = 0;
@@ -598,8 +617,8 @@ const lineGarbage = (text: string, values: number) => (text.length > LONG_LINE ?
 const MANY_VALUES = 4096;
 
 /** Records of a shard that `checkShard` passed, in batches (see `batches`). */
-function recordBatches(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
-  return batches(body, shard, lim, batchSize, (_lineNo, raw, text) => {
+function recordBatches(body: Buffer, shard: TrailerShard, lim: Limits, batchSize: number, batchBytes: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[] }> {
+  return batches(body, shard, lim, batchSize, batchBytes, (_lineNo, raw, text) => {
     // The records of the last batch are the consumer's garbage by now.
     if (raw.length > COUNT_VALUES_ABOVE) leftGarbage(lineGarbage(text, countValues(raw, 0, raw.length, lim.maxLineValues)));
     // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3).

@@ -56,6 +56,16 @@ export interface LoadOptions {
   log?: (m: string) => void;
   /** The trailer's totals to commit against (default: those of `records`). */
   expected?: DatasetTotals;
+  /** Each record's digest hash given with every write, as the reader gives them, or with every other one. */
+  hashes?: 'all' | 'alternate';
+}
+
+/** The reader's hashes of `records` (32 bytes a record, in order). */
+export function hashesOf(records: PointRecord[]): Uint8Array {
+  const d = new DatasetDigest();
+  const out = new Uint8Array(32 * records.length);
+  records.forEach((r, i) => out.set(d.add('point', r), 32 * i));
+  return out;
 }
 
 export interface LoadResult {
@@ -84,7 +94,11 @@ export async function loadInto(sink: Sink, descriptor: DatasetDescriptor, record
       const entry = `${descriptor.name}/point-${String(s).padStart(6, '0')}.ndjson.gz`;
       if (skip.has(entry)) continue;
       const part = records.slice(s * shardSize, (s + 1) * shardSize);
-      for (let i = 0; i < part.length; i += writeSize) await ds.write('point', part.slice(i, i + writeSize));
+      for (let i = 0; i < part.length; i += writeSize) {
+        const batch = part.slice(i, i + writeSize);
+        const given = o.hashes === 'all' || (o.hashes === 'alternate' && (i / writeSize) % 2 === 0);
+        await ds.write('point', batch, undefined, given ? hashesOf(batch) : undefined);
+      }
       await ds.shardDone({ entry, kind: 'point', seq: s, records: part.length });
       written.push(entry);
       shards++;

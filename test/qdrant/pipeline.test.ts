@@ -11,7 +11,7 @@ import { MemarcError } from '../../src/errors.ts';
 import { migrate } from '../../src/core/migrate.ts';
 import { startQdrantEmulator, type RunningEmulator } from '../qdrant-emulator/index.ts';
 import { dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from '../helpers/qdrant.ts';
-import { exportAll, loadInto, totalsOf } from './drive.ts';
+import { exportAll, loadInto, rest, totalsOf } from './drive.ts';
 import { seedCollections, type Seeded } from './fixtures.ts';
 import { exportToBuffer } from '../helpers/archive.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
@@ -133,6 +133,29 @@ describe('qdrant under the core', () => {
       expect((err as MemarcError).code).toBe('VERIFY_FAILED');
       expect((err as MemarcError).message).toContain(`point ${JSON.parse(changed) as string | number} of dataset`);
       expect((err as MemarcError).message).toMatch(/differs from the archive: vector ""/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("gathers small writes into sub-batches of batchPoints and sends the rest at each shard's end, with the same digest whether the hashes come or not", async () => {
+    const [e] = await exportAll(qdrantSource({ url: q.url, apiKey: q.apiKey, collections: [seeded.dense] }));
+    expect(e!.records).toHaveLength(61);
+    const proxy = await startFaultProxy(q.url);
+    const upsert = (m: string, p: string) => m === 'PUT' && /\/collections\/[^/]+\/points$/.test(p);
+    try {
+      // Shards of 50 and 11 points, written 5 at a time: 16 + 16 + 16 + 2, then 11 (without
+      // gathering, 13 upserts). Writes that alternate between hashes given and not are sent apart.
+      for (const [hashes, upserts] of [[undefined, 5], ['all', 5], ['alternate', 13]] as const) {
+        proxy.reset();
+        const target = uniqueName('pl_gather');
+        created.add(target);
+        const res = await loadInto(qdrantSink({ url: proxy.url, apiKey: q.apiKey, rename: { [seeded.dense]: target }, batchPoints: 16 }), e!.descriptor, e!.records, { writeSize: 5, shardSize: 50, ...(hashes ? { hashes } : {}) });
+        expect(proxy.requests.filter((r) => upsert(r.method, r.path)), String(hashes)).toHaveLength(upserts);
+        expect(res.report!.records.point).toBe(61);
+        expect(res.report!.digest).toBe(totalsOf(e!.records).digest);
+        expect((await rest<{ count: number }>(q.url, q.apiKey, 'POST', `/collections/${target}/points/count`, { exact: true })).count).toBe(61);
+      }
     } finally {
       await proxy.close();
     }

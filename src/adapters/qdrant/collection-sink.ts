@@ -6,11 +6,12 @@
  *   with HNSW building deferred (indexing_threshold 0) plus its payload indexes, and writes the
  *   first resume checkpoint (a local file, src/core/checkpoint.ts; create and replace only).
  * - write: validates every record of the batch first (nothing is sent for a bad batch); in append
- *   mode refuses ids the collection already holds; then upserts in sub-batches, a few in flight,
- *   each followed by a read-back that compares the stored points with the archive records
- *   (verify.ts) and adds the archive records' digests. Upserts by id are idempotent, so a resumed
- *   run replays the unfinished shard.
- * - shardDone: waits for everything in flight and persists the checkpoint.
+ *   mode refuses ids the collection already holds; then upserts in sub-batches, gathered across
+ *   writes (the reader's batches are smaller than one: `writeBytes`), a few in flight, each
+ *   followed by a read-back that compares the stored points with the archive records (verify.ts)
+ *   and adds the archive records' digests. Upserts by id are idempotent, so a resumed run replays
+ *   the unfinished shard.
+ * - shardDone: sends what is gathered, waits for everything in flight and persists the checkpoint.
  * - verify: compares verified counts and digest with the trailer and checks the exact count.
  * - publish: restores the indexing threshold, switches aliases (replace, keeping the previous
  *   collection until finish) and recreates the archived aliases; undo switches back.
@@ -61,6 +62,9 @@ export interface CollectionSinkOptions {
 
 /** JSON bytes of a float32 sent as decimal text, at most (F32_TEXT_MAX, "-1.23456789e-45,"): base64 is 4/3 per byte. */
 const JSON_CHARS_PER_B64_CHAR = F32_TEXT_MAX / (16 / 3);
+
+/** DatasetSink.writeBytes of a collection sink. */
+const WRITE_BYTES = 256 * 1024;
 
 /** A point between its upsert and its read-back: its archive record, or that record's DensePoint. */
 type Held = PointRecord | DensePoint;
@@ -141,6 +145,17 @@ export class CollectionSink implements DatasetSink {
   /** Payload numbers the server stores as another number than the archive's (spec section 15.3). */
   private numberChanges = 0;
   private readonly changeList: string[] = [];
+  /**
+   * About a quarter of the reader's default batch (DatasetSink.writeBytes): 50–60 points of 768
+   * dimensions, gathered below into sub-batches; the reader's parsed batch then dies young
+   * (bench/RESULTS.md, "Session 14").
+   */
+  readonly writeBytes = WRITE_BYTES;
+  /** Points written but not yet sent: gathered across writes into one sub-batch (`flush`). */
+  private pending: Held[] = [];
+  private pendingBytes = 0;
+  /** The reader's hashes of the pending points (32 bytes a point), or null when none came. */
+  private pendingHashes: Uint8Array | null = null;
 
   constructor(o: CollectionSinkOptions) {
     this.o = o;
@@ -399,25 +414,33 @@ export class CollectionSink implements DatasetSink {
       this.addVerified(points, given, 0);
       return;
     }
+    // Gathered across writes into sub-batches of batchPoints / batchBytes (`writeBytes` asks the
+    // reader for batches smaller than one); a write's points held as its DensePoints, if it can.
     const sig = signal ?? this.ctx.signal;
-    let start = 0;
-    let bytes = 0;
+    if (this.pending.length > 0 && (given !== null) !== (this.pendingHashes !== null)) await this.flush(sig);
+    const kept = held(points, given);
     for (let i = 0; i < points.length; i++) {
       const b = estimateBytes(points[i]!);
-      if (i > start && (i - start >= this.o.batchPoints || bytes + b > this.o.batchBytes)) {
-        const c = held(points.slice(start, i), given);
-        const from = start;
-        await this.pool.submit(() => this.upsertVerified(c, sig, given, from));
-        start = i;
-        bytes = 0;
+      if (this.pending.length > 0 && this.pendingBytes + b > this.o.batchBytes) await this.flush(sig);
+      if (given !== null) {
+        this.pendingHashes ??= new Uint8Array(32 * this.o.batchPoints);
+        this.pendingHashes.set(given.subarray(32 * i, 32 * (i + 1)), 32 * this.pending.length);
       }
-      bytes += b;
+      this.pending.push(kept[i]!);
+      this.pendingBytes += b;
+      if (this.pending.length >= this.o.batchPoints) await this.flush(sig);
     }
-    if (start < points.length) {
-      const c = held(start === 0 ? points : points.slice(start), given);
-      const from = start;
-      await this.pool.submit(() => this.upsertVerified(c, sig, given, from));
-    }
+  }
+
+  /** Sends the points gathered so far as one sub-batch (waits for a free slot, not for it). */
+  private async flush(signal: AbortSignal | undefined): Promise<void> {
+    if (this.pending.length === 0) return;
+    const c = this.pending;
+    const h = this.pendingHashes?.subarray(0, 32 * c.length) ?? null;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.pendingHashes = null;
+    await this.pool.submit(() => this.upsertVerified(c, signal, h, 0));
   }
 
   /**
@@ -522,6 +545,7 @@ export class CollectionSink implements DatasetSink {
   }
 
   async shardDone(shard: ShardRef): Promise<void> {
+    await this.flush(this.ctx.signal);
     await this.pool.drain();
     this.done.push(shard.entry);
     if (!this.ctx.dryRun) await this.saveCheckpoint();
@@ -529,6 +553,7 @@ export class CollectionSink implements DatasetSink {
 
   async verify(expected: DatasetTotals): Promise<CommitReport> {
     const signal = this.ctx.signal;
+    await this.flush(signal);
     await this.pool.drain();
     const want = expected.records.point ?? 0;
     if (this.verified !== want) {
@@ -715,6 +740,7 @@ export class CollectionSink implements DatasetSink {
     const why = (err as Error | undefined)?.message ?? 'aborted';
     if (this.finished) return { kept: false, message: `"${this.o.target}": nothing to roll back` };
     this.finished = true;
+    this.pending = [];
     try {
       await this.pool.settle();
       if (!this.opened && !this.created) return { kept: false, message: `"${this.o.target}": nothing was written` };
