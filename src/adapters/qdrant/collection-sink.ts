@@ -64,7 +64,7 @@ export interface CollectionSinkOptions {
 const JSON_CHARS_PER_B64_CHAR = F32_TEXT_MAX / (16 / 3);
 
 /** DatasetSink.writeBytes of a collection sink. */
-const WRITE_BYTES = 256 * 1024;
+const WRITE_BYTES = 32 * 1024;
 
 /** A point between its upsert and its read-back: its archive record, or that record's DensePoint. */
 type Held = PointRecord | DensePoint;
@@ -146,9 +146,10 @@ export class CollectionSink implements DatasetSink {
   private numberChanges = 0;
   private readonly changeList: string[] = [];
   /**
-   * About a quarter of the reader's default batch (DatasetSink.writeBytes): 50–60 points of 768
-   * dimensions, gathered below into sub-batches; the reader's parsed batch then dies young
-   * (bench/RESULTS.md, "Session 14").
+   * A thirty-second of the reader's default batch (DatasetSink.writeBytes): about 7 points of 768
+   * dimensions, gathered below into sub-batches. The reader's parsed batch then dies in V8's young
+   * generation: a verified import of 100k such points promoted 395 MiB at 256 KiB, 167 at 64,
+   * 143 at 32, 137 at 16 and 140 at 4 (bench/RESULTS.md, "Session 14").
    */
   readonly writeBytes = WRITE_BYTES;
   /** Points written but not yet sent: gathered across writes into one sub-batch (`flush`). */
