@@ -73,7 +73,9 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
     // Checking a shard whole before handing it on parsed every record twice.
     // Each dataset's batches are the size its sink asks for (DatasetSink.writeBytes), unless given.
     const batchBytes = opts.reader?.batchBytes ?? ((d: HeaderDataset) => sinks.get(d.index)?.sink.writeBytes);
-    const readerOpts = { checkShardFirst: false, ...opts.reader, batchBytes, ...(opts.signal ? { signal: opts.signal } : {}) };
+    // Records of a dataset without a target, or of a shard a resumed run loaded, are checked, not handed on.
+    const wants = opts.reader?.wants ?? ((d: HeaderDataset, entry: string) => sinks.get(d.index)?.done.has(entry) === false);
+    const readerOpts = { checkShardFirst: false, ...opts.reader, batchBytes, wants, ...(opts.signal ? { signal: opts.signal } : {}) };
     const threaded = (opts.readerThread ?? false) && !readerOpts.checkShardFirst && readerOpts.records !== false && readerOpts.decode !== false;
     events = threaded ? readArchiveInThread(opts.input, withoutPassOptions(readerOpts)) : readArchive(opts.input, readerOpts);
     /** The reader's next event, asked for ahead of time (see 'shard'). */

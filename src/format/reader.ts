@@ -74,6 +74,12 @@ export interface ReaderOptions extends Partial<typeof DEFAULT_LIMITS> {
    */
   batchBytes?: number | ((dataset: HeaderDataset) => number | undefined);
   /**
+   * Whether a shard's records are wanted (default: every shard's). A shard whose records are not
+   * wanted is checked as every other is, and none are handed on: an import's datasets without a
+   * target, and the shards a resumed import loaded before. `records: false` wants none.
+   */
+  wants?: (dataset: HeaderDataset, entry: string) => boolean;
+  /**
    * false: check entry checksums, names, order and the trailer, but do not decompress shards or
    * recompute digests (`memarc inspect`). Default true.
    */
@@ -291,17 +297,18 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
           if (decode) {
             let digest = digests.get(ds.index);
             if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds) })));
-            if (handOn && lineBuffer) {
+            const give = handOn && (opts.wants?.(ds, name) ?? true);
+            if (give && lineBuffer) {
               for await (const b of checkedLines(body, shard, lim, digest, ds, batchSize, BATCH_BYTES, lineBuffer)) {
                 yield { type: 'lines', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, bytes: b.bytes, ends: b.ends, hashes: b.hashes, garbage: b.garbage };
               }
-            } else if (handOn && !checkFirst) {
+            } else if (give && !checkFirst) {
               for await (const b of checkedBatches(body, shard, lim, digest, ds, batchSize, bytesFor(ds))) {
                 yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records, hashes: b.hashes };
               }
             } else {
               await checkShard(body, shard, lim, digest, ds);
-              if (handOn) {
+              if (give) {
                 for await (const b of recordBatches(body, shard, lim, batchSize, bytesFor(ds))) {
                   yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records };
                 }

@@ -1,7 +1,8 @@
 /**
  * The reader's `batchBytes`: records batches are cut after the line that reaches it, per dataset
  * when a function gives it, and an import asks for the size each dataset's sink declares
- * (DatasetSink.writeBytes).
+ * (DatasetSink.writeBytes). And its `wants`: a shard whose records are not wanted is checked as
+ * any other, and hands none on.
  */
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -12,7 +13,10 @@ import { importArchive } from '../../src/core/import.ts';
 import { memorySink } from '../../src/adapters/memory/index.ts';
 import { datasetFamily } from '../../src/format/datasets.ts';
 import type { HeaderDataset } from '../../src/format/header.ts';
-import { readAll, syntheticInputs, writeArchive } from './support.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { NEGATIVE_FIXTURES } from '../../fixtures/negatives.ts';
+import { NEGATIVE_PATH, readAll, syntheticInputs, writeArchive } from './support.ts';
 
 const SMALL = 16 * 1024;
 
@@ -119,5 +123,66 @@ describe('reader batchBytes', () => {
     writes.length = 0;
     await importArchive({ input: Readable.from([a]), sink, stateDir: false, reader: { batchBytes: 64 * 1024 } });
     expect(writes.filter((w) => w.dataset === 'vectors/point').map((w) => w.count)).toEqual(want('/point-', 64 * 1024));
+  });
+});
+
+describe('reader wants', () => {
+  it("checks a shard whose records are not wanted, and hands none of them on; the others' are as before", async () => {
+    const a = await archive();
+    const all = await readAll(a, { checkShardFirst: false });
+    for (const checkShardFirst of [false, true]) {
+      const some = await readAll(a, { checkShardFirst, wants: (ds) => !isVectors(ds) });
+      expect(some.error).toBeNull();
+      expect(some.recordEvents.some((e) => e.entry.includes('/point-'))).toBe(false);
+      expect(some.shards).toEqual(all.shards);
+      expect(some.digests).toEqual(all.digests);
+      expect(some.trailer).toEqual(all.trailer);
+      expect([...some.records]).toEqual([...all.records].filter(([k]) => !k.endsWith('/point')));
+    }
+    // By entry: one node shard left out.
+    const node1 = all.shards.find((e) => e.includes('/node-'))!;
+    const less = await readAll(a, { checkShardFirst: false, wants: (_ds, entry) => entry !== node1 });
+    expect(less.recordEvents.filter((e) => e.entry === node1)).toEqual([]);
+    expect(less.recordEvents.filter((e) => e.entry !== node1)).toEqual(all.recordEvents.filter((e) => e.entry !== node1));
+  });
+
+  it('refuses a bad line in a shard whose records are not wanted, as in any other', async () => {
+    const f = NEGATIVE_FIXTURES.find((x) => x.file === 'malformed-line.memarc')!;
+    const buf = readFileSync(path.join(NEGATIVE_PATH, f.file));
+    for (const checkShardFirst of [false, true]) {
+      const r = await readAll(buf, { checkShardFirst, wants: () => false });
+      expect((r.error as { code?: string }).code).toBe(f.code);
+      expect((r.error as Error).message).toContain(f.entry!);
+      expect(r.recordEvents).toEqual([]);
+    }
+  });
+
+  it('an import hands a sink no records of a dataset it skips, and still checks that dataset', async () => {
+    const a = await archive();
+    const inner = memorySink();
+    const kinds: string[] = [];
+    const sink: Sink = {
+      ...inner,
+      async dataset(d) {
+        if (d.family === 'vectors') return null;
+        const ds = await inner.dataset(d);
+        if (!ds) return ds;
+        const wrapped = Object.create(ds) as DatasetSink;
+        wrapped.write = (kind, batch, signal, hashes) => {
+          kinds.push(kind);
+          return ds.write.call(wrapped, kind, batch, signal, hashes);
+        };
+        return wrapped;
+      },
+      close: () => inner.close(),
+    };
+    const res = await importArchive({ input: Readable.from([a]), sink, stateDir: false });
+    expect(res.skipped.length).toBe(1);
+    expect(new Set(kinds)).toEqual(new Set(['node', 'edge']));
+    // A skipped dataset's lines are still checked: a malformed line fails the import.
+    const f = NEGATIVE_FIXTURES.find((x) => x.file === 'malformed-line.memarc')!;
+    const none: Sink = { ...inner, dataset: async () => null, close: () => inner.close() };
+    const err = await importArchive({ input: Readable.from([readFileSync(path.join(NEGATIVE_PATH, f.file))]), sink: none, stateDir: false }).catch((e: unknown) => e as { code?: string });
+    expect((err as { code?: string }).code).toBe('MALFORMED_RECORD');
   });
 });
