@@ -531,8 +531,9 @@ function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: 
  */
 async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number, keep: (rec: AnyRecord, raw: Buffer) => T): AsyncGenerator<{ firstLine: number; records: T[]; hashes: Uint8Array; garbage: number }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
-  // `batches` hands on at most batchSize lines at once.
-  let hashes = new Uint8Array(32 * batchSize);
+  // `batches` hands on at most batchSize lines at once; each batch gets a copy of what it used of
+  // this scratch (a batch of a few records would otherwise carry room for batchSize).
+  const hashes = new Uint8Array(32 * batchSize);
   let n = 0;
   let garbage = 0;
   const batched = batches(body, shard, lim, batchSize, batchBytes, (lineNo, raw, text) => {
@@ -549,8 +550,7 @@ async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, 
     return keep(rec, raw);
   }, (count) => recordCount(shard, count));
   for await (const b of batched) {
-    yield { ...b, hashes: hashes.subarray(0, 32 * n), garbage };
-    hashes = new Uint8Array(32 * batchSize);
+    yield { ...b, hashes: hashes.slice(0, 32 * n), garbage };
     n = 0;
     garbage = 0;
   }
