@@ -148,7 +148,7 @@ export class CollectionSink implements DatasetSink {
   /**
    * A thirty-second of the reader's default batch (DatasetSink.writeBytes): about 7 points of 768
    * dimensions, gathered below into sub-batches. The reader's parsed batch then dies in V8's young
-   * generation: a verified import of 100k such points promoted 395 MiB at 256 KiB, 167 at 64,
+   * generation: a verified import of 100k such points promoted 393–400 MiB at 256 KiB, 167 at 64,
    * 143 at 32, 137 at 16 and 140 at 4 (bench/RESULTS.md, "Session 14").
    */
   readonly writeBytes = WRITE_BYTES;
