@@ -412,7 +412,7 @@ export class CollectionSink implements DatasetSink {
     // The reader's hash of each record, when it gave them (same pass): added, not computed again.
     const given = hashes !== undefined && hashes.length === points.length * 32 ? hashes : null;
     if (this.ctx.dryRun) {
-      this.addVerified(points, given, 0);
+      this.addVerified(points, given);
       return;
     }
     // Gathered across writes into sub-batches of batchPoints / batchBytes (`writeBytes` asks the
@@ -441,15 +441,15 @@ export class CollectionSink implements DatasetSink {
     this.pending = [];
     this.pendingBytes = 0;
     this.pendingHashes = null;
-    await this.pool.submit(() => this.upsertVerified(c, signal, h, 0));
+    await this.pool.submit(() => this.upsertVerified(c, signal, h));
   }
 
   /**
-   * Counts verified records into the digest: by the hashes the reader gave (`hashes`, from record
-   * `from` of its batch on), else by hashing each one.
+   * Counts verified records into the digest: by the hashes the reader gave (`hashes`, 32 bytes a
+   * record, in order), else by hashing each one.
    */
-  private addVerified(records: readonly Held[], hashes: Uint8Array | null, from: number): void {
-    if (hashes) for (let i = 0; i < records.length; i++) this.digest.addRecordHash('point', hashes.subarray((from + i) * 32, (from + i + 1) * 32));
+  private addVerified(records: readonly Held[], hashes: Uint8Array | null): void {
+    if (hashes) for (let i = 0; i < records.length; i++) this.digest.addRecordHash('point', hashes.subarray(i * 32, (i + 1) * 32));
     // Records are held as DensePoints only when their hashes came with them (see `held`).
     else for (const r of records) this.digest.add('point', r as PointRecord);
     this.verified += records.length;
@@ -463,7 +463,7 @@ export class CollectionSink implements DatasetSink {
   }
 
   /** Upserts one sub-batch, reads it back, compares, and counts the verified archive records. */
-  private async upsertVerified(records: Held[], signal: AbortSignal | undefined, hashes: Uint8Array | null, from: number): Promise<void> {
+  private async upsertVerified(records: Held[], signal: AbortSignal | undefined, hashes: Uint8Array | null): Promise<void> {
     if (this.mode === 'append') {
       const present = await this.api.existing(this.load, records.map((r) => r.id), signal);
       if (present.length > 0) {
@@ -487,7 +487,7 @@ export class CollectionSink implements DatasetSink {
       throw await this.describeFailedUpsert(records, err);
     }
     if (this.o.verify === 'count') {
-      this.addVerified(records, hashes, from);
+      this.addVerified(records, hashes);
       return;
     }
     // Each stored point is compared as it arrives, and only the outcome kept (api.ts
@@ -521,7 +521,7 @@ export class CollectionSink implements DatasetSink {
       }
     }
     for (const [id, changed] of changes) this.recordChanges(id, changed);
-    this.addVerified(records, hashes, from);
+    this.addVerified(records, hashes);
   }
 
   /**
