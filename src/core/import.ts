@@ -60,6 +60,18 @@ function withoutPassOptions(o: ReaderOptions): Omit<ReaderOptions, 'checkShardFi
   return rest;
 }
 
+/**
+ * The reader's options for an import, given the sinks the header picked (filled in before the
+ * first shard is read): one pass over each shard; each dataset's batches the size its sink asks
+ * for (DatasetSink.writeBytes); the records of a dataset without a target, or of a shard a resumed
+ * run loaded, checked and not handed on. Reader options the caller gives win.
+ */
+export function importReaderOptions(opts: Pick<ImportOptions, 'reader' | 'signal'>, sinks: ReadonlyMap<number, { sink: Pick<DatasetSink, 'writeBytes'>; done: ReadonlySet<string> }>): ReaderOptions {
+  const batchBytes = opts.reader?.batchBytes ?? ((d: HeaderDataset) => sinks.get(d.index)?.sink.writeBytes);
+  const wants = opts.reader?.wants ?? ((d: HeaderDataset, entry: string) => sinks.get(d.index)?.done.has(entry) === false);
+  return { checkShardFirst: false, ...opts.reader, batchBytes, wants, ...(opts.signal ? { signal: opts.signal } : {}) };
+}
+
 export async function importArchive(opts: ImportOptions): Promise<ImportResult> {
   const sinks = new Map<number, { name: string; sink: DatasetSink; done: Set<string> }>();
   const skipped: string[] = [];
@@ -71,11 +83,7 @@ export async function importArchive(opts: ImportOptions): Promise<ImportResult> 
     // checked, and a shard that fails part way fails the import after some of its records were
     // written; every sink's load is staged and rolled back then, as after an interrupt mid-shard.
     // Checking a shard whole before handing it on parsed every record twice.
-    // Each dataset's batches are the size its sink asks for (DatasetSink.writeBytes), unless given.
-    const batchBytes = opts.reader?.batchBytes ?? ((d: HeaderDataset) => sinks.get(d.index)?.sink.writeBytes);
-    // Records of a dataset without a target, or of a shard a resumed run loaded, are checked, not handed on.
-    const wants = opts.reader?.wants ?? ((d: HeaderDataset, entry: string) => sinks.get(d.index)?.done.has(entry) === false);
-    const readerOpts = { checkShardFirst: false, ...opts.reader, batchBytes, wants, ...(opts.signal ? { signal: opts.signal } : {}) };
+    const readerOpts = importReaderOptions(opts, sinks);
     const threaded = (opts.readerThread ?? false) && !readerOpts.checkShardFirst && readerOpts.records !== false && readerOpts.decode !== false;
     events = threaded ? readArchiveInThread(opts.input, withoutPassOptions(readerOpts)) : readArchive(opts.input, readerOpts);
     /** The reader's next event, asked for ahead of time (see 'shard'). */

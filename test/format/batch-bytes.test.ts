@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import type { DatasetSink, Sink } from '../../src/core/adapter.ts';
-import { importArchive } from '../../src/core/import.ts';
+import { importArchive, importReaderOptions } from '../../src/core/import.ts';
 import { memorySink } from '../../src/adapters/memory/index.ts';
 import { datasetFamily } from '../../src/format/datasets.ts';
 import type { HeaderDataset } from '../../src/format/header.ts';
@@ -184,5 +184,24 @@ describe('reader wants', () => {
     const none: Sink = { ...inner, dataset: async () => null, close: () => inner.close() };
     const err = await importArchive({ input: Readable.from([readFileSync(path.join(NEGATIVE_PATH, f.file))]), sink: none, stateDir: false }).catch((e: unknown) => e as { code?: string });
     expect((err as { code?: string }).code).toBe('MALFORMED_RECORD');
+  });
+
+  it("an import wants no records of a dataset without a sink or of a shard its sink has loaded, and asks each sink's batch size", () => {
+    const ds = (index: number) => ({ index }) as HeaderDataset;
+    const sinks = new Map([
+      [1, { sink: { writeBytes: SMALL }, done: new Set(['data/0001-a/point-000001.ndjson.gz']) }],
+      [2, { sink: {}, done: new Set<string>() }],
+    ]);
+    const o = importReaderOptions({}, sinks);
+    expect(o.checkShardFirst).toBe(false);
+    expect(o.wants!(ds(1), 'data/0001-a/point-000001.ndjson.gz')).toBe(false);
+    expect(o.wants!(ds(1), 'data/0001-a/point-000002.ndjson.gz')).toBe(true);
+    expect(o.wants!(ds(2), 'data/0002-b/node-000001.ndjson.gz')).toBe(true);
+    expect(o.wants!(ds(3), 'data/0003-c/row-000001.ndjson.gz')).toBe(false);
+    const bytes = o.batchBytes as (d: HeaderDataset) => number | undefined;
+    expect([bytes(ds(1)), bytes(ds(2)), bytes(ds(3))]).toEqual([SMALL, undefined, undefined]);
+    // The caller's reader options win.
+    const given = importReaderOptions({ reader: { batchBytes: 99_999, wants: () => true, checkShardFirst: true } }, sinks);
+    expect([given.batchBytes, given.wants!(ds(3), 'x'), given.checkShardFirst]).toEqual([99_999, true, true]);
   });
 });
