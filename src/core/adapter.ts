@@ -160,8 +160,8 @@ export interface DatasetSink {
    */
   write<K extends RecordKind>(kind: K, batch: RecordByKind[K][], signal?: AbortSignal, hashes?: Uint8Array): Promise<void>;
   /**
-   * Optional: about how many bytes of the archive's NDJSON a write() should carry, read once,
-   * after open(). An import asks its reader for batches of this size (reader.ts `batchBytes`;
+   * Optional: about how many bytes of the archive's NDJSON a write() should carry, read at each
+   * shard, after open(). An import asks its reader for batches of this size (reader.ts `batchBytes`;
    * default 1 MiB). A sink that sends less than a batch a request may ask for smaller ones and
    * gather them: a batch is held parsed until write() returns, so a smaller one dies young.
    */

@@ -67,7 +67,7 @@ export interface ReaderOptions extends Partial<typeof DEFAULT_LIMITS> {
   batchSize?: number;
   /**
    * Bytes of NDJSON after which a `records` batch is cut (after the line that reaches it): one
-   * number, or one a dataset (undefined: the default), asked as its first shard is read. Default
+   * number, or one a dataset (undefined: the default), asked at each of its shards. Default
    * 1 MiB, at least 16 KiB. A batch is held parsed until its consumer is done with it, so smaller
    * batches die in V8's young generation more often (bench/RESULTS.md, "Session 14"); `lines`
    * events (`readArchiveLines`, the reader thread) keep the default.
@@ -182,15 +182,7 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
   const handOn = opts.records ?? true;
   const checkFirst = opts.checkShardFirst ?? true;
   const batchSize = opts.batchSize ?? 1000;
-  const batchBytesOf = new Map<number, number>();
-  const bytesFor = (ds: HeaderDataset): number => {
-    let b = batchBytesOf.get(ds.index);
-    if (b === undefined) {
-      const asked = typeof opts.batchBytes === 'function' ? opts.batchBytes(ds) : opts.batchBytes;
-      batchBytesOf.set(ds.index, (b = Math.max(MIN_BATCH_BYTES, asked ?? BATCH_BYTES)));
-    }
-    return b;
-  };
+  const bytesFor = (ds: HeaderDataset): number => Math.max(MIN_BATCH_BYTES, (typeof opts.batchBytes === 'function' ? opts.batchBytes(ds) : opts.batchBytes) ?? BATCH_BYTES);
   const extract = tar.extract();
   let bytesIn = 0;
   /** Offset just past the last non-zero byte: tar's end-of-archive blocks are zeros. */
