@@ -16,11 +16,13 @@
  *
  * Peak RSS is each child's own high-water mark (VmHWM, bench/peak.ts) (the CLI's is reported by
  * bench/peak-rss.js, preloaded with --import). Servers (two Qdrant emulators, two FalkorDB) run in
- * their own processes, so their memory and CPU are not the client's. The emulators print floats
- * as doubles (--double-floats), as bench/qdrant.bench.ts runs them: shortest float32 printing
- * would make the emulator the bottleneck of both sides.
+ * their own processes, so their memory and CPU are not the client's. The emulators print vector
+ * values as Qdrant does, in their shortest float32 form (`--floats float32`, the default since
+ * session 15, when the emulator's shortest float32 printing became about as fast as printing
+ * doubles); `--floats double` runs them with --double-floats, the shortest double of each widened
+ * value (about 1.7 times the text), as the figures before session 15 were measured.
  *
- *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR] [--points P]
+ *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR] [--points P] [--floats float32|double]
  *     --full adds 1,000,000; --phases leaves out what it does not name (bare: the bare loops; cpu:
  *     the `--verify count` and `--dry-run` imports of the CPU table); --trace DIR writes each CLI
  *     run's RSS and peak, second by second, to DIR/NN-command.tsv (bench/peak-rss.js), to see in
@@ -68,11 +70,13 @@ const { values } = parseArgs({
     phases: { type: 'string', default: 'export,import,migrate,bare,cpu' },
     trace: { type: 'string' },
     points: { type: 'string' },
+    floats: { type: 'string', default: 'float32' },
   },
 });
 /** The collection's size beside a graph of n nodes: n, or --points (0: the graph alone). */
 const pointsFor = (n: number): number => (values.points === undefined ? n : Number(values.points));
 const PHASES = new Set(values.phases!.split(','));
+if (values.floats !== 'float32' && values.floats !== 'double') throw new Error(`--floats ${values.floats}: float32 or double`);
 
 // --- the data: deterministic, from a pool, so generating it is not charged to either side ---
 
@@ -346,7 +350,8 @@ function cli(argv: string[], env: Record<string, string> = {}): PhaseResult {
 }
 
 async function emulator(): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
-  const proc = spawn(process.execPath, ['--max-old-space-size=16384', path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0', '--double-floats'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const floats = values.floats === 'double' ? ['--double-floats'] : [];
+  const proc = spawn(process.execPath, ['--max-old-space-size=16384', path.join(ROOT, 'test/qdrant-emulator/main.ts'), '--port', '0', ...floats], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(createInterface({ input: proc.stdout! }), 'line')) as [string];
   return { url: line.trim(), pid: proc.pid, stop: () => proc.kill('SIGTERM') };
 }
@@ -433,7 +438,7 @@ async function main(): Promise<void> {
   }
   const how = values.cli === 'source' ? `src/cli/main.ts, V8 flags: ${childV8Flags(process.argv).join(' ') || '(defaults)'}` : `the package's bin/memarc.js on dist/, as its shebang runs it (${readFileSync(path.join(ROOT, 'bin/memarc.js'), 'utf8').split('\n')[0]!.slice(2)})`;
   const shape = values.points === undefined ? 'N memories' : `${Number(values.points).toLocaleString('en')} memories`;
-  console.log(`Whole job, AutoMem shape (${shape}: ${DIM}-dim Cosine + ~300-char payloads in Qdrant; N Memory nodes + 2N edges in FalkorDB), records = ${values.points === undefined ? '4N' : 'points + 3N'}; Node ${process.version}; the CLI: ${how}\n`);
+  console.log(`Whole job, AutoMem shape (${shape}: ${DIM}-dim Cosine + ~300-char payloads in Qdrant; N Memory nodes + 2N edges in FalkorDB), records = ${values.points === undefined ? '4N' : 'points + 3N'}; vectors printed by the emulators as ${values.floats === 'double' ? 'doubles' : 'shortest float32s, as Qdrant prints them'}; Node ${process.version}; the CLI: ${how}\n`);
   console.log('| N | operation | memarc CLI | bare client loops | ratio (bare / memarc) | memarc peak RSS | bare peak RSS |');
   console.log('|---:|---|---:|---:|---:|---:|---:|');
   for (const r of rows) console.log(r);

@@ -7,6 +7,7 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import { dropAliases, dropCollections, qdrantTarget, uniqueName, type QdrantTarget } from './helpers/qdrant.ts';
 import { startQdrantEmulator } from './qdrant-emulator/index.ts';
 import { encodeJson } from './qdrant-emulator/json.ts';
+import { fastF32, formatF32, searchedF32 } from './qdrant-emulator/float32.ts';
 import { restClient, type RawResponse } from './qdrant-emulator/test-client.ts';
 
 let target: QdrantTarget;
@@ -528,5 +529,42 @@ describe("benchmarks' float format (the emulator alone)", () => {
     const asF32 = (JSON.parse(encodeJson(random, 'float32')) as number[]).map(Math.fround);
     expect(asDoubles).toEqual([...random]);
     expect(asF32).toEqual([...random]);
+  });
+});
+
+describe("the emulator's float32 printing (the emulator alone)", () => {
+  it('prints what the search finds (shortest digits, the closest of them, Rust layout) for every value the fast path decides, and decides most', () => {
+    const bits = new Uint32Array(1);
+    const f = new Float32Array(bits.buffer);
+    const patterns: number[] = [];
+    // A sweep of all patterns, every power of two and its neighbours, the subnormals' first ones, the extremes.
+    for (let b = 0; b < 2 ** 32; b += 65_537) patterns.push(b);
+    for (let e = 0; e < 255; e++) for (const d of [-1, 0, 1]) patterns.push(((e << 23) + d) >>> 0, ((e << 23) + d + 0x80000000) >>> 0);
+    for (let m = 1; m < 300; m++) patterns.push(m, 0x80000000 + m);
+    patterns.push(0x7f7fffff, 0xff7fffff, 0x3f800000, 0x3f19999a, 0x3dcccccd);
+    let searched = 0;
+    const wrong: string[] = [];
+    for (const p of patterns) {
+      bits[0] = p;
+      const x = f[0]!;
+      const want = searchedF32(x);
+      if (formatF32(x) !== want) wrong.push(`${p.toString(16)}: ${formatF32(x)} instead of ${want}`);
+      searched++;
+    }
+    expect(wrong).toEqual([]);
+    // Random components of unit vectors, the values a verified import prints: nearly all decided fast.
+    const unit = Float32Array.from({ length: 20_000 }, (_, i) => Math.sin(i * 12.9898 + 1) / 27);
+    const text = encodeJson(unit, 'float32');
+    expect(text).toBe(`[${Array.from(unit, searchedF32).join(',')}]`);
+    const unitBits = new Uint32Array(unit.buffer);
+    const decided = unit.filter((x, i) => fastF32(Math.abs(x), unitBits[i]! & 0x7fffffff) !== null).length;
+    expect(decided / unit.length).toBeGreaterThan(0.99);
+    expect(searched).toBeGreaterThan(66_000);
+    expect(formatF32(0.6)).toBe('0.6');
+    expect(formatF32(1)).toBe('1.0');
+    expect(formatF32(-1e-45)).toBe('-1e-45');
+    expect(formatF32(0.099975586)).toBe('0.099975586');
+    expect(formatF32(16777216)).toBe('16777216.0');
+    expect(formatF32(3.4028234663852886e38)).toBe('3.4028235e38');
   });
 });

@@ -47,9 +47,9 @@ function write(value: unknown, out: string[], floats: FloatFormat): void {
   } else if (value instanceof Float32Array && floats === 'double') {
     out.push(doubles(value));
   } else if (value instanceof Float32Array) {
-    let text = '[';
-    for (let i = 0; i < value.length; i++) text += (i ? ',' : '') + formatF32(value[i]!);
-    out.push(text, ']');
+    const parts = new Array<string>(value.length);
+    for (let i = 0; i < value.length; i++) parts[i] = formatF32(value[i]!);
+    out.push('[', parts.join(','), ']');
   } else if (isRawNumber(value)) {
     out.push(value.rawJSON);
   } else if (Array.isArray(value)) {
