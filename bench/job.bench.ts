@@ -17,12 +17,13 @@
  * Peak RSS is each child's own high-water mark (VmHWM, bench/peak.ts) (the CLI's is reported by
  * bench/peak-rss.js, preloaded with --import). Servers (two Qdrant emulators, two FalkorDB) run in
  * their own processes, so their memory and CPU are not the client's. The emulators print vector
- * values as Qdrant does, in their shortest float32 form (`--floats float32`, the default since
- * session 15, when the emulator's shortest float32 printing became about as fast as printing
- * doubles); `--floats double` runs them with --double-floats, the shortest double of each widened
- * value (about 1.7 times the text), as the figures before session 15 were measured.
+ * values as doubles (`--floats double`, the default: --double-floats, the shortest double of each
+ * widened value), as bench/qdrant.bench.ts runs them; `--floats float32` prints them as Qdrant does,
+ * in their shortest float32 form: 0.6 times the text, but 1.1 to 1.5 times the emulator's time a
+ * number in JavaScript (bench/RESULTS.md, "Session 15"), so the emulator, which shares the two
+ * cores with the client, costs both sides more than a real server would.
  *
- *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR] [--points P] [--floats float32|double]
+ *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR] [--points P] [--floats double|float32]
  *     --full adds 1,000,000; --phases leaves out what it does not name (bare: the bare loops; cpu:
  *     the `--verify count` and `--dry-run` imports of the CPU table); --trace DIR writes each CLI
  *     run's RSS and peak, second by second, to DIR/NN-command.tsv (bench/peak-rss.js), to see in
@@ -70,7 +71,7 @@ const { values } = parseArgs({
     phases: { type: 'string', default: 'export,import,migrate,bare,cpu' },
     trace: { type: 'string' },
     points: { type: 'string' },
-    floats: { type: 'string', default: 'float32' },
+    floats: { type: 'string', default: 'double' },
   },
 });
 /** The collection's size beside a graph of n nodes: n, or --points (0: the graph alone). */

@@ -533,7 +533,7 @@ describe("benchmarks' float format (the emulator alone)", () => {
 });
 
 describe("the emulator's float32 printing (the emulator alone)", () => {
-  it('prints what the search finds (shortest digits, the closest of them, Rust layout) for every value the fast path decides, and decides most', () => {
+  it('prints what the search finds (shortest digits, the closest of them, Rust layout) for every value the fast path decides, one at a time and as arrays, and decides most', () => {
     const bits = new Uint32Array(1);
     const f = new Float32Array(bits.buffer);
     const patterns: number[] = [];
@@ -552,6 +552,10 @@ describe("the emulator's float32 printing (the emulator alone)", () => {
       searched++;
     }
     expect(wrong).toEqual([]);
+    // The array writer (bytes, no string per value) gives the same text, NaN and infinities as null.
+    const all = new Float32Array(Uint32Array.from(patterns).buffer);
+    const joined = `[${Array.from(all, (x) => (Number.isFinite(x) ? searchedF32(x) : 'null')).join(',')}]`;
+    expect(encodeJson(all, 'float32')).toBe(joined);
     // Random components of unit vectors, the values a verified import prints: nearly all decided fast.
     const unit = Float32Array.from({ length: 20_000 }, (_, i) => Math.sin(i * 12.9898 + 1) / 27);
     const text = encodeJson(unit, 'float32');

@@ -62,7 +62,6 @@ const HALF_ULP = new Float64Array(256);
 for (let e = 0; e < 256; e++) HALF_ULP[e] = 2 ** (Math.max(e, 1) - 151);
 /** Products closer than this (relative) to a boundary or a tie are left to the search. */
 const MARGIN = 2 ** -47;
-const ZEROS = ['', '0', '00', '000', '0000', '00000'];
 const BITS = new Uint32Array(1);
 const VALUE = new Float32Array(BITS.buffer);
 
@@ -103,29 +102,75 @@ function fitsAt(x: number, h: number, e10: number, p: number): number {
   return Math.abs(d - lo) <= m || Math.abs(hi - d) <= m ? -1 : 0;
 }
 
+/** The digits of the number being written, last first. */
+const DIGITS = new Uint8Array(10);
+
 /**
- * shortestF32's answer in Rust's layout for `x` (> 0) whose interval is symmetric (not a power of
- * two), found with a few products instead of toExponential and a parse per digit count; null
- * when a product is too close to call (about 1 value in 100, mostly decimals with few digits,
- * whose products tie exactly), which then takes the search. The same text as the search for every
- * value it decides (test/qdrant-emulator.test.ts compares the two).
+ * Writes the p-digit integer `d` (no trailing zero unless it is 1 of a decade) with decimal point
+ * position `kk` in Rust's layout (server-numbers.ts ryuLayout with 13 and -6) at `out[at]`.
  */
-export function fastF32(x: number, bits: number): string | null {
-  if ((bits & 0x7fffff) === 0) return null;
+function writeLayout(d: number, kk: number, out: Buffer, at: number): number {
+  let len = 0;
+  do {
+    const q = Math.floor(d / 10);
+    DIGITS[len++] = 48 + d - q * 10;
+    d = q;
+  } while (d > 0);
+  const k = kk - len;
+  if (k >= 0 && kk <= 13) {
+    for (let i = len - 1; i >= 0; i--) out[at++] = DIGITS[i]!;
+    for (let i = 0; i < k; i++) out[at++] = 48;
+    out[at++] = 46;
+    out[at++] = 48;
+  } else if (kk > 0 && kk <= 13) {
+    for (let i = len - 1; i >= 0; i--) {
+      out[at++] = DIGITS[i]!;
+      if (len - i === kk) out[at++] = 46;
+    }
+  } else if (kk > -6 && kk <= 0) {
+    out[at++] = 48;
+    out[at++] = 46;
+    for (let i = 0; i < -kk; i++) out[at++] = 48;
+    for (let i = len - 1; i >= 0; i--) out[at++] = DIGITS[i]!;
+  } else {
+    out[at++] = DIGITS[len - 1]!;
+    if (len > 1) {
+      out[at++] = 46;
+      for (let i = len - 2; i >= 0; i--) out[at++] = DIGITS[i]!;
+    }
+    out[at++] = 101;
+    at += out.write(String(kk - 1), at, 'latin1');
+  }
+  return at;
+}
+
+/** The digits and decimal point position fastF32 decided, set by `fastDigits`. */
+let fastKk = 0;
+
+/**
+ * The shortest digits of `x` (> 0) as the search finds them, for `x` whose interval is symmetric
+ * (not a power of two), found with a few products instead of toExponential and a parse per digit
+ * count: the digits as an integer, their decimal point position in `fastKk`; -1 when a product is
+ * too close to call (about 1 value in 100, mostly decimals with few digits, whose products tie
+ * exactly), which then takes the search. The same digits as the search for every value it decides
+ * (test/qdrant-emulator.test.ts compares the two).
+ */
+function fastDigits(x: number, bits: number): number {
+  if ((bits & 0x7fffff) === 0) return -1;
   const h = HALF_ULP[(bits >>> 23) & 0xff]!;
   const e10 = Math.floor(Math.log10(x));
   const low = e10 >= 0 ? P10[e10] : 1 / P10[-e10]!;
   const high = e10 + 1 >= 0 ? P10[e10 + 1] : 1 / P10[-e10 - 1]!;
-  if (low === undefined || high === undefined || !(x > low && x < high)) return null;
+  if (low === undefined || high === undefined || !(x > low && x < high)) return -1;
   // Fitting is monotone in p: from 7 digits, where most values land, down while it fits, else up.
   let p = 7;
   let r = fitsAt(x, h, e10, p);
-  if (r < 0) return null;
+  if (r < 0) return -1;
   let d = digitsFound;
   if (r === 1) {
     while (p > 1) {
       const q = fitsAt(x, h, e10, p - 1);
-      if (q < 0) return null;
+      if (q < 0) return -1;
       if (q === 0) break;
       p--;
       d = digitsFound;
@@ -133,21 +178,61 @@ export function fastF32(x: number, bits: number): string | null {
   } else {
     for (p = 8; p <= 9; p++) {
       r = fitsAt(x, h, e10, p);
-      if (r < 0) return null;
+      if (r < 0) return -1;
       if (r === 1) break;
     }
-    if (r !== 1) return null;
+    if (r !== 1) return -1;
     d = digitsFound;
   }
-  let kk = e10 + 1;
+  fastKk = e10 + 1;
   if (d === P10[p]) {
     // Rounded up to the next decade: one digit.
     d = 1;
-    kk++;
+    fastKk++;
   }
-  const digits = String(d);
-  if (kk <= 0 && kk > -6) return `0.${ZEROS[-kk]!}${digits}`;
-  return ryuLayout(false, digits, kk, 13, -6);
+  return d;
+}
+
+/** Bytes one value can take: `-1.1754942e-38` and a comma, with room to spare. */
+const MAX_TEXT = 24;
+let arrayOut = Buffer.allocUnsafe(768 * MAX_TEXT);
+
+/**
+ * A float32 array as serde_json prints it (`[0.6,1.0,-1e-45]`), written as bytes: the fast path's
+ * digits straight into one buffer, the search's text where it is undecided. The same text as
+ * joining formatF32 of each value, without a string per value.
+ */
+export function formatF32Array(value: Float32Array): string {
+  if (arrayOut.length < value.length * MAX_TEXT + 2) arrayOut = Buffer.allocUnsafe(value.length * MAX_TEXT + 2);
+  const out = arrayOut;
+  const bits = new Uint32Array(value.buffer, value.byteOffset, value.length);
+  let at = 0;
+  out[at++] = 91;
+  for (let i = 0; i < value.length; i++) {
+    if (i > 0) out[at++] = 44;
+    const x = value[i]!;
+    const b = bits[i]!;
+    const mag = b & 0x7fffffff;
+    if (mag === 0 || mag >= 0x7f800000) {
+      at += out.write(formatF32(x), at, 'latin1');
+      continue;
+    }
+    const d = fastDigits(Math.abs(x), mag);
+    if (d < 0) {
+      at += out.write(searchedF32(x), at, 'latin1');
+      continue;
+    }
+    if (b >>> 31) out[at++] = 45;
+    at = writeLayout(d, fastKk, out, at);
+  }
+  out[at++] = 93;
+  return out.toString('latin1', 0, at);
+}
+
+/** fastDigits in Rust's layout (ryuLayout), or null when undecided. */
+export function fastF32(x: number, bits: number): string | null {
+  const d = fastDigits(x, bits);
+  return d < 0 ? null : ryuLayout(false, String(d), fastKk, 13, -6);
 }
 
 /** A float32 as serde_json prints it by the search alone (the reference the fast path is tested against). */
@@ -159,10 +244,8 @@ export function searchedF32(x: number): string {
 }
 
 /**
- * A float32 as serde_json prints it; non-finite values print as null, as serde_json does. About
- * as fast as JSON.stringify prints the shortest double of the widened value (0.9 to 1.1 times its
- * time on 768-dim vectors, a one-off measurement), with no cache: the cost does not depend on
- * values repeating.
+ * A float32 as serde_json prints it; non-finite values print as null, as serde_json does. With no
+ * cache: the cost does not depend on values repeating (formatF32Array for a whole vector).
  */
 export function formatF32(x: number): string {
   if (!Number.isFinite(x)) return 'null';

@@ -7,7 +7,7 @@
  * serde_json prints an f32 (float32.ts), so vectors never pass through a generic replacer.
  */
 import { isRawNumber } from '../../src/format/json.ts';
-import { formatF32 } from './float32.ts';
+import { formatF32Array } from './float32.ts';
 
 /**
  * Parses JSON text; integers outside ±(2^53−1) come back as `bigint`. This is memarc's own reader
@@ -17,10 +17,11 @@ import { formatF32 } from './float32.ts';
 export { parseJson } from '../../src/format/json.ts';
 
 /**
- * How float32 vector values are printed: `float32`, as Qdrant does (shortest float32 digits, a few
- * microseconds per new value), or `double`, the shortest double of the widened value
- * (`0.6000000238418579`), about ten times cheaper: the same float32 to any reader that rounds to
- * float32 (memarc does), for benchmarks where the emulator shares the CPU with the client measured.
+ * How float32 vector values are printed: `float32`, as Qdrant does (shortest float32 digits,
+ * float32.ts), or `double`, the shortest double of the widened value (`0.6000000238418579`): the
+ * same float32 to any reader that rounds to float32 (memarc does), in answers about 1.7 times as
+ * long but a little cheaper to print (bench/RESULTS.md, "Session 15"), for benchmarks where the
+ * emulator shares the CPU with the client measured.
  */
 export type FloatFormat = 'float32' | 'double';
 
@@ -47,9 +48,7 @@ function write(value: unknown, out: string[], floats: FloatFormat): void {
   } else if (value instanceof Float32Array && floats === 'double') {
     out.push(doubles(value));
   } else if (value instanceof Float32Array) {
-    const parts = new Array<string>(value.length);
-    for (let i = 0; i < value.length; i++) parts[i] = formatF32(value[i]!);
-    out.push('[', parts.join(','), ']');
+    out.push(formatF32Array(value));
   } else if (isRawNumber(value)) {
     out.push(value.rawJSON);
   } else if (Array.isArray(value)) {
