@@ -144,7 +144,7 @@ function writeLayout(d: number, kk: number, out: Buffer, at: number): number {
   return at;
 }
 
-/** The digits and decimal point position fastF32 decided, set by `fastDigits`. */
+/** The decimal point position of the digits `fastDigits` returned last (`0.DIGITS × 10^fastKk`). */
 let fastKk = 0;
 
 /**
