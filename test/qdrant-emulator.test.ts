@@ -537,19 +537,17 @@ describe("the emulator's float32 printing (the emulator alone)", () => {
     const bits = new Uint32Array(1);
     const f = new Float32Array(bits.buffer);
     const patterns: number[] = [];
-    // A sweep of all patterns, every power of two and its neighbours, the subnormals' first ones, the extremes.
+    // A sweep over all patterns, every power of two and its neighbours, the subnormals' first ones, the extremes.
     for (let b = 0; b < 2 ** 32; b += 65_537) patterns.push(b);
     for (let e = 0; e < 255; e++) for (const d of [-1, 0, 1]) patterns.push(((e << 23) + d) >>> 0, ((e << 23) + d + 0x80000000) >>> 0);
     for (let m = 1; m < 300; m++) patterns.push(m, 0x80000000 + m);
     patterns.push(0x7f7fffff, 0xff7fffff, 0x3f800000, 0x3f19999a, 0x3dcccccd);
-    let searched = 0;
     const wrong: string[] = [];
     for (const p of patterns) {
       bits[0] = p;
       const x = f[0]!;
       const want = searchedF32(x);
       if (formatF32(x) !== want) wrong.push(`${p.toString(16)}: ${formatF32(x)} instead of ${want}`);
-      searched++;
     }
     expect(wrong).toEqual([]);
     // The array writer (bytes, no string per value) gives the same text, NaN and infinities as null.
@@ -563,7 +561,6 @@ describe("the emulator's float32 printing (the emulator alone)", () => {
     const unitBits = new Uint32Array(unit.buffer);
     const decided = unit.filter((x, i) => fastF32(Math.abs(x), unitBits[i]! & 0x7fffffff) !== null).length;
     expect(decided / unit.length).toBeGreaterThan(0.99);
-    expect(searched).toBeGreaterThan(66_000);
     expect(formatF32(0.6)).toBe('0.6');
     expect(formatF32(1)).toBe('1.0');
     expect(formatF32(-1e-45)).toBe('-1e-45');
