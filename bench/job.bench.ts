@@ -19,9 +19,9 @@
  * their own processes, so their memory and CPU are not the client's. The emulators print vector
  * values as doubles (`--floats double`, the default: --double-floats, the shortest double of each
  * widened value), as bench/qdrant.bench.ts runs them; `--floats float32` prints them as Qdrant does,
- * in their shortest float32 form: 0.6 times the text, but 1.1 to 1.5 times the emulator's time a
- * number in JavaScript (bench/RESULTS.md, "Session 15"), so the emulator, which shares the two
- * cores with the client, costs both sides more than a real server would.
+ * in their shortest float32 form: 0.6 times the text at about the same cost a number, but in the
+ * runs of session 15 the emulators' CPU under the verified import rose more than the client's
+ * fell (bench/RESULTS.md, "Session 15").
  *
  *   node bench/job.bench.ts [--sizes 10000,100000] [--full] [--cli package|source] [--phases export,import,migrate,bare,cpu] [--trace DIR] [--points P] [--floats double|float32]
  *     --full adds 1,000,000; --phases leaves out what it does not name (bare: the bare loops; cpu:

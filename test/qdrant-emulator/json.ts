@@ -20,8 +20,8 @@ export { parseJson } from '../../src/format/json.ts';
  * How float32 vector values are printed: `float32`, as Qdrant does (shortest float32 digits,
  * float32.ts), or `double`, the shortest double of the widened value (`0.6000000238418579`): the
  * same float32 to any reader that rounds to float32 (memarc does), in answers about 1.7 times as
- * long but a little cheaper to print (bench/RESULTS.md, "Session 15"), for benchmarks where the
- * emulator shares the CPU with the client measured.
+ * long, for benchmarks where the emulator shares the CPU with the client measured (bench/RESULTS.md,
+ * "Session 15": the float32 form did not make them cheaper).
  */
 export type FloatFormat = 'float32' | 'double';
 

@@ -1,8 +1,8 @@
 /**
  * Starts the Qdrant emulator from the command line, for manual use and benchmarks:
  *   node test/qdrant-emulator/main.ts [--port 6333] [--api-key KEY] [--version 1.19.0] [--double-floats]
- * (`--double-floats`: vectors printed as the shortest doubles of the widened values, a little
- * cheaper, for benchmarks; see json.ts)
+ * (`--double-floats`: vectors printed as the shortest doubles of the widened values, for
+ * benchmarks; see json.ts)
  * Prints the URL and runs until interrupted.
  */
 import { parseArgs } from 'node:util';
