@@ -13,7 +13,7 @@ const restrict = (patterns, message) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bench/out/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bench/out/**', '**/*.as.ts'] },
   ...tseslint.configs.recommended,
   {
     rules: {

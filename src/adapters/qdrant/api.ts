@@ -3,6 +3,8 @@ import type { Json, JsonObject } from '../../format/records.ts';
 import type { PointText, QdrantPoint, QdrantId } from './convert.ts';
 import { fingerprintOf, type CollectionInfo } from './fingerprint.ts';
 import { BodyChunks, JsonPieces, seg, type LentBytes, type QdrantHttp } from './http.ts';
+import { DECLINED } from './elements.ts';
+import { scannedPoint } from './point-scan.ts';
 import { keepPayloadLexemes } from './payload-lexemes.ts';
 import { parseJsonFloatMember, stringifyJson } from '../../format/json.ts';
 import { MemarcError } from '../../errors.ts';
@@ -135,7 +137,7 @@ export class QdrantApi {
    * malformed answer.
    */
   async retrieveEach(collection: string, ids: QdrantId[], see: (p: QdrantPoint) => void, signal?: AbortSignal): Promise<void> {
-    await this.readBack(collection, ids, see, signal);
+    await this.readBack(collection, ids, see, signal, true);
   }
 
   /**
@@ -143,11 +145,19 @@ export class QdrantApi {
    * An answer whose result is not an array of points, each of which went through `each`, is
    * STORE_ERROR (a bare array without the envelope would not have).
    */
-  private async readBack<T>(collection: string, ids: QdrantId[], each: (p: QdrantPoint) => T, signal?: AbortSignal): Promise<T[]> {
+  private async readBack<T>(collection: string, ids: QdrantId[], each: (p: QdrantPoint) => T, signal?: AbortSignal, scan = false): Promise<T[]> {
     let seen = 0;
     const r = await this.http.request('POST', `/collections/${seg(collection)}/points`, { ids, with_payload: true, with_vector: true }, {
       what: `read back ${ids.length} points of collection "${collection}"`, idempotent: true, signal,
-      elements: { path: ['result'], each: (text) => (seen++, each(pointOf(text))) },
+      elements: {
+        path: ['result'],
+        each: (text) => (seen++, each(pointOf(text))),
+        // With `scan`, an unnamed dense vector is read from the bytes as float32s (point-scan.ts).
+        ...(scan ? { fromBytes: (b: Buffer, start: number, end: number) => {
+          const p = scannedPoint(b, start, end, pointOf);
+          return p === null ? DECLINED : (seen++, each(p));
+        } } : {}),
+      },
     });
     const res = r.result;
     if (!Array.isArray(res) || res.length !== seen) {

@@ -12,8 +12,11 @@ import { encodeF32, type JsonObject, type PointRecord, type VectorValue } from '
 
 export type QdrantId = number | bigint | string;
 
-/** A vector as Qdrant reads and writes it. */
-export type QdrantVector = number[] | number[][] | { indices: number[]; values: number[] };
+/**
+ * A vector as Qdrant reads and writes it; an unnamed dense vector of a read-back point may come
+ * already read into float32s (point-scan.ts).
+ */
+export type QdrantVector = number[] | number[][] | { indices: number[]; values: number[] } | Float32Array;
 
 export interface QdrantPoint {
   id: QdrantId;
@@ -59,6 +62,7 @@ function badVector(id: QdrantId, name: string, what: string): MemarcError {
 }
 
 function fromVector(name: string, v: unknown, id: QdrantId): VectorValue {
+  if (v instanceof Float32Array) return { dense: encodeF32(v) };
   if (isNumberArray(v)) return { dense: f32Of(v, id, name) };
   if (Array.isArray(v)) return { multi: (v as unknown[]).map((row) => f32Of(row, id, name)) };
   if (v && typeof v === 'object' && 'indices' in v && 'values' in v) {
@@ -73,7 +77,7 @@ function fromVector(name: string, v: unknown, id: QdrantId): VectorValue {
 export function recordFromQdrant(p: QdrantPoint): PointRecord {
   const vectors: PointRecord['vectors'] = {};
   const v = p.vector;
-  if (Array.isArray(v)) {
+  if (Array.isArray(v) || v instanceof Float32Array) {
     vectors[''] = fromVector('', v, p.id);
   } else if (v && typeof v === 'object') {
     // A top-level object is always a map of names: sparse vectors are always named.

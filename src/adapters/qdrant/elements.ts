@@ -34,9 +34,13 @@ const NONE = -1;
 /** Longer strings are not remembered as member names (the names on a path are short). */
 const MAX_NAME = 64;
 
+/** What a `fromBytes` returns for an element it leaves to `each`. */
+export const DECLINED: unique symbol = Symbol('declined');
+
 export class ArrayElements<T> {
   private readonly path: readonly string[];
   private readonly each: (text: string) => T;
+  private readonly fromBytes: ((b: Buffer, start: number, end: number) => T | typeof DECLINED) | undefined;
   readonly values: T[] = [];
   /**
    * The bytes not yet consumed: those kept from before because an element or a string began
@@ -68,9 +72,14 @@ export class ArrayElements<T> {
   private skeleton = '';
   private skeletonFrom = 0;
 
-  constructor(path: readonly string[], each: (text: string) => T) {
+  /**
+   * `fromBytes`, when given, is offered each element's bytes first (`b[start, end)`, valid only
+   * during the call); where it returns DECLINED, the element is decoded and goes to `each`.
+   */
+  constructor(path: readonly string[], each: (text: string) => T, fromBytes?: (b: Buffer, start: number, end: number) => T | typeof DECLINED) {
     this.path = path;
     this.each = each;
+    this.fromBytes = fromBytes;
   }
 
   /** The bytes held between chunks (an element or a string begun), for tests of the bound. */
@@ -142,7 +151,8 @@ export class ArrayElements<T> {
       }
       // A closing bracket.
       if (this.elementStart >= 0 && this.level === this.target + 1) {
-        this.values.push(this.each(b.toString('utf8', this.elementStart, i + 1)));
+        const v = this.fromBytes ? this.fromBytes(b, this.elementStart, i + 1) : DECLINED;
+        this.values.push(v !== DECLINED ? v : this.each(b.toString('utf8', this.elementStart, i + 1)));
         this.elementStart = -1;
         this.gapFrom = i + 1;
       } else if (this.target > 0 && this.level === this.target && this.elementStart < 0) {

@@ -23,6 +23,8 @@
  * ±Infinity as `null`, as JSON.stringify does (the import's checks refuse them first).
  */
 
+import { memory, vectorText, type VectorText } from './wasm/vector-text.ts';
+
 /** Bytes one element can take: `-1.23456789e-45` and its comma. */
 export const F32_TEXT_MAX = 16;
 
@@ -156,10 +158,18 @@ function digits(m: number, out: Uint8Array, from: number, end: number): number {
   return end;
 }
 
-/** A scratch buffer the base64 vectors are decoded into, with an int view of its bytes. */
-let scratch = new ArrayBuffer(4096 * 4);
-let ints = new Int32Array(scratch);
-let bytes = Buffer.from(scratch);
+/**
+ * Writes the base64 float32 vector `b64` (spec/FORMAT.md 7.1) as a JSON array of numbers at
+ * `out[at]`; returns the offset after it. `out` must have vectorTextMax(b64.length) bytes free.
+ * The vector is decoded into the WebAssembly module's memory and written there (below).
+ */
+export function writeVector(b64: string, out: Uint8Array, at: number): number {
+  const most = Math.ceil((b64.length * 3) / 4);
+  const w = vectorText(most + vectorTextMax(b64.length));
+  const n = memory().write(b64, w.base(), 'base64');
+  if (n % 4 !== 0) throw new RangeError(`vector byte length ${n} is not a multiple of 4`);
+  return written(w, n >> 2, out, at);
+}
 
 /** How many bytes `writeVector` may need for a base64 vector of this length. */
 export function vectorTextMax(b64Length: number): number {
@@ -167,31 +177,25 @@ export function vectorTextMax(b64Length: number): number {
 }
 
 /**
- * Writes the base64 float32 vector `b64` (spec/FORMAT.md 7.1) as a JSON array of numbers at
- * `out[at]`; returns the offset after it. `out` must have vectorTextMax(b64.length) bytes free.
- */
-export function writeVector(b64: string, out: Uint8Array, at: number): number {
-  const need = Math.ceil((b64.length * 3) / 4);
-  if (need > bytes.length) {
-    scratch = new ArrayBuffer(Math.ceil(need / 4) * 8);
-    ints = new Int32Array(scratch);
-    bytes = Buffer.from(scratch);
-  }
-  const n = bytes.write(b64, 0, 'base64');
-  if (n % 4 !== 0) throw new RangeError(`vector byte length ${n} is not a multiple of 4`);
-  return writeF32s(ints.subarray(0, n >> 2), out, at);
-}
-
-/**
  * Writes the float32s whose bits are `bits` as a JSON array of numbers at `out[at]`; returns the
  * offset after it. `out` must have `bits.length * F32_TEXT_MAX + 2` bytes free.
+ *
+ * The text is written by WebAssembly (wasm/vector-text.as.ts `writeF32s`, a port of writeF32 above,
+ * byte for byte the same: test/qdrant/vector-text.test.ts compares them): writeF32 in JavaScript
+ * was 7 % of a verified import's client time (bench/RESULTS.md, "Session 16").
  */
 export function writeF32s(bits: Int32Array, out: Uint8Array, at: number): number {
-  out[at++] = 91; // [
-  for (let i = 0; i < bits.length; i++) {
-    if (i > 0) out[at++] = 44;
-    at = writeF32(bits[i]!, out, at);
-  }
-  out[at++] = 93;
-  return at;
+  const n = bits.length;
+  const w = vectorText(4 * n + n * F32_TEXT_MAX + 2);
+  memory().set(new Uint8Array(bits.buffer, bits.byteOffset, 4 * n), w.base());
+  return written(w, n, out, at);
+}
+
+/** Writes the `n` float32s at the module's base as text after them, and copies the text to `out[at]`. */
+function written(w: VectorText, n: number, out: Uint8Array, at: number): number {
+  const src = w.base();
+  const dst = src + 4 * n;
+  const end = w.writeF32s(src, n, dst);
+  out.set(memory().subarray(dst, end), at);
+  return at + (end - dst);
 }

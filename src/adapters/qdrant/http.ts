@@ -39,8 +39,10 @@ export interface CallOptions {
   /**
    * Split the array at this path of the answer (`['result', 'points']`) into its elements as the
    * answer arrives (elements.ts), each turned into a value by `each`: no whole answer is one string.
+   * `fromBytes`, if given, is offered each element's bytes first, and DECLINED from it
+   * (elements.ts) sends the element to `each`.
    */
-  elements?: { path: readonly string[]; each: (text: string) => unknown };
+  elements?: { path: readonly string[]; each: (text: string) => unknown; fromBytes?: (b: Buffer, start: number, end: number) => unknown };
 }
 
 export interface CallResult {
@@ -175,7 +177,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
     const h = typeof body === 'string' ? { ...headers, 'content-length': String(Buffer.byteLength(body)) } : headers;
     const req = (url.protocol === 'https:' ? https : http).request(url, { method, headers: h, agent, signal }, (res) => {
       const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
-      const split = ok && elements ? new ArrayElements(elements.path, elements.each) : null;
+      const split = ok && elements ? new ArrayElements(elements.path, elements.each, elements.fromBytes) : null;
       // The splitter decodes what it splits; only an answer kept whole is decoded here.
       const decoder = split ? null : new StringDecoder('utf8');
       const parts: string[] = [];

@@ -132,14 +132,15 @@ export function storedPointMismatch(archive: PointRecord | DensePoint, live: Qdr
   // A record always has `vectors` (a record may carry other members: `dense` would not tell).
   const a = isDensePoint(archive) ? archive.dense : plainDense(archive);
   const v = live.vector;
-  if (a === null || !Array.isArray(v) || (v.length > 0 && typeof v[0] !== 'number')) {
+  if (a === null || !(v instanceof Float32Array || (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number')))) {
     return pointMismatch(isDensePoint(archive) ? denseRecord(archive) : archive, recordFromQdrant(live), specs, changes);
   }
   const payload = comparePayload(archive.payload, live.payload ?? null);
   if (payload.problem) return `payload differs: ${payload.problem}`;
   if (changes) for (const c of payload.changes) changes.push(c);
-  // As encodeF32 reads the stored numbers (recordFromQdrant): Float32Array.from.
-  const fb = Float32Array.from(v as number[]);
+  // As encodeF32 reads the stored numbers (recordFromQdrant): Float32Array.from, unless they came
+  // read so already (point-scan.ts).
+  const fb = v instanceof Float32Array ? v : Float32Array.from(v as number[]);
   const fa = typeof a === 'string' ? decodeF32(a) : a;
   if (bitsEqual(fa, fb)) return null;
   const spec = specs.get('');
