@@ -7,10 +7,12 @@
  *
  *   node bench/f32-text.bench.ts          the timings
  *   node bench/f32-text.bench.ts --all    also checks every one of the 2^32 bit patterns: each
- *                                         finite one must read back as itself (about 15 minutes)
+ *                                         finite one must read back as itself, and the upserts'
+ *                                         writer (WebAssembly, writeF32s) must write each as the
+ *                                         JavaScript writeF32 does (about 20 minutes)
  */
 import { parseArgs } from 'node:util';
-import { writeF32, writeVector, vectorTextMax } from '../src/adapters/qdrant/f32-text.ts';
+import { F32_TEXT_MAX, writeF32, writeF32s, writeVector, vectorTextMax } from '../src/adapters/qdrant/f32-text.ts';
 import { encodeF32 } from '../src/format/records.ts';
 
 const { values } = parseArgs({ options: { all: { type: 'boolean', default: false } } });
@@ -40,6 +42,20 @@ measure('upsert: f32-text.ts writeVector (from base64)', () => {
   let bytes = 0;
   for (const v of b64) bytes += writeVector(v, out, 0);
   return bytes;
+});
+const ints = vectors.map((v) => new Int32Array(v.buffer));
+measure('the same text by the JavaScript writeF32, the reference (the upserts before session 16)', () => {
+  let at = 0;
+  for (const v of ints) {
+    at = 0;
+    out[at++] = 91;
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out[at++] = 44;
+      at = writeF32(v[i]!, out, at);
+    }
+    out[at++] = 93;
+  }
+  return at * N;
 });
 measure('upsert before, and the emulator now: JSON.stringify of the values as a plain array', () => {
   let bytes = 0;
@@ -74,5 +90,23 @@ if (values.all) {
     if (!Object.is(back, x) && bad.push(`${x} as ${s}`) >= 10) break;
     checked++;
   }
+  // The upserts' writer (WebAssembly) against writeF32, 65,536 patterns at a time.
+  const block = new Int32Array(65536);
+  const wasmText = Buffer.alloc(block.length * F32_TEXT_MAX + 2);
+  const jsText = Buffer.alloc(block.length * F32_TEXT_MAX + 2);
+  let differ = 0;
+  for (let hi = 0; hi < 65536; hi++) {
+    for (let lo = 0; lo < 65536; lo++) block[lo] = (hi << 16) | lo;
+    const end = writeF32s(block, wasmText, 0);
+    let at = 0;
+    jsText[at++] = 91;
+    for (let i = 0; i < block.length; i++) {
+      if (i > 0) jsText[at++] = 44;
+      at = writeF32(block[i]!, jsText, at);
+    }
+    jsText[at++] = 93;
+    if (end !== at || !wasmText.subarray(0, end).equals(jsText.subarray(0, at))) differ++;
+  }
+  console.log(`the upserts' writer (WebAssembly) and writeF32 differ in ${differ} of 65536 blocks of 65,536 bit patterns`);
   console.log(`\n${checked} finite bit patterns checked, ${bad.length} not read back as themselves${bad.length ? `: ${bad.join('; ')}` : ''}; the longest text ${longest} bytes`);
 }

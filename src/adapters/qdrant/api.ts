@@ -25,6 +25,11 @@ function pointOf(text: string): QdrantPoint {
   return p;
 }
 
+/** A point read from its bytes with its vector as float32s (point-scan.ts), or DECLINED: then parsed from its text. */
+function scannedOrDeclined(b: Buffer, start: number, end: number): QdrantPoint | typeof DECLINED {
+  return scannedPoint(b, start, end, pointOf) ?? DECLINED;
+}
+
 export class QdrantApi {
   readonly http: QdrantHttp;
 
@@ -69,7 +74,8 @@ export class QdrantApi {
     const body: JsonObject = { limit, with_payload: true, with_vector: true };
     if (offset !== null) body.offset = offset;
     const r = await this.http.request('POST', `/collections/${seg(collection)}/points/scroll`, body, {
-      what: `scroll collection "${collection}"`, idempotent: true, signal, elements: { path: ['result', 'points'], each: pointOf },
+      what: `scroll collection "${collection}"`, idempotent: true, signal,
+      elements: { path: ['result', 'points'], each: pointOf, fromBytes: scannedOrDeclined },
     });
     const res = r.result as { points: QdrantPoint[]; next_page_offset?: QdrantId | null };
     return { points: res.points, next: res.next_page_offset ?? null, bytes: r.bytes };
@@ -154,8 +160,8 @@ export class QdrantApi {
         each: (text) => (seen++, each(pointOf(text))),
         // With `scan`, an unnamed dense vector is read from the bytes as float32s (point-scan.ts).
         ...(scan ? { fromBytes: (b: Buffer, start: number, end: number) => {
-          const p = scannedPoint(b, start, end, pointOf);
-          return p === null ? DECLINED : (seen++, each(p));
+          const p = scannedOrDeclined(b, start, end);
+          return p === DECLINED ? p : (seen++, each(p));
         } } : {}),
       },
     });

@@ -52,12 +52,14 @@ function pageHazards(points: QdrantPoint[], specs: Map<string, VectorSpec>, repo
   for (const p of points) {
     const v = p.vector;
     if (!v) continue;
-    const named: Record<string, unknown> = Array.isArray(v) ? { '': v } : (v as Record<string, unknown>);
+    const named: Record<string, unknown> = Array.isArray(v) || v instanceof Float32Array ? { '': v } : (v as Record<string, unknown>);
     const found: string[] = [];
     for (const spec of specs.values()) {
       const value = named[spec.name];
-      let rows: Array<Array<number | null>>;
-      if (Array.isArray(value)) {
+      let rows: Array<ArrayLike<number | null>>;
+      if (value instanceof Float32Array) {
+        rows = [value]; // read by point-scan.ts: never a NaN (the server's null is left to JSON.parse)
+      } else if (Array.isArray(value)) {
         if (value.length === 0) continue;
         rows = (Array.isArray(value[0]) ? value : [value]) as Array<Array<number | null>>;
       } else if (typeof value === 'object' && value !== null && Array.isArray((value as { values?: unknown }).values)) {
