@@ -15,9 +15,13 @@
  * also checks that the digits are the closest 9.
  *
  * It is not the shortest text (what Qdrant prints back): finding that costs a search per value.
- * Measured on 768-dim vectors (bench/f32-text.bench.ts): 47 ns and 13.7 bytes a number,
- * against 97 ns and 21.3 bytes for JSON.stringify's shortest double of the widened value, which
- * the upsert sent before.
+ * Measured on 768-dim vectors (bench/f32-text.bench.ts): 47 ns and 13.7 bytes a number in
+ * JavaScript (`writeF32`), against 97 ns and 21.3 bytes for JSON.stringify's shortest double of
+ * the widened value, which the upsert sent before. The upserts now write the same bytes through a
+ * port of writeF32 to WebAssembly (`writeF32s`, `writeVector`): 55–59 ns a number with the base64
+ * decoding, against 63–72 ns for writeF32 in the same runs (bench/RESULTS.md, "Session 16").
+ * writeF32 stays the reference that the port is compared with (the test on a sample, `--all` on
+ * every bit pattern).
  *
  * -0 is written `-0.0` (JSON.stringify writes `0`, and the server would store +0); NaN and
  * ±Infinity as `null`, as JSON.stringify does (the import's checks refuse them first).
@@ -182,7 +186,8 @@ export function vectorTextMax(b64Length: number): number {
  *
  * The text is written by WebAssembly (wasm/vector-text.as.ts `writeF32s`, a port of writeF32 above,
  * byte for byte the same: test/qdrant/vector-text.test.ts compares them): writeF32 in JavaScript
- * was 7 % of a verified import's client time (bench/RESULTS.md, "Session 16").
+ * was 7 % of a verified import's client time, and the port is a little faster (bench/RESULTS.md,
+ * "Session 16").
  */
 export function writeF32s(bits: Int32Array, out: Uint8Array, at: number): number {
   const n = bits.length;
