@@ -46,6 +46,10 @@ async function ping(port: number, password: string | undefined): Promise<boolean
     let buf = '';
     sock.setTimeout(500, () => { sock.destroy(); resolve(false); });
     sock.on('error', () => resolve(false));
+    // A connection closed without an answer (the server still starting, or another process on
+    // the port): not ready. Without this the promise never settled and the start hung until the
+    // test's hook timeout.
+    sock.on('close', () => resolve(false));
     sock.on('connect', () => sock.write((password ? `AUTH ${password}\r\n` : '') + 'PING\r\n'));
     sock.on('data', (d) => {
       buf += d.toString();
@@ -74,13 +78,14 @@ export async function startFalkorDB(opts: { password?: string; /** More redis-se
     let stderr = '';
     c.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     child = c;
-    for (let i = 0; i < 200; i++) {
+    // A deadline, not a count: each ping may wait up to its own 500 ms timeout.
+    for (const until = Date.now() + 20_000; Date.now() < until; ) {
       if (c.exitCode !== null) throw new Error(`redis-server exited (${c.exitCode}): ${stderr}`);
       if (await ping(port, opts.password)) return;
       await sleep(50);
     }
     c.kill('SIGKILL');
-    throw new Error('FalkorDB did not answer PING within 10 s');
+    throw new Error(`FalkorDB did not answer PING within 20 s: ${stderr}`);
   };
 
   const terminate = async (signal: NodeJS.Signals): Promise<void> => {

@@ -125,19 +125,25 @@ function numberArray(p: usize, end: usize, out: usize, cap: i32): usize {
     if (c == 0x30) {
       p++;
       if (<u32>load<u8>(p) - 0x30 < 10) return 0; // "01" is not JSON
-    } else if (c - 0x31 < 9) {
-      while (true) {
-        const k = <u32>load<u8>(p) - 0x30;
-        if (k > 9) break;
+    } else if (c - 0x31 >= 9) return 0;
+    // The digits before and after the point, in one loop: past the point (frac = 1) each digit
+    // lowers the exponent.
+    let frac: i32 = 0;
+    let s: usize = 0;
+    while (true) {
+      const k = <u32>load<u8>(p) - 0x30;
+      if (k <= 9) {
         if (nd >= 19) return 0;
         m = m * 10 + <u64>k;
         nd++;
+        x10 -= frac;
         p++;
+        continue;
       }
-    } else return 0;
-    if (load<u8>(p) == 0x2e) {
+      if (frac != 0 || k != 0xfffffffe) break; // 0xfffffffe: "." (0x2e - 0x30)
+      frac = 1;
       p++;
-      const s = p;
+      s = p;
       if (m == 0) {
         while (load<u8>(p) == 0x30) {
           x10--;
@@ -155,17 +161,8 @@ function numberArray(p: usize, end: usize, out: usize, cap: i32): usize {
         x10 -= 8;
         p += 8;
       }
-      while (true) {
-        const k = <u32>load<u8>(p) - 0x30;
-        if (k > 9) break;
-        if (nd >= 19) return 0;
-        m = m * 10 + <u64>k;
-        nd++;
-        x10--;
-        p++;
-      }
-      if (p == s) return 0;
     }
+    if (frac != 0 && p == s) return 0; // "1." is not JSON
     if ((load<u8>(p) | 0x20) == 0x65) {
       p++;
       let eneg = false;
