@@ -45,17 +45,18 @@ measure('upsert: f32-text.ts writeVector (from base64)', () => {
 });
 const ints = vectors.map((v) => new Int32Array(v.buffer));
 measure('the same text by the JavaScript writeF32, the reference (the upserts before session 16)', () => {
-  let at = 0;
+  let bytes = 0;
   for (const v of ints) {
-    at = 0;
+    let at = 0;
     out[at++] = 91;
     for (let i = 0; i < v.length; i++) {
       if (i > 0) out[at++] = 44;
       at = writeF32(v[i]!, out, at);
     }
     out[at++] = 93;
+    bytes += at;
   }
-  return at * N;
+  return bytes;
 });
 measure('upsert before, and the emulator now: JSON.stringify of the values as a plain array', () => {
   let bytes = 0;

@@ -217,16 +217,16 @@ function numberArray(p: usize, end: usize, out: usize, cap: i32): usize {
 /**
  * The point's JSON object at [t, t + n), with at least 8 bytes after it that are not digits:
  * 1 when it has one member "vector", whose value is a number array read into float32s at `out`
- * (start, end: where the value is; numbers: how many); 2 when that member's value is there but
- * not read (start, end); 0 when there is no such member, or two, or a member name with an
- * escape, or the text is not an object (the caller parses the text itself).
+ * (start, end: where the value is; numbers: how many); else 0, and the caller parses the text
+ * itself: no such member, or two, a value that is not a number array read exactly, a member name
+ * with an escape, or text that is not an object.
  */
 export function scanPoint(t: usize, n: i32, out: usize, cap: i32): i32 {
   const end = t + <usize>n;
   let p = skipWs(t);
   if (load<u8>(p) != 0x7b) return 0;
   p = skipWs(p + 1);
-  let found: i32 = 0;
+  let found = false;
   if (load<u8>(p) == 0x7d) return 0;
   while (p < end) {
     if (load<u8>(p) != 0x22) return 0;
@@ -239,28 +239,21 @@ export function scanPoint(t: usize, n: i32, out: usize, cap: i32): i32 {
     if (load<u8>(p) != 0x3a) return 0;
     p = skipWs(p + 1);
     if (p >= end) return 0;
-    const vs = p;
     if (isVector) {
-      if (found != 0) return 0;
-      found = 2;
-      if (load<u8>(p) == 0x5b) {
-        const q = numberArray(p, end, out, cap);
-        if (q != 0) {
-          p = q;
-          found = 1;
-        }
-      }
-      if (found == 2) p = skipValue(vs, end);
-      if (p == 0) return 0;
-      valueStart = <i32>(vs - t);
-      valueEnd = <i32>(p - t);
+      if (found || load<u8>(p) != 0x5b) return 0;
+      const q = numberArray(p, end, out, cap);
+      if (q == 0) return 0;
+      found = true;
+      valueStart = <i32>(p - t);
+      valueEnd = <i32>(q - t);
+      p = q;
     } else {
       p = skipValue(p, end);
       if (p == 0) return 0;
     }
     p = skipWs(p);
     const c = load<u8>(p);
-    if (c == 0x7d) return skipWs(p + 1) == end ? found : 0;
+    if (c == 0x7d) return found && skipWs(p + 1) == end ? 1 : 0;
     if (c != 0x2c) return 0;
     p = skipWs(p + 1);
   }
