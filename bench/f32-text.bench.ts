@@ -43,19 +43,22 @@ measure('upsert: f32-text.ts writeVector (from base64)', () => {
   for (const v of b64) bytes += writeVector(v, out, 0);
   return bytes;
 });
+/** The JSON array text of the float32s whose bits are `bits`, by the JavaScript writeF32, at `to[0]`; its length. */
+function referenceText(bits: Int32Array, to: Buffer): number {
+  let at = 0;
+  to[at++] = 91;
+  for (let i = 0; i < bits.length; i++) {
+    if (i > 0) to[at++] = 44;
+    at = writeF32(bits[i]!, to, at);
+  }
+  to[at++] = 93;
+  return at;
+}
+
 const ints = vectors.map((v) => new Int32Array(v.buffer));
 measure('the same text by the JavaScript writeF32, the reference (the upserts before session 16)', () => {
   let bytes = 0;
-  for (const v of ints) {
-    let at = 0;
-    out[at++] = 91;
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) out[at++] = 44;
-      at = writeF32(v[i]!, out, at);
-    }
-    out[at++] = 93;
-    bytes += at;
-  }
+  for (const v of ints) bytes += referenceText(v, out);
   return bytes;
 });
 measure('upsert before, and the emulator now: JSON.stringify of the values as a plain array', () => {
@@ -99,13 +102,7 @@ if (values.all) {
   for (let hi = 0; hi < 65536; hi++) {
     for (let lo = 0; lo < 65536; lo++) block[lo] = (hi << 16) | lo;
     const end = writeF32s(block, wasmText, 0);
-    let at = 0;
-    jsText[at++] = 91;
-    for (let i = 0; i < block.length; i++) {
-      if (i > 0) jsText[at++] = 44;
-      at = writeF32(block[i]!, jsText, at);
-    }
-    jsText[at++] = 93;
+    const at = referenceText(block, jsText);
     if (end !== at || !wasmText.subarray(0, end).equals(jsText.subarray(0, at))) differ++;
   }
   console.log(`the upserts' writer (WebAssembly) and writeF32 differ in ${differ} of 65536 blocks of 65,536 bit patterns`);
