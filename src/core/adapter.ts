@@ -166,6 +166,16 @@ export interface DatasetSink {
    * gather them: a batch is held parsed until write() returns, so a smaller one dies young.
    */
   readonly writeBytes?: number;
+  /**
+   * Optional, read after open(): true when verify() compares `expected.digest` with a content
+   * digest it computes itself, of what the target holds (a dry run: of the records it was given),
+   * record by record. Then an archive whose records disagree with its trailer's digest fails
+   * that comparison, and an import has its reader check this dataset's records and keys but not
+   * hash them all a second time (reader.ts `digest`); verify() must then say, when the digests
+   * differ, that the archive's own digest was not recomputed. A sink that builds its digest from
+   * the reader's hashes, or that converts records, leaves it unset.
+   */
+  readonly digestsTarget?: boolean;
   /** Every batch of `shard` has been written: persist the resume checkpoint. */
   shardDone(shard: ShardRef): Promise<void>;
   /**

@@ -66,10 +66,14 @@ function withoutPassOptions(o: ReaderOptions): Omit<ReaderOptions, 'checkShardFi
  * for (DatasetSink.writeBytes); the records of a dataset without a target, or of a shard a resumed
  * run loaded, checked and not handed on. Reader options the caller gives win.
  */
-export function importReaderOptions(opts: Pick<ImportOptions, 'reader' | 'signal'>, sinks: ReadonlyMap<number, { sink: Pick<DatasetSink, 'writeBytes'>; done: ReadonlySet<string> }>): ReaderOptions {
+export function importReaderOptions(opts: Pick<ImportOptions, 'reader' | 'signal'>, sinks: ReadonlyMap<number, { sink: Pick<DatasetSink, 'writeBytes' | 'digestsTarget'>; done: ReadonlySet<string> }>): ReaderOptions {
   const batchBytes = opts.reader?.batchBytes ?? ((d: HeaderDataset) => sinks.get(d.index)?.sink.writeBytes);
   const wants = opts.reader?.wants ?? ((d: HeaderDataset, entry: string) => sinks.get(d.index)?.done.has(entry) === false);
-  return { checkShardFirst: false, ...opts.reader, batchBytes, wants, ...(opts.signal ? { signal: opts.signal } : {}) };
+  // A dataset whose sink digests the target itself and compares that with the trailer's digest
+  // is checked but not hashed by the reader: the sink's comparison covers the archive's records
+  // too (DatasetSink.digestsTarget), so hashing each record twice bought nothing.
+  const digest = opts.reader?.digest ?? ((d: HeaderDataset) => sinks.get(d.index)?.sink.digestsTarget !== true);
+  return { checkShardFirst: false, ...opts.reader, batchBytes, wants, digest, ...(opts.signal ? { signal: opts.signal } : {}) };
 }
 
 export async function importArchive(opts: ImportOptions): Promise<ImportResult> {

@@ -204,7 +204,17 @@ export interface DigestOptions {
   primaryKey?: readonly string[];
   /** Where the node table keeps its hashes (node-table.ts), and the point-id guard its ids (point-ids.ts); tests lower its memory threshold. */
   nodeTable?: NodeTableOptions;
+  /**
+   * false: check the keys (node keys, edge endpoints and, with `uniqueKeys`, point ids and primary
+   * keys) and count the records, but hash none: `add` returns NO_HASH and there is no digest
+   * (`hex()` throws). For a reader whose consumer computes the dataset's digest itself (reader.ts
+   * `digest`). Default true.
+   */
+  hashes?: boolean;
 }
+
+/** What `add` returns for a record it did not hash (DigestOptions.hashes false): 32 zero bytes. */
+export const NO_HASH: Buffer = Buffer.alloc(32);
 
 /** Accumulates the digest of one dataset. Feed nodes before edges. */
 export class DatasetDigest {
@@ -219,13 +229,16 @@ export class DatasetDigest {
   private readonly unique: boolean;
   private readonly primaryKey: readonly string[];
   private readonly nodeTableOptions: NodeTableOptions;
+  /** Whether records are hashed (DigestOptions.hashes). */
+  readonly hashing: boolean;
 
   constructor(opts: DigestOptions = {}) {
     this.major = opts.major ?? DIGEST_MAJOR;
     this.rule = ruleOf(this.major);
     this.unique = opts.uniqueKeys ?? false;
     this.primaryKey = opts.primaryKey ?? [];
-    this.nodeTableOptions = opts.nodeTable ?? {};
+    this.hashing = opts.hashes ?? true;
+    this.nodeTableOptions = this.hashing ? (opts.nodeTable ?? {}) : { ...opts.nodeTable, keysOnly: true };
   }
 
   /** Adds one record; returns its hash (32 bytes), which `addRecordHash` takes. */
@@ -236,7 +249,7 @@ export class DatasetDigest {
       case 'point': {
         const p = record as PointRecord;
         if (this.unique && !addPointId((this.pointIds ??= new PointIdGuard(this.nodeTableOptions)), p.id)) throw new DuplicatePointIdError(p.id);
-        h = pointHash(p, this.major);
+        h = this.hashing ? pointHash(p, this.major) : NO_HASH;
         break;
       }
       case 'row': {
@@ -245,12 +258,12 @@ export class DatasetDigest {
           const key = rowKeyText(r, this.primaryKey);
           if (!addHash128((this.keys ??= new KeySet()), createHash('sha256').update(key).digest())) throw new DuplicateRowKeyError(key);
         }
-        h = sha256(prefix.row, { cells: r.cells } as unknown as Json, this.rule.numbers);
+        h = this.hashing ? sha256(prefix.row, { cells: r.cells } as unknown as Json, this.rule.numbers) : NO_HASH;
         break;
       }
       case 'node': {
         const n = record as NodeRecord;
-        h = sha256(prefix.node, { labels: sortedStrings(n.labels), props: n.props } as unknown as Json);
+        h = this.hashing ? sha256(prefix.node, { labels: sortedStrings(n.labels), props: n.props } as unknown as Json) : NO_HASH;
         const table = (this.nodeHashes ??= new NodeTable(this.nodeTableOptions));
         if (!table.add(normKey(n.key), h)) throw new DuplicateNodeKeyError(n.key);
         break;
@@ -260,7 +273,7 @@ export class DatasetDigest {
         const table = this.nodeHashes;
         if (!table?.copyHash(normKey(e.src), ENDS, 0)) throw new UnknownNodeKeyError(e.src);
         if (!table.copyHash(normKey(e.dst), ENDS, 32)) throw new UnknownNodeKeyError(e.dst);
-        h = edgeHash(prefix.edge, e);
+        h = this.hashing ? edgeHash(prefix.edge, e) : NO_HASH;
         break;
       }
     }
@@ -298,6 +311,7 @@ export class DatasetDigest {
 
   /** The digest: 64 hex digits of the sum. The empty dataset's digest is 64 zeros. */
   hex(): string {
+    if (!this.hashing) throw new Error('a DatasetDigest made with hashes: false checks keys only and has no digest');
     let out = '';
     for (const limb of this.sum) out += limb.toString(16).padStart(8, '0');
     return out;

@@ -35,6 +35,12 @@ export interface NodeTableOptions {
   memoryKeys?: number;
   /** Makes the temporary file (default: a new unlinked file under TMPDIR). */
   spillFile?: () => SpillFile;
+  /**
+   * Keys only, no hashes (a reader that checks a graph's keys but leaves its digest to the
+   * consumer, reader.ts `digest`): a dense key costs its presence bit, any other a Map entry;
+   * `add` ignores the hash, `hasKey` answers, and `copyHash` copies nothing.
+   */
+  keysOnly?: boolean;
 }
 
 /** 2 MiB of hashes in memory: see the class comment and bench/RESULTS.md. */
@@ -66,12 +72,14 @@ export class NodeTable {
   private lastEntry = 0;
   private clock = 0;
   private readonly scratch = Buffer.allocUnsafe(32);
+  private readonly keysOnly: boolean;
 
   private spilledCount = 0;
 
   constructor(opts: NodeTableOptions = {}) {
     this.memoryKeys = Math.ceil((opts.memoryKeys ?? MEMORY_KEYS) / DENSE_SLAB) * DENSE_SLAB;
     this.makeFile = opts.spillFile ?? (() => SpillFile.create());
+    this.keysOnly = opts.keysOnly ?? false;
   }
 
   /** Nodes whose hashes are in the temporary file (or its write cache). */
@@ -94,14 +102,22 @@ export class NodeTable {
     return (this.present[Math.floor(key / 8)]! & (1 << (key % 8))) !== 0;
   }
 
-  /** Adds a node's hash; false if the key is already there. */
+  /** Whether a node has this key. */
+  hasKey(key: number | string | bigint): boolean {
+    return (typeof key === 'number' && this.has(key)) || this.slots.has(key);
+  }
+
+  /** Adds a node's hash (keysOnly: its key); false if the key is already there. */
   add(key: number | string | bigint, hash: Uint8Array): boolean {
     if (this.closed) throw new Error('NodeTable used after close()');
     // A key seen before may be in either part (the dense bound grows with the nodes).
     if (this.slots.has(key) || (typeof key === 'number' && this.has(key))) return false;
     if (this.isDense(key)) {
-      if (key >= this.memoryKeys) this.spill(key - this.memoryKeys, hash);
-      else {
+      if (this.keysOnly) {
+        // Its presence bit is all a key-only table keeps.
+      } else if (key >= this.memoryKeys) {
+        this.spill(key - this.memoryKeys, hash);
+      } else {
         const slab = (this.dense[Math.floor(key / DENSE_SLAB)] ??= Buffer.allocUnsafeSlow(SLAB_BYTES));
         slab.set(hash, (key % DENSE_SLAB) * 32);
       }
@@ -117,6 +133,10 @@ export class NodeTable {
       return true;
     }
     const slot = this.slots.size;
+    if (this.keysOnly) {
+      this.slots.set(key, slot);
+      return true;
+    }
     const slab = Math.floor(slot / SLAB_HASHES);
     if (slab === this.slabs.length) this.slabs.push(Buffer.allocUnsafeSlow(32 * SLAB_HASHES));
     this.slabs[slab]!.set(hash, (slot % SLAB_HASHES) * 32);
@@ -135,6 +155,7 @@ export class NodeTable {
    * digest writes it as hex straight into its hasher (digest.ts), with no string per endpoint.
    */
   copyHash(key: number | string | bigint, out: Uint8Array, at: number): boolean {
+    if (this.keysOnly) return this.hasKey(key);
     if (typeof key === 'number' && this.has(key)) {
       if (key < this.memoryKeys) {
         const from = (key % DENSE_SLAB) * 32;

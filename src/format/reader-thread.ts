@@ -123,9 +123,9 @@ const isReadable = (s: unknown): s is Readable => typeof (s as Readable)?.destro
  * are released.
  */
 export async function* readArchiveInThread(source: Readable | AsyncIterable<Uint8Array>, opts: Omit<ReaderOptions, 'checkShardFirst' | 'records' | 'decode'> = {}): AsyncGenerator<ArchiveEvent, void, undefined> {
-  // `batchBytes`, `wants`: lines events keep the default batch and every shard's records (a
-  // function cannot cross to the thread).
-  const { signal, onWarning, batchBytes: _b, wants: _w, ...rest } = opts;
+  // `batchBytes`, `wants`, `digest`: lines events keep the default batch, every shard's records
+  // and every dataset's digest (a function cannot cross to the thread).
+  const { signal, onWarning, batchBytes: _b, wants: _w, digest: _d, ...rest } = opts;
   if (signal?.aborted) throw abortError(signal);
   const worker = new Worker(WORKER_URL, { workerData: { opts: rest, linesAhead: LINES_AHEAD } });
   // The thread keeps the process alive only while this side waits for it (see `next`).

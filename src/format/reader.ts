@@ -80,6 +80,16 @@ export interface ReaderOptions extends Partial<typeof DEFAULT_LIMITS> {
    */
   wants?: (dataset: HeaderDataset, entry: string) => boolean;
   /**
+   * Whether a dataset's content digest is recomputed and compared with the trailer's (default:
+   * every dataset's). For a dataset where it answers false, every record is still checked (shape,
+   * node keys, edge endpoints, unique point ids and primary keys) and counted, but none is hashed:
+   * its `records` events carry no `hashes`, the trailer event's `digests` has no entry for it, and
+   * the trailer's digest of it is left to the consumer, who must compare it with a digest of its
+   * own (an import whose sink digests what the target holds, DatasetSink.digestsTarget). The
+   * one-thread reader only.
+   */
+  digest?: (dataset: HeaderDataset) => boolean;
+  /**
    * false: check entry checksums, names, order and the trailer, but do not decompress shards or
    * recompute digests (`memarc inspect`). Default true.
    */
@@ -288,7 +298,7 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
           lastEnd = entryEnd;
           if (decode) {
             let digest = digests.get(ds.index);
-            if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds) })));
+            if (!digest) digests.set(ds.index, (digest = new DatasetDigest({ major: header.formatVersion.major, uniqueKeys: true, primaryKey: primaryKeyOf(ds), hashes: lineBuffer !== null || (opts.digest?.(ds) ?? true) })));
             const give = handOn && (opts.wants?.(ds, name) ?? true);
             if (give && lineBuffer) {
               for await (const b of checkedLines(body, shard, lim, digest, ds, batchSize, BATCH_BYTES, lineBuffer)) {
@@ -296,7 +306,7 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
               }
             } else if (give && !checkFirst) {
               for await (const b of checkedBatches(body, shard, lim, digest, ds, batchSize, bytesFor(ds))) {
-                yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records, hashes: b.hashes };
+                yield { type: 'records', dataset: ds, kind: shard.kind, entry: name, firstLine: b.firstLine, records: b.records, ...(b.hashes ? { hashes: b.hashes } : {}) };
               }
             } else {
               await checkShard(body, shard, lim, digest, ds);
@@ -350,7 +360,7 @@ async function* readEvents(source: Readable | AsyncIterable<Uint8Array>, opts: R
     // The trailer's own padding and tar's two zero blocks must follow; a copy cut inside them is incomplete too.
     if (bytesIn < trailerEnd + 1024) fail('TRUNCATED', `the archive ends ${trailerEnd + 1024 - bytesIn} bytes short of the end-of-archive marker after ${TRAILER_ENTRY}`, { entry: TRAILER_ENTRY });
     done = true;
-    yield { type: 'trailer', trailer, digests: decode ? new Map([...digests].map(([i, d]) => [i, d.hex()])) : null, unknownEntries };
+    yield { type: 'trailer', trailer, digests: decode ? new Map([...digests].filter(([, d]) => d.hashing).map(([i, d]) => [i, d.hex()])) : null, unknownEntries };
   } finally {
     // However the read ends (done, refused, or the consumer stopped early): a big graph's node
     // table holds a temporary file.
@@ -511,7 +521,7 @@ function recordCount(shard: TrailerShard, count: number): void {
  * line is checked as `checkShard` checks it, then joins the batch. A shard that fails part way has
  * handed on the batches before the failure; its count is checked before the last batch goes.
  */
-function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[]; hashes: Uint8Array; garbage: number }> {
+function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number): AsyncGenerator<{ firstLine: number; records: AnyRecord[]; hashes: Uint8Array | undefined; garbage: number }> {
   return checkedItems(body, shard, lim, digest, ds, batchSize, batchBytes, (rec) => rec);
 }
 
@@ -521,7 +531,7 @@ function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: 
  * verified adds these, DatasetDigest.addRecordHash, rather than hashing each one again), and what
  * the batch's parsed records leave behind once their consumer is done with them (collect.ts).
  */
-async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number, keep: (rec: AnyRecord, raw: Buffer) => T): AsyncGenerator<{ firstLine: number; records: T[]; hashes: Uint8Array; garbage: number }> {
+async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number, keep: (rec: AnyRecord, raw: Buffer) => T): AsyncGenerator<{ firstLine: number; records: T[]; hashes: Uint8Array | undefined; garbage: number }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
   // `batches` hands on at most batchSize lines at once; each batch gets a copy of what it used of
   // this scratch (a batch of a few records would otherwise carry room for batchSize).
@@ -542,7 +552,7 @@ async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, 
     return keep(rec, raw);
   }, (count) => recordCount(shard, count));
   for await (const b of batched) {
-    yield { ...b, hashes: hashes.slice(0, 32 * n), garbage };
+    yield { ...b, hashes: digest.hashing ? hashes.slice(0, 32 * n) : undefined, garbage };
     n = 0;
     garbage = 0;
   }
@@ -568,7 +578,8 @@ async function* checkedLines(body: Buffer, shard: TrailerShard, lim: Limits, dig
     return used;
   });
   for await (const b of batched) {
-    yield { firstLine: b.firstLine, bytes: buf.subarray(0, used), ends: Uint32Array.from(b.records), hashes: b.hashes, garbage: b.garbage };
+    // Lines events always come with their hashes: their reader digests every dataset.
+    yield { firstLine: b.firstLine, bytes: buf.subarray(0, used), ends: Uint32Array.from(b.records), hashes: b.hashes ?? new Uint8Array(0), garbage: b.garbage };
     buf = lineBuffer();
     used = 0;
   }
@@ -700,7 +711,8 @@ function checkTrailer(t: Trailer, header: Header, headerSum: { size: number; sha
     if (td.shards !== d.shards || td.bytes !== d.bytes || td.rawBytes !== d.rawBytes) {
       fail('COUNT_MISMATCH', `dataset ${JSON.stringify(ds.name)}: ${T} totals ${td.shards} shards, ${td.bytes} bytes, ${td.rawBytes} raw bytes; the archive holds ${d.shards}, ${d.bytes}, ${d.rawBytes}`, { entry: T, dataset: ds.name });
     }
-    if (digests) {
+    // A dataset whose digest the consumer compares itself (ReaderOptions.digest) is not checked here.
+    if (digests && digests.get(ds.index)?.hashing !== false) {
       const dg = digests.get(ds.index)?.hex() ?? '0'.repeat(64);
       if (dg !== td.digest) fail('DIGEST_MISMATCH', `dataset ${JSON.stringify(ds.name)}: content digest is ${dg}, ${T} records ${td.digest}`, { entry: T, dataset: ds.name });
     }

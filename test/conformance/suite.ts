@@ -35,7 +35,7 @@ import { migrate } from '../../src/core/migrate.ts';
 import { MemarcError } from '../../src/errors.ts';
 import type { DatasetKind } from '../../src/format/records.ts';
 import { readArchive } from '../../src/format/reader.ts';
-import { pack, paxOf, replace, reseal, setPax, sha256hex, unpack } from '../../fixtures/forge.ts';
+import { find, jsonEntry, pack, paxOf, replace, reseal, setPax, sha256hex, unpack } from '../../fixtures/forge.ts';
 import { failure } from '../helpers/failure.ts';
 import { CLI, ROOT, runCli } from '../helpers/run-cli.ts';
 
@@ -135,6 +135,19 @@ async function badLineInLastShard(archive: Buffer, line: number): Promise<{ forg
   const body = gzipSync(raw);
   const forged = setPax({ header: last.header, body }, { 'MEMARC.sha256': sha256hex(body), 'MEMARC.rawsize': String(raw.length) });
   return { forged: await pack(reseal(replace(entries, last.header.name, forged))), before };
+}
+
+/**
+ * The archive with the last hex digit of its first dataset's digest in trailer.json changed, and
+ * nothing else: every shard, checksum and count holds, only digesting the records tells.
+ */
+async function wrongTrailerDigest(archive: Buffer): Promise<Buffer> {
+  const entries = await unpack(archive);
+  const e = find(entries, 'trailer.json');
+  const t = JSON.parse(e.body.toString()) as { datasets: Array<{ digest: string }> };
+  const d = t.datasets[0]!;
+  d.digest = d.digest.slice(0, -1) + (d.digest.endsWith('0') ? '1' : '0');
+  return pack(replace(entries, 'trailer.json', jsonEntry(e, t)));
 }
 
 async function trailerDigests(archive: Buffer): Promise<string[]> {
@@ -347,6 +360,34 @@ export function describeStore(name: string, caps: Capabilities, start: () => Pro
       expect(handedOn).toBe(earlier + 50);
       expect(await store.list(tag)).toEqual(before);
       if (had) expect(await digestOf(t)).toBe(had);
+      expect(await checkpointsOf(t)).toEqual([]);
+    });
+
+    // The reader compares the records' digest with the trailer's, or leaves that to a sink that
+    // digests what the target holds (DatasetSink.digestsTarget): either way the run fails and
+    // nothing stays, and a sink's failure says the archive's own digest was not recomputed.
+    it('an archive whose trailer digest alone is wrong is refused, and nothing of it stays', async () => {
+      const t = target();
+      const before = await store.list(tag);
+      const inner = store.sink(renamed(t));
+      const given: DatasetSink[] = [];
+      const sink: Sink = {
+        async dataset(d: DatasetDescriptor) {
+          const s = await inner.dataset(d);
+          if (s) given.push(s);
+          return s;
+        },
+        close: () => inner.close(),
+      };
+      const err = await failure(importArchive({ input: Readable.from([await wrongTrailerDigest(archive)]), sink }));
+      expect(given).toHaveLength(1);
+      if (given[0]!.digestsTarget) {
+        expect(err.code, err.message).toBe('VERIFY_FAILED');
+        expect(err.hint).toMatch(/does not recompute the archive's own.*`memarc verify`/);
+      } else {
+        expect(err.code, err.message).toBe('DIGEST_MISMATCH');
+      }
+      expect(await store.list(tag)).toEqual(before);
       expect(await checkpointsOf(t)).toEqual([]);
     });
 

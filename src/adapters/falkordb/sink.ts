@@ -27,7 +27,7 @@ import { KeyIds } from './key-ids.ts';
 import { prepareQuery } from './params.ts';
 import { applySchema, schemaFromFingerprint } from './schema.ts';
 import { edgeQuery, groupRows, labelsClause, nodeQuery } from './write-batches.ts';
-import { readBackDifferences } from '../../core/differences.ts';
+import { readBackDifferences, readBackHint } from '../../core/differences.ts';
 
 export interface FalkorSinkOptions {
   url: string;
@@ -82,7 +82,7 @@ export function falkordbSink(opts: FalkorSinkOptions): Sink {
     async dataset(descriptor: DatasetDescriptor): Promise<DatasetSink | null> {
       if (opts.graphs && !opts.graphs.includes(descriptor.name)) return null;
       // Another store's graph: converted through the neutral schema (from-neutral.ts).
-      if (isForeignGraph(descriptor)) return convertingSink(new GraphSink(client, opts, batchSize), descriptor);
+      if (isForeignGraph(descriptor)) return convertingSink(new GraphSink(client, opts, batchSize, true), descriptor);
       if (descriptor.kind !== 'falkordb.graph') {
         opts.log?.(`skipping dataset "${descriptor.name}": a ${descriptor.kind} cannot be restored into FalkorDB`);
         return null;
@@ -124,11 +124,19 @@ class GraphSink implements DatasetSink {
   private inflight: { kind: RecordKind; done: Promise<void> } | null = null;
   /** A node batch failed without a reply: its nodes may exist with ids nobody recorded. */
   private lostBatch = false;
+  /**
+   * verify() digests the graph read back from the server (a dry run: the records given) and
+   * compares it with the trailer's digest, so an import's reader need not hash these records too
+   * (DatasetSink.digestsTarget); not so under a conversion (from-neutral.ts), whose digest is of
+   * the converted records.
+   */
+  readonly digestsTarget: boolean;
 
-  constructor(client: FalkorClient, opts: FalkorSinkOptions, batchSize: number) {
+  constructor(client: FalkorClient, opts: FalkorSinkOptions, batchSize: number, converted = false) {
     this.client = client;
     this.opts = opts;
     this.batchSize = batchSize;
+    this.digestsTarget = !converted;
   }
 
   private log(m: string): void {
@@ -477,7 +485,7 @@ class GraphSink implements DatasetSink {
     const diffs = readBackDifferences(live, expected, ['node', 'edge']);
     if (diffs.length) {
       throw new MemarcError('VERIFY_FAILED', `graph "${this.target}": ${where} disagrees with the archive: ${diffs.join('; ')}`, {
-        hint: 'nothing was published; check the server log and try again',
+        hint: readBackHint(live, expected, ['node', 'edge'], this.digestsTarget),
         context: { dataset: this.desc.name },
       });
     }

@@ -33,7 +33,7 @@ import { applySchema, ident, readSchema, schemaFromConfig, type Neo4jSchema } fr
 import { archivedLabels, KEY_PROP, keyOf, keyText, LABELS_PROP, nodeMatch, runLabels, scopeOf, SEQ_PROP, type RunLabels, type Scope } from './scope.ts';
 import { archiveProps } from './source.ts';
 import { propsToNeo4j } from './values.ts';
-import { readBackDifferences } from '../../core/differences.ts';
+import { readBackDifferences, readBackHint } from '../../core/differences.ts';
 
 export interface Neo4jSinkOptions extends Neo4jConnection {
   ifExists?: IfExists;
@@ -84,6 +84,15 @@ class GraphSink implements DatasetSink {
   private dry: DatasetDigest | null = null;
   /** A conversion from another store: the digest of the records as Neo4j will hold them. */
   private conversion: Conversion | null = null;
+  /**
+   * verify() digests the staged graph read back (a dry run: the records given) and compares it
+   * with the trailer's digest, so an import's reader need not hash these records too
+   * (DatasetSink.digestsTarget); not so for a conversion, whose read-back is compared with the
+   * converted records' digest.
+   */
+  get digestsTarget(): boolean {
+    return this.dry !== null || this.conversion === null;
+  }
   private want: DatasetDigest | null = null;
   private schema: Neo4jSchema = { indexes: [], constraints: [] };
   /** Index and constraint names this run created (dropped again if it does not publish). */
@@ -345,7 +354,7 @@ class GraphSink implements DatasetSink {
     const diffs = readBackDifferences(live, expected, ['node', 'edge']);
     if (diffs.length) {
       throw new MemarcError('VERIFY_FAILED', `${this.what}: ${where} disagrees with the archive: ${diffs.join('; ')}`, {
-        hint: 'nothing was published; check the server log and try again',
+        hint: readBackHint(live, expected, ['node', 'edge'], this.digestsTarget),
         context: { dataset: this.desc.name },
       });
     }
