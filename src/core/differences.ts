@@ -24,7 +24,9 @@ export function readBackDifferences(live: DatasetDigest, expected: DatasetTotals
  */
 export function readBackHint(live: DatasetDigest, expected: DatasetTotals, kinds: readonly RecordKind[], digestsTarget: boolean): string {
   const countsAgree = kinds.every((k) => (live.counts[k] ?? 0) === (expected.records[k] ?? 0));
-  return digestsTarget && countsAgree && live.hex() !== expected.digest
-    ? "nothing was published. An import compares the target's digest with the one the archive's trailer records and does not recompute the archive's own, so either may be what differs: `memarc verify` on the archive checks it alone; if that passes, check the server log and try again"
-    : 'nothing was published; check the server log and try again';
+  return digestsTarget && countsAgree && live.hex() !== expected.digest ? ARCHIVE_NOT_REHASHED : 'nothing was published; check the server log and try again';
 }
+
+/** The hint of a digest that differs where the import's reader did not recompute the archive's (see readBackHint). */
+export const ARCHIVE_NOT_REHASHED =
+  "nothing was published. An import compares the target's digest with the one the archive's trailer records and does not recompute the archive's own, so either may be what differs: `memarc verify` on the archive checks it alone; if that passes, check the server log and try again";

@@ -23,6 +23,7 @@ import type { AbortOutcome, CommitReport, DatasetDescriptor, DatasetSink, Datase
 import { descriptorFamily, descriptorStore } from '../../core/adapter.ts';
 import type { CheckpointFile } from '../../core/checkpoint.ts';
 import { MemarcError } from '../../errors.ts';
+import { readBackHint } from '../../core/differences.ts';
 import { DatasetDigest } from '../../format/digest.ts';
 import type { RecordByKind, RecordKind } from '../../format/records.ts';
 import { tableConfig, type TableConfig } from './catalog.ts';
@@ -57,6 +58,12 @@ export interface TableSinkOptions {
 type Mode = 'create' | 'replace' | 'append' | 'merge';
 
 export class TableSink implements DatasetSink {
+  /**
+   * verify() compares with the trailer's digest one it computes itself: of the table read back,
+   * or of the records given (a dry run, and values Postgres spells otherwise), so an import's
+   * reader need not hash the records too (DatasetSink.digestsTarget).
+   */
+  readonly digestsTarget = true;
   private readonly o: TableSinkOptions;
   private descriptor!: DatasetDescriptor;
   private ctx!: SinkContext;
@@ -304,7 +311,10 @@ export class TableSink implements DatasetSink {
     const check = (d: DatasetDigest, what: string): void => {
       const count = d.counts[kind] ?? 0;
       if (count !== (expected.records[kind] ?? 0) || d.hex() !== expected.digest) {
-        throw new MemarcError('VERIFY_FAILED', `${what} of dataset "${this.descriptor.name}" holds ${count} ${kind}s with digest ${d.hex()}; the archive has ${expected.records[kind] ?? 0} with ${expected.digest}`, { context: { dataset: this.descriptor.name } });
+        throw new MemarcError('VERIFY_FAILED', `${what} of dataset "${this.descriptor.name}" holds ${count} ${kind}s with digest ${d.hex()}; the archive has ${expected.records[kind] ?? 0} with ${expected.digest}`, {
+          hint: readBackHint(d, expected, [kind], true),
+          context: { dataset: this.descriptor.name },
+        });
       }
     };
     if (this.ctx.dryRun) {
