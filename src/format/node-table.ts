@@ -111,7 +111,7 @@ export class NodeTable {
   add(key: number | string | bigint, hash: Uint8Array): boolean {
     if (this.closed) throw new Error('NodeTable used after close()');
     // A key seen before may be in either part (the dense bound grows with the nodes).
-    if (this.slots.has(key) || (typeof key === 'number' && this.has(key))) return false;
+    if (this.hasKey(key)) return false;
     if (this.isDense(key)) {
       if (this.keysOnly) {
         // Its presence bit is all a key-only table keeps.

@@ -534,15 +534,16 @@ function checkedBatches(body: Buffer, shard: TrailerShard, lim: Limits, digest: 
 async function* checkedItems<T>(body: Buffer, shard: TrailerShard, lim: Limits, digest: DatasetDigest, ds: HeaderDataset, batchSize: number, batchBytes: number, keep: (rec: AnyRecord, raw: Buffer) => T): AsyncGenerator<{ firstLine: number; records: T[]; hashes: Uint8Array | undefined; garbage: number }> {
   const table = ds.family === 'table' ? tableColumns(ds) : null;
   // `batches` hands on at most batchSize lines at once; each batch gets a copy of what it used of
-  // this scratch (a batch of a few records would otherwise carry room for batchSize).
-  const hashes = new Uint8Array(32 * batchSize);
+  // this scratch (a batch of a few records would otherwise carry room for batchSize); none when
+  // the dataset is not hashed (ReaderOptions.digest).
+  const hashes = new Uint8Array(digest.hashing ? 32 * batchSize : 0);
   let n = 0;
   let garbage = 0;
   const batched = batches(body, shard, lim, batchSize, batchBytes, (lineNo, raw, text) => {
     // Handed to sinks: payload numbers keep their written form (json.ts, spec section 15.3); the
     // digest reads them by the archive's rule either way.
     const { rec, values, hash } = checkLine(shard.entry, lineNo, raw, text, shard, lim, digest, ds, table, parseRecordLine);
-    hashes.set(hash, 32 * n++);
+    if (digest.hashing) hashes.set(hash, 32 * n++);
     if (values) {
       // This parse is garbage now; the consumer's records of the last batch are by now too.
       const g = lineGarbage(text, values);
